@@ -1,0 +1,85 @@
+//! Alpha models: `fit` on the history known now, `score` today's cross-section.
+//!
+//! The engine calls [`AlphaModel::fit`] from the retrain timer (default every
+//! six months, first on the first day of the window) and
+//! [`AlphaModel::score`] at every rebalance, both with a point-in-time
+//! [`Context`]. Built in: `ew`, `factor`, `file`, `reversal`; the deep models
+//! implement the same trait.
+
+mod ew;
+mod file;
+mod reversal;
+
+pub use ew::EqualWeightModel;
+pub use file::FileModel;
+pub use reversal::ReversalModel;
+
+use crate::context::Context;
+use crate::data::{Market, SymbolId};
+use crate::spec::ModelConfig;
+use crate::{Error, Result};
+
+/// A pluggable alpha model.
+pub trait AlphaModel: Send {
+    /// Short name for reports.
+    fn name(&self) -> &str;
+    /// Refits on the history known now. Labels used must be fully known at
+    /// `ctx.date()`. The default does nothing (models without parameters).
+    fn fit(&mut self, _ctx: &Context<'_>) -> Result<()> {
+        Ok(())
+    }
+    /// Scores `universe` (today's eligible candidates, ascending ids);
+    /// returns one score per symbol, NaN for "no score".
+    fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>>;
+}
+
+/// Builds the model a spec asks for, checking names against the market.
+pub fn build_model(config: &ModelConfig, market: &Market) -> Result<Box<dyn AlphaModel>> {
+    let names = &market.factors.names;
+    let missing = |n: &str| {
+        Error::Run(format!(
+            "model: factor `{n}` is not a column of factors.csv (columns: {})",
+            if names.is_empty() {
+                "none — the bundle has no factors.csv".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ))
+    };
+    Ok(match config {
+        ModelConfig::Ew { factors, signs } => {
+            let chosen: Vec<String> = factors.clone().unwrap_or_else(|| names.clone());
+            if chosen.is_empty() {
+                return Err(Error::Run(
+                    "model `ew` needs factors, but the bundle has no factors.csv; use kind = \"reversal\" or add factors".into(),
+                ));
+            }
+            let mut columns = Vec::new();
+            for n in &chosen {
+                let k = names
+                    .iter()
+                    .position(|x| x == n)
+                    .ok_or_else(|| missing(n))?;
+                columns.push((k, signs.get(n).copied().unwrap_or(1.0)));
+            }
+            for n in signs.keys() {
+                if !chosen.contains(n) {
+                    return Err(missing(n));
+                }
+            }
+            Box::new(EqualWeightModel::new("ew", columns))
+        }
+        ModelConfig::Factor { name, sign } => {
+            let k = names
+                .iter()
+                .position(|x| x == name)
+                .ok_or_else(|| missing(name))?;
+            Box::new(EqualWeightModel::single(k, *sign))
+        }
+        ModelConfig::File { path } => Box::new(FileModel::new(crate::data::load_scores(
+            path,
+            &market.symbols,
+        )?)),
+        ModelConfig::Reversal { window } => Box::new(ReversalModel::new(*window)),
+    })
+}

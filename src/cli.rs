@@ -1,0 +1,205 @@
+//! The command line (clap) and progress bars (indicatif). The only module
+//! that knows either.
+
+use crate::generate::{generate, Preset};
+use crate::report::compare_summaries;
+use crate::spec::Spec;
+use crate::{Error, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// The bundled default spec, used when `backtest` gets no spec and
+/// `strategies/default.toml` is not in the working directory.
+const DEFAULT_SPEC: &str = include_str!("../strategies/default.toml");
+
+/// alphasim: event-driven backtests of cross-sectional alpha models.
+#[derive(Debug, Parser)]
+#[command(name = "alphasim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a strategy spec and write its report folder (no spec: the bundled default on fixtures/tiny).
+    Backtest(BacktestArgs),
+    /// Write a synthetic market bundle with a planted, known signal.
+    Generate(GenerateArgs),
+    /// Check a data bundle without simulating anything.
+    Validate {
+        /// The bundle folder.
+        dir: PathBuf,
+    },
+}
+
+/// `alphasim backtest`.
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// Strategy spec (TOML). Default: strategies/default.toml.
+    pub spec: Option<PathBuf>,
+    /// Use this data bundle instead of the spec's `data`.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Output folder. Default: runs/<spec name>.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Compare the run's summary with a stored summary.txt; exit 1 with a diff when they differ.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+    /// With --check: rewrite FILE with this run's summary instead of comparing.
+    #[arg(long, requires = "check")]
+    pub update: bool,
+    /// With --check: largest absolute difference allowed between numbers.
+    #[arg(long, default_value_t = 1e-6, value_name = "X")]
+    pub tolerance: f64,
+    /// Do not print the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `alphasim generate`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Market size: tiny (30 × 300), small (300 × 1,000), medium (800 × 2,500), large (3,000 × 3,000).
+    #[arg(long, default_value = "tiny")]
+    pub preset: String,
+    /// Random seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+fn spinner(what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_message(what.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// Resolves the spec for `backtest`.
+pub fn default_spec() -> Result<Spec> {
+    let local = Path::new("strategies/default.toml");
+    if local.is_file() {
+        return Spec::from_file(local);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Spec::from_str_at(
+        DEFAULT_SPEC,
+        &root.join("strategies/default.toml"),
+        &root.join("strategies"),
+    )
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Backtest(args) => backtest(args),
+        Command::Generate(args) => {
+            let preset: Preset = args.preset.parse().map_err(Error::Run)?;
+            let pb = spinner("generating");
+            let summary = generate(&preset.config(), args.seed, &args.out)?;
+            pb.finish_and_clear();
+            println!(
+                "wrote {} ({} stocks x {} days, {} bar rows) to {}",
+                preset.name(),
+                summary.n_stocks,
+                summary.n_days,
+                summary.bar_rows,
+                args.out.display()
+            );
+            for (h, ic) in &summary.oracle_ic {
+                println!("oracle IC h={h}: {ic:.4}");
+            }
+            Ok(0)
+        }
+        Command::Validate { dir } => {
+            let pb = spinner("validating");
+            let summary = crate::data::validate_bundle(&dir)?;
+            pb.finish_and_clear();
+            print!("{summary}");
+            Ok(0)
+        }
+    }
+}
+
+fn backtest(args: BacktestArgs) -> Result<i32> {
+    let mut spec = match &args.spec {
+        Some(p) => Spec::from_file(p)?,
+        None => default_spec()?,
+    };
+    if let Some(d) = args.data {
+        spec = spec.with_data_dir(d);
+    }
+    spec.check_data_dir()?;
+    let pb = spinner("loading");
+    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
+    pb.finish_and_clear();
+    let pb = bar(market.bars.dates.len() as u64, "simulating");
+    let mut progress = |done: usize, _total: usize| {
+        if done % 16 == 0 {
+            pb.set_position(done as u64);
+        }
+    };
+    let result = crate::backtest_market(&spec, &market, &mut progress)?;
+    pb.finish_and_clear();
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from("runs").join(spec.config.name.clone().unwrap_or_else(|| "run".into()))
+    });
+    result.write(&out)?;
+    let summary = result.report.summary();
+    if !args.quiet {
+        print!("{summary}");
+        println!("wrote {}", out.display());
+    }
+    if let Some(check) = args.check {
+        if args.update {
+            std::fs::write(&check, &summary).map_err(|e| Error::io(&check, e))?;
+            println!("updated {}", check.display());
+            return Ok(0);
+        }
+        let stored = std::fs::read_to_string(&check).map_err(|e| Error::io(&check, e))?;
+        let outcome = compare_summaries(&stored, &summary, args.tolerance);
+        if !outcome.differences.is_empty() {
+            eprintln!(
+                "check failed: {} line(s) differ from {} (tolerance {}):",
+                outcome.differences.len(),
+                check.display(),
+                args.tolerance
+            );
+            for d in &outcome.differences {
+                eprintln!("{d}");
+            }
+            eprintln!("if the change is intended, rerun with --update to store the new summary");
+            return Ok(1);
+        }
+        println!(
+            "check passed: summary matches {} (tolerance {})",
+            check.display(),
+            args.tolerance
+        );
+    }
+    Ok(0)
+}

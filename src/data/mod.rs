@@ -1,0 +1,256 @@
+//! The market data bundle (DESIGN §1): loading, validation and the columnar
+//! in-memory layout the rest of the engine reads.
+//!
+//! Only this module knows `csv`. Raw rows never leave it: the loader turns
+//! them into the dense, interned structures below and rejects bad input with
+//! an [`Error::Data`](crate::Error::Data) naming file, line, column and fix.
+//!
+//! Design notes: bars are stored sorted by `(day, symbol)` as parallel column
+//! vectors, with `day_start[d]..day_start[d + 1]` the rows of trading day `d`.
+//! That is the order the simulation consumes them in (one cross-section per
+//! day), whatever order the file had (the real bundle is sorted by symbol).
+//! Symbols are interned once to a [`SymbolId`]; everything downstream works on
+//! `Vec`s indexed by it.
+
+mod loader;
+mod scores;
+mod validate;
+
+pub use loader::{load_market, LoadOptions};
+pub use scores::{load_scores, ScoreTable};
+pub use validate::{validate_bundle, BundleSummary};
+
+use chrono::NaiveDate;
+use hashbrown::HashMap;
+use std::collections::BTreeMap;
+
+/// A calendar date (no time of day: the engine works on daily bars).
+pub type Date = NaiveDate;
+
+/// Dense id of an interned symbol: an index into [`Symbols`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SymbolId(pub u32);
+
+impl SymbolId {
+    /// The id as a vector index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Dense id of an interned industry name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IndustryId(pub u16);
+
+/// Index of a trading day in the calendar (the dates of `bars.csv`, sorted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DayIndex(pub u32);
+
+impl DayIndex {
+    /// The day as a vector index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Interned names (symbols or industries): id ↔ name.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    /// The id of `name`, interning it if new.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
+        self.names.push(name.to_owned());
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+    /// The id of `name`, if interned.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+    /// The name of `id`.
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+    /// Number of interned names.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    /// True when nothing is interned.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+    /// All names in id order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// Daily bars, columnar, sorted by `(day, symbol name)`.
+///
+/// Prices are raw; the adjusted price is `price × adj_factor`. A row with
+/// `volume == 0` is a suspended day (it is kept so the loader can validate
+/// it, but [`Bars::is_traded`] is false for it).
+#[derive(Debug, Clone, Default)]
+pub struct Bars {
+    /// The trading calendar: every date that appears in `bars.csv`, ascending.
+    pub dates: Vec<Date>,
+    /// `day_start[d]..day_start[d + 1]` are the rows of day `d`; length `dates.len() + 1`.
+    pub day_start: Vec<u32>,
+    pub symbol: Vec<SymbolId>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub close: Vec<f64>,
+    pub volume: Vec<f64>,
+    /// Traded value, when the file has an `amount` column.
+    pub amount: Option<Vec<f64>>,
+    /// Cumulative adjustment factor (1 when the column is absent).
+    pub adj_factor: Vec<f64>,
+    /// Price limits, when the file has `limit_up,limit_down` columns.
+    pub limit_up: Option<Vec<f64>>,
+    pub limit_down: Option<Vec<f64>>,
+}
+
+impl Bars {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.symbol.len()
+    }
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.symbol.is_empty()
+    }
+    /// Row range of day `d`.
+    pub fn day_rows(&self, d: DayIndex) -> std::ops::Range<usize> {
+        self.day_start[d.index()] as usize..self.day_start[d.index() + 1] as usize
+    }
+    /// True when row `r` is a traded (not suspended) bar.
+    #[inline]
+    pub fn is_traded(&self, r: usize) -> bool {
+        self.volume[r] > 0.0
+    }
+    /// The day index of `date`, if it is a trading day.
+    pub fn day_of(&self, date: Date) -> Option<DayIndex> {
+        self.dates
+            .binary_search(&date)
+            .ok()
+            .map(|i| DayIndex(i as u32))
+    }
+    /// The first trading day on or after `date`, if any.
+    pub fn first_day_on_or_after(&self, date: Date) -> Option<DayIndex> {
+        let i = self.dates.partition_point(|d| *d < date);
+        (i < self.dates.len()).then_some(DayIndex(i as u32))
+    }
+}
+
+/// A membership or classification spell, both ends inclusive; `end == None`
+/// means "still valid". `start == None` means "since forever".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spell {
+    pub symbol: SymbolId,
+    pub start: Option<Date>,
+    pub end: Option<Date>,
+}
+
+impl Spell {
+    /// True when `date` lies inside the spell.
+    pub fn contains(&self, date: Date) -> bool {
+        self.start.is_none_or(|s| s <= date) && self.end.is_none_or(|e| date <= e)
+    }
+}
+
+/// An industry classification spell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndustrySpell {
+    pub spell: Spell,
+    pub industry: IndustryId,
+}
+
+/// One reported value from `fundamentals.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FundamentalRecord {
+    pub symbol: SymbolId,
+    pub period_end: Date,
+    pub announce_date: Date,
+    /// Index into [`Fundamentals::fields`].
+    pub field: u16,
+    pub value: f64,
+}
+
+/// All reported values, sorted by `(announce_date, symbol, field, period_end)`.
+#[derive(Debug, Clone, Default)]
+pub struct Fundamentals {
+    pub fields: Vec<String>,
+    pub records: Vec<FundamentalRecord>,
+}
+
+/// Factor exposures from `factors.csv`, sorted by `(date, symbol)`; `values`
+/// is row-major `len × names.len()` with `NaN` for a missing cell.
+#[derive(Debug, Clone, Default)]
+pub struct Factors {
+    pub names: Vec<String>,
+    pub date: Vec<Date>,
+    pub symbol: Vec<SymbolId>,
+    pub values: Vec<f64>,
+}
+
+impl Factors {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.symbol.len()
+    }
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.symbol.is_empty()
+    }
+    /// The values of row `r`.
+    pub fn row(&self, r: usize) -> &[f64] {
+        let m = self.names.len();
+        &self.values[r * m..(r + 1) * m]
+    }
+}
+
+/// A loaded, validated market bundle.
+#[derive(Debug, Clone, Default)]
+pub struct Market {
+    /// Symbols interned in order of first appearance in `bars.csv` sorted by name
+    /// (so ids are stable for a given bundle), then any symbols only other files name.
+    pub symbols: Interner,
+    pub industries_names: Interner,
+    pub bars: Bars,
+    /// Membership spells per index name (`constituents.csv`); empty when the file is absent.
+    pub constituents: BTreeMap<String, Vec<Spell>>,
+    /// Industry spells (`industries.csv`); empty when the file is absent.
+    pub industries: Vec<IndustrySpell>,
+    /// Index closes per index name (`benchmark.csv`), ascending by date.
+    pub benchmark: BTreeMap<String, Vec<(Date, f64)>>,
+    pub factors: Factors,
+    pub fundamentals: Fundamentals,
+    /// Non-fatal findings (e.g. symbols in other files that never trade).
+    pub warnings: Vec<String>,
+}
+
+impl Market {
+    /// Number of interned symbols.
+    pub fn n_symbols(&self) -> usize {
+        self.symbols.len()
+    }
+    /// The id of a symbol name.
+    pub fn symbol_id(&self, name: &str) -> Option<SymbolId> {
+        self.symbols.get(name).map(SymbolId)
+    }
+    /// The name of a symbol id.
+    pub fn symbol_name(&self, id: SymbolId) -> &str {
+        self.symbols.name(id.0)
+    }
+}

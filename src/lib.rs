@@ -1,0 +1,73 @@
+//! alphasim — an event-driven backtesting engine for cross-sectional equity
+//! research with pluggable alpha models.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! data (load, validate) → feed (day batches, own thread) → engine (event queue, clock)
+//!   → alpha (score) → portfolio (select) → execution (orders, fills, costs) → report
+//! ```
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`data`] | the bundle format, loading and validation (the only module that knows csv) |
+//! | [`generate`] | the synthetic market generator with a planted signal |
+//! | [`event`] | events, the `(ts_known, phase, priority, seq)` queue, the forward-only clock |
+//! | [`feed`] | day batches streamed through a bounded crossbeam channel |
+//! | [`context`] | the known history and the point-in-time view strategies read |
+//! | [`schedule`] | rebalance and retrain calendars |
+//! | [`alpha`] | the `AlphaModel` trait and the built-in models |
+//! | [`portfolio`] | cash, holdings, top-fraction selection |
+//! | [`execution`] | sizing, fills, cost models |
+//! | [`engine`] | the simulation loop |
+//! | [`metrics`] | the metric formulas of DESIGN §4 |
+//! | [`report`] | report.json, summary.txt, CSV outputs, trade hash, `--check` |
+//! | [`spec`] | strategy specs (TOML) |
+//! | [`cli`] | the command line (the only module that knows clap and indicatif) |
+
+pub mod alpha;
+pub mod cli;
+pub mod context;
+pub mod data;
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod execution;
+pub mod feed;
+pub mod generate;
+pub mod metrics;
+pub mod portfolio;
+pub mod report;
+pub mod schedule;
+pub mod spec;
+
+pub use error::{Error, Result};
+
+use std::path::Path;
+
+/// Loads the spec's bundle, runs it and builds the report (nothing written).
+pub fn backtest(spec: &spec::Spec, progress: engine::Progress<'_>) -> Result<report::RunResult> {
+    spec.check_data_dir()?;
+    let market = data::load_market(&spec.data_dir, &data::LoadOptions::default())?;
+    backtest_market(spec, &market, progress)
+}
+
+/// Runs `spec` on an already loaded market and builds the report.
+pub fn backtest_market(
+    spec: &spec::Spec,
+    market: &data::Market,
+    progress: engine::Progress<'_>,
+) -> Result<report::RunResult> {
+    let records = engine::run(spec, market, progress)?;
+    let report = report::Report::build(spec, market, &records);
+    Ok(report::RunResult {
+        report,
+        records,
+        symbol_names: market.symbols.names().to_vec(),
+    })
+}
+
+/// Loads a spec file.
+pub fn load_spec(path: &Path) -> Result<spec::Spec> {
+    spec::Spec::from_file(path)
+}

@@ -1,0 +1,14 @@
+//! The `alphasim` binary: parses the command line and reports errors.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = alphasim::cli::Cli::parse();
+    match alphasim::cli::run(cli).map_err(anyhow::Error::from) {
+        Ok(code) => std::process::ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests, one binary (links once).
+
+mod common;
+
+mod backtest;
+mod bad_input;
+mod cli;
+mod hand;
+mod lookahead;
+mod real_data;
+mod timing;
+mod user_snapshot;
