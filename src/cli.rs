@@ -118,7 +118,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Backtest(args) => backtest(args),
         Command::Generate(args) => {
-            let preset: Preset = args.preset.parse().map_err(Error::Run)?;
+            let preset: Preset = args.preset.parse()?;
             let pb = spinner("generating");
             let summary = generate(&preset.config(), args.seed, &args.out)?;
             pb.finish_and_clear();

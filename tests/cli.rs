@@ -1,7 +1,7 @@
 //! The command line: help text, spec errors, no half-written output, --check.
 
 use crate::common::root;
-use clap::CommandFactory;
+use clap::Parser;
 use std::process::Command;
 
 fn alphasim() -> Command {
@@ -12,16 +12,14 @@ fn alphasim() -> Command {
 
 #[test]
 fn test_cli_help_snapshots() {
-    let mut cmd = alphasim::cli::Cli::command();
-    insta::assert_snapshot!("help", cmd.render_help().to_string());
+    let help = |args: &[&str]| -> String {
+        let err = alphasim::cli::Cli::try_parse_from(args).expect_err("--help exits early");
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+        err.to_string()
+    };
+    insta::assert_snapshot!("help", help(&["alphasim", "--help"]));
     for sub in ["backtest", "generate", "validate"] {
-        let mut cmd = alphasim::cli::Cli::command();
-        let s = cmd
-            .find_subcommand_mut(sub)
-            .expect("subcommand")
-            .render_help()
-            .to_string();
-        insta::assert_snapshot!(format!("help_{sub}"), s);
+        insta::assert_snapshot!(format!("help_{sub}"), help(&["alphasim", sub, "--help"]));
     }
 }
 

@@ -11,6 +11,7 @@ fn hand_spec(commission_bps: f64, fill: &str) -> alphasim::spec::Spec {
         r#"
         data = "fixtures/hand"
         ic_horizon = 2
+        initial_capital = 1000000.0
         [model]
         kind = "factor"
         name = "f0"

@@ -36,10 +36,11 @@ fn test_real_data_csi500_reversal_run() {
         level(&end) / level(&t0) - 1.0,
         1e-9,
     );
-    // Every eligible set is CSI500-sized (members with a bar; survivorship leaves a few out).
+    // Every eligible set is at most CSI500-sized: members with a traded bar (survivorship and
+    // suspensions leave some out; in mid-2015 about a fifth of the members were suspended).
     for x in &r.report.rebalances {
         assert!(
-            x.eligible > 400 && x.eligible <= 500,
+            x.eligible > 300 && x.eligible <= 500,
             "{} eligible on {}",
             x.eligible,
             x.signal_date
