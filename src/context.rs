@@ -254,6 +254,15 @@ impl<'a> Context<'a> {
     pub fn is_member(&self, s: SymbolId) -> bool {
         self.history.is_member(s)
     }
+    /// Today's candidates: universe members with a traded bar today, ascending ids.
+    pub fn candidates(&self) -> Vec<SymbolId> {
+        self.history
+            .bars()
+            .iter()
+            .filter(|b| b.is_traded() && self.history.is_member(b.symbol))
+            .map(|b| b.symbol)
+            .collect()
+    }
     /// Today's bar of `s`.
     pub fn bar(&self, s: SymbolId) -> Option<&'a BarRow> {
         self.history.bar(s)

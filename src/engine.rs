@@ -9,7 +9,7 @@
 //! | Open | 0 | fill orders queued at the previous decision (`next_open`) |
 //! | Close | 0 | today's bars and factor rows join the history |
 //! | Close | 1 | delisted holdings are sold at their last close |
-//! | Close | 2 | mark to market, benchmark update, due IC evaluations |
+//! | Close | 2 | mark to market, benchmark update, due IC evaluations, `AlphaModel::observe` |
 //! | Close | 3 | rebalance timer: score, select, queue orders |
 //! | Close | 4 | fill at this close (`fill = "close"`) |
 //! | PostClose | 0 | daily records |
@@ -394,7 +394,11 @@ impl Engine<'_> {
                 self.batch = b;
             }
             Event::Delistings(symbols) => self.delist(&symbols),
-            Event::MarkToMarket => self.mark_to_market(),
+            Event::MarkToMarket => {
+                self.mark_to_market();
+                let ctx = self.history.context();
+                self.model.observe(&ctx)?;
+            }
             Event::Timer(Timer::Rebalance) => self.decide()?,
             Event::FillAtClose => self.fill_at_close(),
             Event::Record => self.record(),
@@ -412,7 +416,7 @@ impl Engine<'_> {
         let quote = |s: SymbolId| -> Option<Quote> {
             let i = bars.binary_search_by_key(&s, |b| b.symbol).ok()?;
             let b = &bars[i];
-            b.is_traded().then(|| Quote {
+            b.is_traded().then_some(Quote {
                 adjusted: b.open * b.adj_factor,
                 raw: b.open,
             })
@@ -605,13 +609,7 @@ impl Engine<'_> {
 
     fn decide(&mut self) -> Result<()> {
         let ctx = self.history.context();
-        let candidates: Vec<SymbolId> = self
-            .history
-            .bars()
-            .iter()
-            .filter(|b| b.is_traded() && self.history.is_member(b.symbol))
-            .map(|b| b.symbol)
-            .collect();
+        let candidates = ctx.candidates();
         let scores = self.model.score(&ctx, &candidates)?;
         if scores.len() != candidates.len() {
             return Err(Error::Run(format!(

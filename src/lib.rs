@@ -1,3 +1,4 @@
+#![allow(clippy::result_large_err)] // errors are rare and carry file/line/column/fix text; boxing buys nothing on the cold path
 //! alphasim — an event-driven backtesting engine for cross-sectional equity
 //! research with pluggable alpha models.
 //!

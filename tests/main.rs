@@ -1,4 +1,5 @@
 //! Integration tests, one binary (links once).
+#![allow(clippy::result_large_err)]
 
 mod common;
 

@@ -28,6 +28,13 @@ pub trait AlphaModel: Send {
     fn fit(&mut self, _ctx: &Context<'_>) -> Result<()> {
         Ok(())
     }
+    /// Called at every close of the simulation (after the day's bars and
+    /// factors, before any decision), so a model can keep what it will need
+    /// for fitting (e.g. cross-sections on sample days). It only ever sees
+    /// the present: this is how models accumulate history without look-ahead.
+    fn observe(&mut self, _ctx: &Context<'_>) -> Result<()> {
+        Ok(())
+    }
     /// Scores `universe` (today's eligible candidates, ascending ids);
     /// returns one score per symbol, NaN for "no score".
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>>;

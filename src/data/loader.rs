@@ -1185,7 +1185,7 @@ impl DayOrder {
         for (k, w) in self.starts.windows(2).enumerate() {
             let rows = &self.perm[w[0] as usize..w[1] as usize];
             for p in rows.windows(2) {
-                if sym_of(p[0]) == sym_of(p[1]) && best.map_or(true, |b| p[1] < b.1) {
+                if sym_of(p[0]) == sym_of(p[1]) && best.is_none_or(|b| p[1] < b.1) {
                     best = Some((p[0], p[1], self.days[k]));
                 }
             }
@@ -1198,7 +1198,7 @@ impl DayOrder {
         let mut out = Vec::with_capacity(self.perm.len());
         for (k, &d) in self.days.iter().enumerate() {
             let n = (self.starts[k + 1] - self.starts[k]) as usize;
-            out.extend(std::iter::repeat(to_date(d)).take(n));
+            out.extend(std::iter::repeat_n(to_date(d), n));
         }
         out
     }
@@ -1728,7 +1728,7 @@ fn check_overlaps(
         };
         if overlap {
             let pair = (w[0].min(w[1]), w[0].max(w[1]));
-            if worst.map_or(true, |x| pair.1 < x.1) {
+            if worst.is_none_or(|x| pair.1 < x.1) {
                 worst = Some(pair);
             }
         }
@@ -1796,7 +1796,7 @@ fn read_benchmark(path: &Path, threads: usize) -> Result<BTreeMap<String, Vec<(D
     rows.sort_by_key(|r| (r.1, r.0, r.3));
     let mut dup: Option<(u32, u32)> = None;
     for w in rows.windows(2) {
-        if w[0].0 == w[1].0 && w[0].1 == w[1].1 && dup.map_or(true, |d| w[1].3 < d.1) {
+        if w[0].0 == w[1].0 && w[0].1 == w[1].1 && dup.is_none_or(|d| w[1].3 < d.1) {
             dup = Some((w[0].3, w[1].3));
         }
     }
