@@ -118,3 +118,28 @@ fn test_hand_ic_and_rank_ic() {
     assert_close(ic.ic, cov / (vx * vy).sqrt(), 1e-12);
     assert_close(ic.rank_ic, 1.0, 1e-12);
 }
+
+#[test]
+fn test_hand_file_model_scores_from_an_outside_csv() {
+    // fixtures/hand_scores/scores.csv ranks AAA first (ZZZ is not in the bundle: ignored).
+    let text = r#"
+        data = "fixtures/hand"
+        initial_capital = 1000000.0
+        [model]
+        kind = "file"
+        path = "fixtures/hand_scores/scores.csv"
+        [portfolio]
+        top_fraction = 0.34
+        [costs]
+        commission_bps = 0.0
+    "#;
+    let r = run(&spec_text(text, &root()));
+    let f = &r.records.fills;
+    assert_eq!(f.len(), 1);
+    assert_eq!(r.symbol_names[f[0].symbol.index()], "AAA");
+    // 1e6 at AAA's open of 11 on 2024-02-01; closes 11, 12, 12.
+    let expected = [1e6, 1e6, 1e6 * 12.0 / 11.0, 1e6 * 12.0 / 11.0];
+    for (d, e) in r.records.daily.iter().zip(expected) {
+        assert_close(d.nav, e, 1e-6);
+    }
+}
