@@ -247,9 +247,11 @@ fn factors(args: FactorsArgs) -> Result<i32> {
         spec.config.factors = Some(sel);
     }
     spec.check_data_dir()?;
+    let started = std::time::Instant::now();
     let pb = spinner("loading");
     let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
     pb.finish_and_clear();
+    let loaded = started.elapsed();
     let pb = bar(market.bars.dates.len() as u64, "factors");
     let mut progress = |done: usize, _total: usize| {
         if done % 16 == 0 {
@@ -262,6 +264,14 @@ fn factors(args: FactorsArgs) -> Result<i32> {
     };
     let report = crate::factors::factor_report(&spec, &market, &options, &mut progress)?;
     pb.finish_and_clear();
+    eprintln!(
+        "loaded {} bar rows in {:.1} s; simulated {} days with {} factor columns in {:.1} s",
+        market.bars.len(),
+        loaded.as_secs_f64(),
+        report.days,
+        report.factors.len(),
+        (started.elapsed() - loaded).as_secs_f64()
+    );
     print!("{}", report.table());
     if let Some(p) = &args.out {
         println!("wrote panel {}", p.display());

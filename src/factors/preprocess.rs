@@ -94,7 +94,10 @@ pub fn median_in_place(v: &mut [f64]) -> f64 {
 #[derive(Debug, Default)]
 pub struct Scratch {
     values: Vec<f64>,
-    pairs: Vec<(u16, f64)>,
+    counts: Vec<usize>,
+    fill_at: Vec<usize>,
+    buckets: Vec<f64>,
+    medians: Vec<f64>,
 }
 
 /// Preprocesses one column in place. `industry[i]` is the industry of row
@@ -158,36 +161,71 @@ pub fn preprocess_column(
         }
         return;
     }
-    // Industry medians, only for industries that have a missing value.
-    let pairs = &mut scratch.pairs;
-    pairs.clear();
-    pairs.extend(
-        col.iter()
-            .zip(industry)
-            .filter(|(v, &g)| v.is_finite() && g != u16::MAX)
-            .map(|(&v, &g)| (g, v)),
-    );
-    pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    for i in 0..col.len() {
-        if col[i].is_finite() {
+    // Industry medians, only for industries that have a missing value:
+    // bucket the values by industry (counting sort, O(n)), then select the
+    // median inside each needed bucket.
+    let n_ind = industry
+        .iter()
+        .filter(|&&g| g != u16::MAX)
+        .map(|&g| g as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let counts = &mut scratch.counts;
+    counts.clear();
+    counts.resize(n_ind + 1, 0);
+    let mut needed = false;
+    for (v, &g) in col.iter().zip(industry) {
+        if g == u16::MAX {
             continue;
         }
-        let g = industry[i];
-        let mut fill = overall;
-        if g != u16::MAX {
-            let start = pairs.partition_point(|p| p.0 < g);
-            let end = pairs.partition_point(|p| p.0 <= g);
-            let k = end - start;
-            if k > 0 {
-                let grp = &pairs[start..end];
-                fill = if k % 2 == 1 {
-                    grp[k / 2].1
-                } else {
-                    0.5 * (grp[k / 2 - 1].1 + grp[k / 2].1)
-                };
+        if v.is_finite() {
+            counts[g as usize + 1] += 1;
+        } else {
+            needed = true;
+        }
+    }
+    let medians = &mut scratch.medians;
+    medians.clear();
+    medians.resize(n_ind, f64::NAN);
+    if needed {
+        for g in 0..n_ind {
+            counts[g + 1] += counts[g];
+        }
+        let buckets = &mut scratch.buckets;
+        buckets.clear();
+        buckets.resize(counts[n_ind], 0.0);
+        let fill_at = &mut scratch.fill_at;
+        fill_at.clear();
+        fill_at.extend_from_slice(&counts[..n_ind]);
+        let mut wants = vec![false; n_ind];
+        for (v, &g) in col.iter().zip(industry) {
+            if g == u16::MAX {
+                continue;
+            }
+            let g = g as usize;
+            if v.is_finite() {
+                buckets[fill_at[g]] = *v;
+                fill_at[g] += 1;
+            } else {
+                wants[g] = true;
             }
         }
-        col[i] = fill;
+        for g in 0..n_ind {
+            if wants[g] {
+                medians[g] = median_in_place(&mut buckets[counts[g]..counts[g + 1]]);
+            }
+        }
+    }
+    for (v, &g) in col.iter_mut().zip(industry) {
+        if v.is_finite() {
+            continue;
+        }
+        let m = if g == u16::MAX {
+            f64::NAN
+        } else {
+            medians[g as usize]
+        };
+        *v = if m.is_nan() { overall } else { m };
     }
 }
 

@@ -61,6 +61,8 @@ pub struct FactorReport {
     pub ic_horizon: u32,
     pub quantiles: u32,
     pub signal_days: usize,
+    /// Trading days simulated.
+    pub days: usize,
     /// Sorted by |ICIR| descending (NaN last), ties by name.
     pub factors: Vec<FactorStats>,
 }
@@ -263,7 +265,7 @@ pub fn factor_report(
     let model = Box::new(PanelCollector {
         state: Arc::clone(&state),
     });
-    crate::engine::run_with_model(spec, market, model, progress)?;
+    let records = crate::engine::run_with_model(spec, market, model, progress)?;
     let mut st = state.lock().expect("panel state lock");
     if let Some((p, w)) = &mut st.writer {
         w.flush().map_err(|e| Error::io(&*p, e))?;
@@ -318,6 +320,7 @@ pub fn factor_report(
         ic_horizon: spec.config.ic_horizon,
         quantiles: spec.config.quantiles,
         signal_days: st.signal_days,
+        days: records.days,
         factors,
     })
 }

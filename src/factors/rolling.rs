@@ -236,35 +236,35 @@ impl PriceState {
                 });
         let b = self.bench_ret;
 
+        // Carry the running sums forward: the slot layout is day-major
+        // (`slot × symbol × quantity`), so this is one block copy and the
+        // window reads of a day stream through memory in symbol order.
+        let n = self.n;
+        let (bs, bl) = (n * QS, n * QL);
+        if t == 0 {
+            self.short[cur_s * bs..(cur_s + 1) * bs].fill(0.0);
+            self.long[cur_l * bl..(cur_l + 1) * bl].fill(0.0);
+        } else {
+            self.short
+                .copy_within(prev_s * bs..(prev_s + 1) * bs, cur_s * bs);
+            self.long
+                .copy_within(prev_l * bl..(prev_l + 1) * bl, cur_l * bl);
+        }
         for s in 0..self.n {
             let td = self.today[s];
-            let base_s = s * SHORT * QS;
-            let base_l = s * LONG * QL;
-            // Carry the running sums forward.
-            if t == 0 {
-                self.short[base_s + cur_s * QS..base_s + cur_s * QS + QS].fill(0.0);
-                self.long[base_l + cur_l * QL..base_l + cur_l * QL + QL].fill(0.0);
-            } else {
-                self.short.copy_within(
-                    base_s + prev_s * QS..base_s + prev_s * QS + QS,
-                    base_s + cur_s * QS,
-                );
-                self.long.copy_within(
-                    base_l + prev_l * QL..base_l + prev_l * QL + QL,
-                    base_l + cur_l * QL,
-                );
-            }
-            self.rets[s * RETS + t % RETS] = td.r;
+            let base_s = (cur_s * n + s) * QS;
+            let base_l = (cur_l * n + s) * QL;
+            self.rets[(t % RETS) * n + s] = td.r;
             let ff = if td.traded {
                 td.close_adj
             } else {
                 self.last_close_adj[s]
             };
-            self.close_ff[s * LONG + cur_l] = ff;
+            self.close_ff[cur_l * n + s] = ff;
             if !self.listed[s] {
                 continue;
             }
-            let sh = &mut self.short[base_s + cur_s * QS..base_s + cur_s * QS + QS];
+            let sh = &mut self.short[base_s..base_s + QS];
             sh[Q::Listed as usize] += 1.0;
             if !td.traded {
                 continue;
@@ -292,7 +292,7 @@ impl PriceState {
                 sh[Q::Ovn as usize] += (td.open_adj / prev).ln();
             }
             self.last_close_adj[s] = td.close_adj;
-            let lg = &mut self.long[base_l + cur_l * QL..base_l + cur_l * QL + QL];
+            let lg = &mut self.long[base_l..base_l + QL];
             lg[L::NT as usize] += 1.0;
             if r.is_finite() && b.is_finite() {
                 lg[L::N as usize] += 1.0;
@@ -320,7 +320,7 @@ impl PriceState {
             if !bar.is_traded() {
                 continue;
             }
-            let base_s = s * SHORT * QS + cur_s * QS;
+            let base_s = (cur_s * n + s) * QS;
             let sh = &mut self.short[base_s..base_s + QS];
             let amount = if bar.amount.is_finite() && bar.amount > 0.0 {
                 bar.amount
@@ -354,12 +354,12 @@ impl PriceState {
     fn win(&self, s: usize, w: usize) -> [f64; QS] {
         debug_assert!(w < SHORT && self.t > 0);
         let today = self.t - 1;
-        let base = s * SHORT * QS;
-        let cur = &self.short[base + (today % SHORT) * QS..][..QS];
+        let n = self.n;
+        let cur = &self.short[((today % SHORT) * n + s) * QS..][..QS];
         let mut out = [0.0; QS];
         out.copy_from_slice(cur);
         if today >= w {
-            let old = &self.short[base + ((today - w) % SHORT) * QS..][..QS];
+            let old = &self.short[(((today - w) % SHORT) * n + s) * QS..][..QS];
             for (o, x) in out.iter_mut().zip(old) {
                 *o -= x;
             }
@@ -371,11 +371,11 @@ impl PriceState {
     fn win_long(&self, s: usize, w: usize) -> [f64; QL] {
         debug_assert!(w < LONG && self.t > 0);
         let today = self.t - 1;
-        let base = s * LONG * QL;
+        let n = self.n;
         let mut out = [0.0; QL];
-        out.copy_from_slice(&self.long[base + (today % LONG) * QL..][..QL]);
+        out.copy_from_slice(&self.long[((today % LONG) * n + s) * QL..][..QL]);
         if today >= w {
-            let old = &self.long[base + ((today - w) % LONG) * QL..][..QL];
+            let old = &self.long[(((today - w) % LONG) * n + s) * QL..][..QL];
             for (o, x) in out.iter_mut().zip(old) {
                 *o -= x;
             }
@@ -390,7 +390,7 @@ impl PriceState {
         if k > today || k >= LONG {
             return f64::NAN;
         }
-        self.close_ff[s * LONG + (today - k) % LONG]
+        self.close_ff[((today - k) % LONG) * self.n + s]
     }
 
     #[inline]
@@ -568,7 +568,7 @@ impl PriceState {
         let (mut mx, mut mn) = (f64::NEG_INFINITY, f64::INFINITY);
         let today = self.t - 1;
         for k in 0..20.min(today + 1) {
-            let r = self.rets[s * RETS + (today - k) % RETS];
+            let r = self.rets[((today - k) % RETS) * self.n + s];
             if r.is_finite() {
                 mx = mx.max(r);
                 mn = mn.min(r);
