@@ -59,13 +59,13 @@ fn test_factors_library_columns_reach_the_ew_model() {
     let market =
         alphasim::data::load_market(&root().join("fixtures/tiny"), &Default::default()).unwrap();
     let mut progress = |_: usize, _: usize| {};
-    let e = alphasim::backtest_market(
+    let Err(e) = alphasim::backtest_market(
         &spec_text(&bad, &root().join("fixtures/tiny")),
         &market,
         &mut progress,
-    )
-    .err()
-    .expect("unknown column");
+    ) else {
+        panic!("an unknown column must be an error");
+    };
     assert!(
         e.to_string().contains("vol60x") && e.to_string().contains("ret20"),
         "{e}"

@@ -143,7 +143,7 @@ pub const INDUSTRY_RELATIVE: [(Fid, Fid); 9] = [
 /// indices in catalogue order, without duplicates. The error lists the
 /// valid names.
 pub fn select(items: &[String]) -> std::result::Result<Vec<usize>, String> {
-    let mut chosen = vec![false; N_FACTORS];
+    let mut chosen = [false; N_FACTORS];
     for item in items {
         let item = item.trim();
         if item == "all" {
@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn test_catalog_has_at_least_60_unique_names() {
-        assert!(N_FACTORS >= 60, "{N_FACTORS}");
+        const { assert!(N_FACTORS >= 60) };
         let mut names: Vec<&str> = CATALOG.iter().map(|f| f.name).collect();
         names.sort_unstable();
         names.dedup();

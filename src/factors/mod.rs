@@ -37,6 +37,10 @@ use crate::data::SymbolId;
 use fundamental::FundamentalState;
 use rolling::PriceState;
 
+/// Days with at least this many values (eligible × selected) preprocess
+/// their columns on two threads.
+const PARALLEL_MIN_VALUES: usize = 20_000;
+
 /// The library's state and today's output.
 pub struct FactorLibrary {
     selected: Vec<usize>,
@@ -151,25 +155,47 @@ impl FactorLibrary {
                 };
             }
         }
-        self.values.clear();
-        self.values.resize(n * m, f64::NAN);
+        // Column-major copy of the selected raw values, then preprocess the
+        // columns (independent of each other: split over two threads when
+        // the day is large; the result does not depend on the split).
+        self.column.clear();
+        self.column.resize(n * m, f64::NAN);
         self.missing.clear();
         self.missing.resize(n * m, false);
         for (j, &f) in self.selected.iter().enumerate() {
-            self.column.clear();
-            self.column
-                .extend((0..n).map(|i| self.raw[i * N_FACTORS + f]));
-            for (i, v) in self.column.iter().enumerate() {
+            let col = &mut self.column[j * n..(j + 1) * n];
+            for (i, c) in col.iter_mut().enumerate() {
+                let v = self.raw[i * N_FACTORS + f];
+                *c = v;
                 self.missing[i * m + j] = !v.is_finite();
             }
-            preprocess::preprocess_column(
-                &mut self.column,
-                &self.industry,
-                &self.preprocess,
-                &mut self.scratch,
-            );
-            for (i, v) in self.column.iter().enumerate() {
-                self.values[i * m + j] = *v;
+        }
+        let (industry, cfg) = (&self.industry, &self.preprocess);
+        if n * m >= PARALLEL_MIN_VALUES && m >= 2 && n > 0 {
+            let half = m.div_ceil(2) * n;
+            let (a, b) = self.column.split_at_mut(half);
+            let scratch = &mut self.scratch;
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let mut own = preprocess::Scratch::default();
+                    for col in b.chunks_mut(n) {
+                        preprocess::preprocess_column(col, industry, cfg, &mut own);
+                    }
+                });
+                for col in a.chunks_mut(n) {
+                    preprocess::preprocess_column(col, industry, cfg, scratch);
+                }
+            });
+        } else if n > 0 {
+            for col in self.column.chunks_mut(n) {
+                preprocess::preprocess_column(col, industry, cfg, &mut self.scratch);
+            }
+        }
+        self.values.clear();
+        self.values.resize(n * m, f64::NAN);
+        for j in 0..m {
+            for i in 0..n {
+                self.values[i * m + j] = self.column[j * n + i];
             }
         }
     }

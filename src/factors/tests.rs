@@ -14,6 +14,7 @@ fn date(d: usize) -> Date {
     Date::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(d as u64)
 }
 
+#[allow(clippy::too_many_arguments)] // a bar is eight numbers
 fn bar(
     s: u32,
     open: f64,
