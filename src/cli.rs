@@ -29,6 +29,8 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Write a synthetic market bundle with a planted, known signal.
     Generate(GenerateArgs),
+    /// Compute the factor panel of a spec's run and print a factor report (IC, RankIC, ICIR, decile spread, coverage).
+    Factors(FactorsArgs),
     /// Check a data bundle without simulating anything.
     Validate {
         /// The bundle folder.
@@ -59,6 +61,28 @@ pub struct BacktestArgs {
     /// Do not print the summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `alphasim factors`.
+#[derive(Debug, clap::Args)]
+pub struct FactorsArgs {
+    /// Strategy spec (TOML): data, universe, window, schedule, ic_horizon and `factors` are used.
+    pub spec: PathBuf,
+    /// Write the panel (date,symbol,<factor…>: the values models see) to this CSV.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write panel rows at every close instead of signal days only.
+    #[arg(long)]
+    pub daily: bool,
+    /// Library factors to compute (comma-separated: all, groups, group:name); default: the spec's `factors`, or all when it has none.
+    #[arg(long, value_name = "LIST")]
+    pub select: Option<String>,
+    /// Write the factor report as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Use this data bundle instead of the spec's `data`.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
 }
 
 /// `alphasim generate`.
@@ -135,6 +159,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Factors(args) => factors(args),
         Command::Validate { dir } => {
             let pb = spinner("validating");
             let summary = crate::data::validate_bundle(&dir)?;
@@ -200,6 +225,60 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
             check.display(),
             args.tolerance
         );
+    }
+    Ok(0)
+}
+
+fn factors(args: FactorsArgs) -> Result<i32> {
+    let mut spec = Spec::from_file(&args.spec)?;
+    if let Some(d) = args.data {
+        spec = spec.with_data_dir(d);
+    }
+    let selection: Option<Vec<String>> = match &args.select {
+        Some(list) => Some(list.split(',').map(|x| x.trim().to_owned()).collect()),
+        None if spec.config.factors.is_none() => Some(vec!["all".into()]),
+        None => None,
+    };
+    if let Some(sel) = selection {
+        crate::factors::select(&sel).map_err(|message| Error::Spec {
+            file: args.spec.clone(),
+            message: format!("--select: {message}"),
+        })?;
+        spec.config.factors = Some(sel);
+    }
+    spec.check_data_dir()?;
+    let started = std::time::Instant::now();
+    let pb = spinner("loading");
+    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
+    pb.finish_and_clear();
+    let loaded = started.elapsed();
+    let pb = bar(market.bars.dates.len() as u64, "factors");
+    let mut progress = |done: usize, _total: usize| {
+        if done % 16 == 0 {
+            pb.set_position(done as u64);
+        }
+    };
+    let options = crate::factors::PanelOptions {
+        out: args.out.clone(),
+        daily: args.daily,
+    };
+    let report = crate::factors::factor_report(&spec, &market, &options, &mut progress)?;
+    pb.finish_and_clear();
+    eprintln!(
+        "loaded {} bar rows in {:.1} s; simulated {} days with {} factor columns in {:.1} s",
+        market.bars.len(),
+        loaded.as_secs_f64(),
+        report.days,
+        report.factors.len(),
+        (started.elapsed() - loaded).as_secs_f64()
+    );
+    print!("{}", report.table());
+    if let Some(p) = &args.out {
+        println!("wrote panel {}", p.display());
+    }
+    if let Some(p) = &args.report {
+        report.write_csv(p)?;
+        println!("wrote report {}", p.display());
     }
     Ok(0)
 }

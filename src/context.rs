@@ -19,7 +19,10 @@ pub struct History {
     /// Names of all symbols (ids index into it).
     symbol_names: Vec<String>,
     industry_names: Vec<String>,
+    /// Factor columns: the `factors.csv` columns, then the library's.
     factor_names: Vec<String>,
+    /// Number of `factors.csv` columns (the first columns).
+    n_user_factors: usize,
     fundamental_fields: Vec<String>,
     /// Dates of the days received so far.
     dates: Vec<Date>,
@@ -34,6 +37,8 @@ pub struct History {
     last_traded_day: Vec<Option<DayIndex>>,
     /// Today's factor exposures, `n_symbols × n_factors`, NaN when missing.
     factors_today: Vec<f64>,
+    /// True where today's value was missing before any fill (same layout).
+    factor_missing: Vec<bool>,
     /// Universe membership and benchmark-index membership now.
     members: Vec<bool>,
     benchmark_members: Vec<bool>,
@@ -48,7 +53,10 @@ pub struct History {
 pub struct Names {
     pub symbols: Vec<String>,
     pub industries: Vec<String>,
+    /// `factors.csv` columns.
     pub factors: Vec<String>,
+    /// Factor-library columns (after the `factors.csv` columns).
+    pub library_factors: Vec<String>,
     pub fundamental_fields: Vec<String>,
 }
 
@@ -57,11 +65,16 @@ impl History {
     /// universe index (every traded symbol is a member).
     pub fn new(names: Names, universe_is_index: bool) -> Self {
         let n = names.symbols.len();
+        let n_user_factors = names.factors.len();
+        let mut factor_names = names.factors;
+        factor_names.extend(names.library_factors);
+        let m = factor_names.len();
         History {
             n_symbols: n,
             symbol_names: names.symbols,
             industry_names: names.industries,
-            factor_names: names.factors.clone(),
+            factor_names,
+            n_user_factors,
             fundamental_fields: names.fundamental_fields,
             dates: Vec::new(),
             close_adj: Vec::new(),
@@ -70,7 +83,8 @@ impl History {
             last_close: vec![f64::NAN; n],
             last_close_adj: vec![f64::NAN; n],
             last_traded_day: vec![None; n],
-            factors_today: vec![f64::NAN; n * names.factors.len()],
+            factors_today: vec![f64::NAN; n * m],
+            factor_missing: vec![true; n * m],
             members: vec![false; n],
             benchmark_members: vec![false; n],
             universe_is_index,
@@ -124,11 +138,31 @@ impl History {
             }
         }
         let m = self.factor_names.len();
+        let u = self.n_user_factors;
         self.factors_today.fill(f64::NAN);
+        self.factor_missing.fill(true);
         for (i, s) in batch.factor_symbols.iter().enumerate() {
             let dst = s.index() * m;
-            self.factors_today[dst..dst + m]
-                .copy_from_slice(&batch.factor_values[i * m..(i + 1) * m]);
+            let src = &batch.factor_values[i * u..(i + 1) * u];
+            self.factors_today[dst..dst + u].copy_from_slice(src);
+            for (flag, v) in self.factor_missing[dst..dst + u].iter_mut().zip(src) {
+                *flag = v.is_nan();
+            }
+        }
+    }
+
+    /// Writes today's factor-library columns (after the `factors.csv`
+    /// columns): `values` and `missing` are row-major `symbols × width`.
+    /// Symbols not listed keep NaN (missing) in those columns.
+    pub fn set_library_factors(&mut self, symbols: &[SymbolId], values: &[f64], missing: &[bool]) {
+        let m = self.factor_names.len();
+        let u = self.n_user_factors;
+        let w = m - u;
+        debug_assert_eq!(values.len(), symbols.len() * w);
+        for (i, s) in symbols.iter().enumerate() {
+            let dst = s.index() * m + u;
+            self.factors_today[dst..dst + w].copy_from_slice(&values[i * w..(i + 1) * w]);
+            self.factor_missing[dst..dst + w].copy_from_slice(&missing[i * w..(i + 1) * w]);
         }
     }
 
@@ -299,6 +333,17 @@ impl<'a> Context<'a> {
     pub fn factor(&self, s: SymbolId, k: usize) -> f64 {
         let m = self.history.factor_names.len();
         self.history.factors_today[s.index() * m + k]
+    }
+    /// True when today's value of factor column `k` for `s` was missing
+    /// (a library value filled by the preprocessing rule, or an empty
+    /// `factors.csv` cell, which stays NaN).
+    pub fn factor_missing(&self, s: SymbolId, k: usize) -> bool {
+        let m = self.history.factor_names.len();
+        self.history.factor_missing[s.index() * m + k]
+    }
+    /// Number of `factors.csv` columns; library columns follow them.
+    pub fn n_user_factors(&self) -> usize {
+        self.history.n_user_factors
     }
     /// The latest known value of a fundamental `field` for `s` (latest
     /// period end; for one period, the latest announcement), if any.

@@ -7,7 +7,7 @@
 //! | PreOpen | 0,1,2 | constituent changes, industry changes, reports |
 //! | PreOpen | 3 | retrain timer: `AlphaModel::fit` on what is known now |
 //! | Open | 0 | fill orders queued at the previous decision (`next_open`) |
-//! | Close | 0 | today's bars and factor rows join the history |
+//! | Close | 0 | today's bars and factor rows join the history; the factor library computes today's columns |
 //! | Close | 1 | delisted holdings are sold at their last close |
 //! | Close | 2 | mark to market, benchmark update, due IC evaluations, `AlphaModel::observe` |
 //! | Close | 3 | rebalance timer: score, select, queue orders |
@@ -17,11 +17,12 @@
 //! Only the engine moves the [`Clock`]; the history only grows by batches
 //! the feed has sent, so no decision can see a later record.
 
-use crate::alpha::{build_model, AlphaModel};
+use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::context::{History, Names};
 use crate::data::{Date, DayIndex, Market, SymbolId};
 use crate::event::{Clock, Event, EventQueue, Phase, Timer};
 use crate::execution::{self, CostModel, Fill, ProportionalCost, Quote};
+use crate::factors::FactorLibrary;
 use crate::feed::{spawn_feed, DayBatch, FeedPlan};
 use crate::metrics;
 use crate::portfolio::{equal_weights, top_fraction, Portfolio, TargetWeights};
@@ -127,6 +128,7 @@ struct Engine<'a> {
     clock: Clock,
     queue: EventQueue,
     model: Box<dyn AlphaModel>,
+    library: Option<FactorLibrary>,
     costs: Box<dyn CostModel>,
     portfolio: Portfolio,
     signal_set: Vec<bool>,
@@ -148,8 +150,29 @@ struct Engine<'a> {
 /// Runs `spec` on `market` with the model the spec names. The market is
 /// only read by the feed thread.
 pub fn run(spec: &Spec, market: &Market, progress: Progress<'_>) -> Result<RunRecords> {
-    let model = build_model(&spec.config.model, market)?;
+    let model =
+        build_model_with_factors(&spec.config.model, market, &factor_columns(spec, market)?)?;
     run_with_model(spec, market, model, progress)
+}
+
+/// The run's factor columns: the `factors.csv` columns, then the selected
+/// library factors. A library name that is also a `factors.csv` column is
+/// an error.
+pub fn factor_columns(spec: &Spec, market: &Market) -> Result<Vec<String>> {
+    let mut names = market.factors.names.clone();
+    for i in spec.library_selection() {
+        let name = crate::factors::CATALOG[i].name;
+        if names.iter().any(|n| n == name) {
+            return Err(Error::Spec {
+                file: spec.path.clone(),
+                message: format!(
+                    "factors: library factor `{name}` has the same name as a column of factors.csv; rename the column or drop `{name}` from `factors`"
+                ),
+            });
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
 }
 
 /// Runs `spec` on `market` with a given alpha model (the spec's `model`
@@ -222,10 +245,24 @@ pub fn run_with_model(
     for s in &retrains {
         retrain_set[s.index()] = true;
     }
+    factor_columns(spec, market)?; // name clashes
+    let selection = spec.library_selection();
+    let library = (!selection.is_empty()).then(|| {
+        FactorLibrary::new(
+            selection,
+            c.preprocess.clone(),
+            market.n_symbols(),
+            &market.fundamentals.fields,
+        )
+    });
     let names = Names {
         symbols: market.symbols.names().to_vec(),
         industries: market.industries_names.names().to_vec(),
         factors: market.factors.names.clone(),
+        library_factors: library
+            .as_ref()
+            .map(FactorLibrary::names)
+            .unwrap_or_default(),
         fundamental_fields: market.fundamentals.fields.clone(),
     };
     let bench_uses_levels = benchmark
@@ -264,6 +301,7 @@ pub fn run_with_model(
             days: n_days,
         },
         model,
+        library,
         costs,
         portfolio: Portfolio::new(c.initial_capital),
         signal_set,
@@ -391,6 +429,11 @@ impl Engine<'_> {
                 let mut b = std::mem::take(&mut self.batch);
                 self.out.stock_days += b.bars.len() as u64;
                 self.history.apply_close(&mut b);
+                if let Some(lib) = &mut self.library {
+                    lib.on_close(&self.history, b.benchmark_close);
+                    let (symbols, values, missing) = lib.output();
+                    self.history.set_library_factors(symbols, values, missing);
+                }
                 self.batch = b;
             }
             Event::Delistings(symbols) => self.delist(&symbols),

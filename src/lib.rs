@@ -16,6 +16,7 @@
 //! | [`event`] | events, the `(ts_known, phase, priority, seq)` queue, the forward-only clock |
 //! | [`feed`] | day batches streamed through a bounded crossbeam channel |
 //! | [`context`] | the known history and the point-in-time view strategies read |
+//! | [`factors`] | the point-in-time factor library computed at each close, preprocessing, factor report |
 //! | [`schedule`] | rebalance and retrain calendars |
 //! | [`alpha`] | the `AlphaModel` trait and the built-in models |
 //! | [`portfolio`] | cash, holdings, top-fraction selection |
@@ -34,6 +35,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod execution;
+pub mod factors;
 pub mod feed;
 pub mod generate;
 pub mod metrics;

@@ -53,6 +53,17 @@ pub struct SpecConfig {
     /// Seed for anything random (models).
     #[serde(default)]
     pub seed: u64,
+    /// Factor-library factors added to the factor columns (after the
+    /// `factors.csv` columns): `"all"`, groups (`"momentum"`) or
+    /// `"group:name"` (`"volatility:vol20"`). Absent = none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Vec<String>>,
+    /// Cross-sectional preprocessing of the library factors.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::factors::PreprocessConfig::is_default"
+    )]
+    pub preprocess: crate::factors::PreprocessConfig,
     #[serde(default)]
     pub schedule: ScheduleConfig,
     pub model: ModelConfig,
@@ -275,6 +286,15 @@ impl Spec {
         self
     }
 
+    /// The factor-library selection (catalogue indices); empty without `factors`.
+    pub fn library_selection(&self) -> Vec<usize> {
+        self.config
+            .factors
+            .as_ref()
+            .map(|f| crate::factors::select(f).expect("checked when the spec was read"))
+            .unwrap_or_default()
+    }
+
     fn check(&self) -> std::result::Result<(), String> {
         let c = &self.config;
         if !(c.portfolio.top_fraction > 0.0 && c.portfolio.top_fraction <= 1.0) {
@@ -326,6 +346,16 @@ impl Spec {
         }
         if c.schedule.retrain_months == 0 {
             return Err("schedule.retrain_months must be at least 1".into());
+        }
+        if let Some(items) = &c.factors {
+            crate::factors::select(items)?;
+        }
+        let p = &c.preprocess;
+        if !(p.winsorize_mad.is_finite() && p.winsorize_mad >= 0.0) {
+            return Err(format!(
+                "preprocess.winsorize_mad = {} must be ≥ 0 (0 = no winsorising)",
+                p.winsorize_mad
+            ));
         }
         if let ModelConfig::Reversal { window: 0 } = c.model {
             return Err("model.window must be at least 1".into());

@@ -41,7 +41,7 @@ fn scale(x: &str, k: f64) -> String {
     format!("{:.2}", x.parse::<f64>().unwrap() * k)
 }
 
-fn alter_after(dir: &Path, d: &str) {
+pub fn alter_after(dir: &Path, d: &str) {
     // Each symbol's last row stays: removing it would move the symbol's delisting
     // (a record of its own, known on its last day) to before D.
     let bars = dir.join("bars.csv");

@@ -40,14 +40,25 @@ pub trait AlphaModel: Send {
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>>;
 }
 
-/// Builds the model a spec asks for, checking names against the market.
+/// Builds the model a spec asks for, checking names against the market's
+/// factor columns (`factors.csv` only).
 pub fn build_model(config: &ModelConfig, market: &Market) -> Result<Box<dyn AlphaModel>> {
-    let names = &market.factors.names;
+    build_model_with_factors(config, market, &market.factors.names)
+}
+
+/// Builds the model a spec asks for; `names` are the run's factor columns
+/// (`factors.csv` columns, then the factor library's).
+pub fn build_model_with_factors(
+    config: &ModelConfig,
+    market: &Market,
+    names: &[String],
+) -> Result<Box<dyn AlphaModel>> {
     let missing = |n: &str| {
         Error::Run(format!(
-            "model: factor `{n}` is not a column of factors.csv (columns: {})",
+            "model: factor `{n}` is not a factor column (columns: {})",
             if names.is_empty() {
-                "none — the bundle has no factors.csv".to_owned()
+                "none — the bundle has no factors.csv and the spec selects no library `factors`"
+                    .to_owned()
             } else {
                 names.join(", ")
             }
@@ -55,10 +66,10 @@ pub fn build_model(config: &ModelConfig, market: &Market) -> Result<Box<dyn Alph
     };
     Ok(match config {
         ModelConfig::Ew { factors, signs } => {
-            let chosen: Vec<String> = factors.clone().unwrap_or_else(|| names.clone());
+            let chosen: Vec<String> = factors.clone().unwrap_or_else(|| names.to_vec());
             if chosen.is_empty() {
                 return Err(Error::Run(
-                    "model `ew` needs factors, but the bundle has no factors.csv; use kind = \"reversal\" or add factors".into(),
+                    "model `ew` needs factors, but the bundle has no factors.csv; use kind = \"reversal\", add factors.csv or select library factors (factors = [\"all\"])".into(),
                 ));
             }
             let mut columns = Vec::new();

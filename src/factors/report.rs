@@ -1,0 +1,385 @@
+//! `alphasim factors`: the factor panel and an alphalens-style factor report.
+//!
+//! The panel is produced by running the simulation itself with a
+//! [`PanelCollector`] as the alpha model: at each signal day (the spec's
+//! rebalance schedule) the collector reads every factor column of today's
+//! eligible set through the same `Context` models read, writes the rows,
+//! and returns no scores (so nothing trades). With `daily`, rows are written
+//! at every close instead (the report still uses signal days).
+//!
+//! The report uses the engine's IC rule (DESIGN §4): forward return
+//! `close_adj(t+h)/close_adj(t) − 1` with `h = ic_horizon`, the last close
+//! on or before `t+h` for a stock without a bar then, signal days whose
+//! `t+h` lies past the window dropped. Per factor and signal day, over the
+//! eligible stocks whose value was not missing (filled values are left
+//! out): Pearson IC, Spearman RankIC (average ranks), and the decile spread
+//! (mean forward return of the top `quantiles` bucket minus the bottom one,
+//! stocks sorted by value, ties by symbol). Over days: means, ICIR =
+//! mean/std (ddof 1, not annualised), coverage = mean share of eligible
+//! stocks with a value. Factors are sorted by |ICIR|, largest first.
+
+use crate::alpha::AlphaModel;
+use crate::context::Context;
+use crate::data::{DayIndex, Market, SymbolId};
+use crate::metrics;
+use crate::spec::Spec;
+use crate::{Error, Result};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Where the panel goes.
+#[derive(Debug, Clone, Default)]
+pub struct PanelOptions {
+    /// Panel CSV (`date,symbol,<factor…>`); none = report only.
+    pub out: Option<PathBuf>,
+    /// Write rows at every close instead of signal days only.
+    pub daily: bool,
+}
+
+/// One factor's summary over the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorStats {
+    pub name: String,
+    /// Library group, or `user` for a `factors.csv` column.
+    pub group: String,
+    /// Signal days with an IC.
+    pub days: usize,
+    pub coverage: f64,
+    pub ic_mean: f64,
+    pub icir: f64,
+    pub rank_ic_mean: f64,
+    pub rank_icir: f64,
+    /// Mean top-minus-bottom quantile forward return.
+    pub spread: f64,
+}
+
+/// The factor report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorReport {
+    pub ic_horizon: u32,
+    pub quantiles: u32,
+    pub signal_days: usize,
+    /// Trading days simulated.
+    pub days: usize,
+    /// Sorted by |ICIR| descending (NaN last), ties by name.
+    pub factors: Vec<FactorStats>,
+}
+
+struct Pending {
+    day: DayIndex,
+    symbols: Vec<SymbolId>,
+    /// `symbols × m`, NaN where missing.
+    values: Vec<f64>,
+}
+
+#[derive(Default)]
+struct PerFactor {
+    ic: Vec<f64>,
+    rank_ic: Vec<f64>,
+    spread: Vec<f64>,
+    coverage: Vec<f64>,
+}
+
+struct State {
+    horizon: u32,
+    quantiles: usize,
+    daily: bool,
+    writer: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    header_written: bool,
+    pending: VecDeque<Pending>,
+    stats: Vec<PerFactor>,
+    signal_days: usize,
+}
+
+/// An alpha model that records the factor panel instead of scoring.
+pub struct PanelCollector {
+    state: Arc<Mutex<State>>,
+}
+
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+impl State {
+    fn write_rows(&mut self, ctx: &Context<'_>, symbols: &[SymbolId]) -> Result<()> {
+        let Some((path, w)) = &mut self.writer else {
+            return Ok(());
+        };
+        let path = path.clone();
+        let io = |e| Error::io(&path, e);
+        let names = ctx.factor_names();
+        if !self.header_written {
+            write!(w, "date,symbol").map_err(io)?;
+            for n in names {
+                write!(w, ",{n}").map_err(io)?;
+            }
+            writeln!(w).map_err(io)?;
+            self.header_written = true;
+        }
+        let date = ctx.date();
+        let mut line = String::new();
+        for &s in symbols {
+            line.clear();
+            line.push_str(&format!("{date},{}", ctx.symbol_name(s)));
+            for k in 0..names.len() {
+                line.push(',');
+                line.push_str(&fmt(ctx.factor(s, k)));
+            }
+            writeln!(w, "{line}").map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+impl PanelCollector {
+    fn evaluate(state: &mut State, ctx: &Context<'_>) {
+        let today = ctx.day();
+        while state
+            .pending
+            .front()
+            .is_some_and(|p| p.day.0 + state.horizon == today.0)
+        {
+            let p = state.pending.pop_front().expect("checked non-empty");
+            let m = state.stats.len();
+            let fwd: Vec<f64> = p
+                .symbols
+                .iter()
+                .map(|&s| ctx.close_adj_as_of(today, s) / ctx.close_adj_on(p.day, s) - 1.0)
+                .collect();
+            for (k, st) in state.stats.iter_mut().enumerate() {
+                let mut pairs: Vec<(f64, SymbolId, f64)> = Vec::with_capacity(p.symbols.len());
+                let mut with_value = 0usize;
+                for (i, &s) in p.symbols.iter().enumerate() {
+                    let v = p.values[i * m + k];
+                    if v.is_finite() {
+                        with_value += 1;
+                        if fwd[i].is_finite() {
+                            pairs.push((v, s, fwd[i]));
+                        }
+                    }
+                }
+                st.coverage
+                    .push(with_value as f64 / p.symbols.len().max(1) as f64);
+                if pairs.len() < 3 {
+                    continue;
+                }
+                let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+                let y: Vec<f64> = pairs.iter().map(|p| p.2).collect();
+                st.ic.push(metrics::pearson(&x, &y));
+                st.rank_ic.push(metrics::spearman(&x, &y));
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let sorted: Vec<f64> = pairs.iter().map(|p| p.2).collect();
+                let q = metrics::quantile_means(&sorted, state.quantiles);
+                st.spread.push(q[q.len() - 1] - q[0]);
+            }
+        }
+    }
+}
+
+impl AlphaModel for PanelCollector {
+    fn name(&self) -> &str {
+        "factor-panel"
+    }
+
+    fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
+        let mut st = self.state.lock().expect("panel state lock");
+        if st.stats.is_empty() {
+            st.stats = (0..ctx.factor_names().len())
+                .map(|_| PerFactor::default())
+                .collect();
+        }
+        Self::evaluate(&mut st, ctx);
+        if st.daily {
+            st.write_rows(ctx, &ctx.candidates())?;
+        }
+        Ok(())
+    }
+
+    fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
+        let mut st = self.state.lock().expect("panel state lock");
+        let m = ctx.factor_names().len();
+        let mut values = Vec::with_capacity(universe.len() * m);
+        for &s in universe {
+            for k in 0..m {
+                values.push(if ctx.factor_missing(s, k) {
+                    f64::NAN
+                } else {
+                    ctx.factor(s, k)
+                });
+            }
+        }
+        st.pending.push_back(Pending {
+            day: ctx.day(),
+            symbols: universe.to_vec(),
+            values,
+        });
+        st.signal_days += 1;
+        if !st.daily {
+            st.write_rows(ctx, universe)?;
+        }
+        Ok(vec![f64::NAN; universe.len()])
+    }
+}
+
+/// Runs the spec's simulation collecting the factor panel, writes it when
+/// asked, and returns the factor report.
+pub fn factor_report(
+    spec: &Spec,
+    market: &Market,
+    options: &PanelOptions,
+    progress: crate::engine::Progress<'_>,
+) -> Result<FactorReport> {
+    let names = crate::engine::factor_columns(spec, market)?;
+    if names.is_empty() {
+        return Err(Error::Spec {
+            file: spec.path.clone(),
+            message: "factors: no factor columns — the bundle has no factors.csv and no library factors are selected; set factors = [\"all\"] or pass --select all".into(),
+        });
+    }
+    let writer = match &options.out {
+        Some(p) => {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            let f = std::fs::File::create(p).map_err(|e| Error::io(p, e))?;
+            Some((p.clone(), std::io::BufWriter::new(f)))
+        }
+        None => None,
+    };
+    let state = Arc::new(Mutex::new(State {
+        horizon: spec.config.ic_horizon,
+        quantiles: spec.config.quantiles as usize,
+        daily: options.daily,
+        writer,
+        header_written: false,
+        pending: VecDeque::new(),
+        stats: Vec::new(),
+        signal_days: 0,
+    }));
+    let model = Box::new(PanelCollector {
+        state: Arc::clone(&state),
+    });
+    let records = crate::engine::run_with_model(spec, market, model, progress)?;
+    let mut st = state.lock().expect("panel state lock");
+    if let Some((p, w)) = &mut st.writer {
+        w.flush().map_err(|e| Error::io(&*p, e))?;
+    }
+    let n_user = market.factors.names.len();
+    let mut factors: Vec<FactorStats> = st
+        .stats
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(k, (s, name))| FactorStats {
+            name: name.clone(),
+            group: if k < n_user {
+                "user".into()
+            } else {
+                crate::factors::CATALOG
+                    .iter()
+                    .find(|f| f.name == name)
+                    .map_or("user", |f| f.group)
+                    .into()
+            },
+            days: s.ic.len(),
+            coverage: metrics::mean(&s.coverage),
+            ic_mean: metrics::mean(
+                &s.ic
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect::<Vec<_>>(),
+            ),
+            icir: metrics::icir(&s.ic),
+            rank_ic_mean: metrics::mean(
+                &s.rank_ic
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect::<Vec<_>>(),
+            ),
+            rank_icir: metrics::icir(&s.rank_ic),
+            spread: metrics::mean(
+                &s.spread
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect::<Vec<_>>(),
+            ),
+        })
+        .collect();
+    let key = |f: &FactorStats| if f.icir.is_nan() { -1.0 } else { f.icir.abs() };
+    factors.sort_by(|a, b| key(b).total_cmp(&key(a)).then_with(|| a.name.cmp(&b.name)));
+    Ok(FactorReport {
+        ic_horizon: spec.config.ic_horizon,
+        quantiles: spec.config.quantiles,
+        signal_days: st.signal_days,
+        days: records.days,
+        factors,
+    })
+}
+
+impl FactorReport {
+    /// A fixed-width table.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "factor report: {} signal days, forward return over {} trading days, spread = top − bottom of {} quantiles\n",
+            self.signal_days, self.ic_horizon, self.quantiles
+        );
+        out.push_str(&format!(
+            "{:<16} {:<10} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n",
+            "factor", "group", "days", "coverage", "IC", "ICIR", "RankIC", "RankICIR", "spread"
+        ));
+        for f in &self.factors {
+            out.push_str(&format!(
+                "{:<16} {:<10} {:>5} {:>8.3} {:>8.4} {:>8.3} {:>8.4} {:>8.3} {:>9.4}\n",
+                f.name,
+                f.group,
+                f.days,
+                f.coverage,
+                f.ic_mean,
+                f.icir,
+                f.rank_ic_mean,
+                f.rank_icir,
+                f.spread
+            ));
+        }
+        out
+    }
+
+    /// CSV of the table (full precision).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("factor,group,days,coverage,ic,icir,rank_ic,rank_icir,spread\n");
+        for f in &self.factors {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{}\n",
+                f.name,
+                f.group,
+                f.days,
+                fmt(f.coverage),
+                fmt(f.ic_mean),
+                fmt(f.icir),
+                fmt(f.rank_ic_mean),
+                fmt(f.rank_icir),
+                fmt(f.spread)
+            ));
+        }
+        out
+    }
+
+    /// Writes the CSV.
+    pub fn write_csv(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_csv()).map_err(|e| Error::io(path, e))
+    }
+
+    /// The stats of one factor.
+    pub fn get(&self, name: &str) -> Option<&FactorStats> {
+        self.factors.iter().find(|f| f.name == name)
+    }
+}
