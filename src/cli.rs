@@ -34,6 +34,11 @@ pub enum Command {
         /// The bundle folder.
         dir: PathBuf,
     },
+    /// (Re)build report.html in a run folder from its files alone (no market needed).
+    Report {
+        /// The run folder written by `backtest` (holds report.json, nav.csv, ic.csv).
+        run_dir: PathBuf,
+    },
 }
 
 /// `alphasim backtest`.
@@ -133,6 +138,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             for (h, ic) in &summary.oracle_ic {
                 println!("oracle IC h={h}: {ic:.4}");
             }
+            Ok(0)
+        }
+        Command::Report { run_dir } => {
+            let path = crate::html::write_report_html(&run_dir)?;
+            println!("wrote {}", path.display());
             Ok(0)
         }
         Command::Validate { dir } => {
