@@ -5,9 +5,11 @@ mod common;
 
 mod backtest;
 mod bad_input;
+mod browser;
 mod cli;
 mod hand;
 mod lookahead;
 mod real_data;
+mod report_html;
 mod timing;
 mod user_snapshot;
