@@ -18,7 +18,14 @@ const HEIGHT: u32 = 1400;
 
 fn chromium() -> PathBuf {
     if let Some(p) = std::env::var_os("ALPHASIM_CHROMIUM") {
-        return PathBuf::from(p);
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "ALPHASIM_CHROMIUM={} is not a file: point it at a Chromium/Chrome binary, or unset it \
+             and install Chromium with `apt-get update && apt-get install -y chromium`",
+            p.display()
+        );
+        return p;
     }
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -147,4 +154,22 @@ fn test_browser_chromium_renders_the_fixture_report() {
         dom.matches("<svg").count() >= 10,
         "the charts are in the DOM"
     );
+}
+
+/// The profile really blocks JavaScript: a script that would rewrite the
+/// page leaves the DOM untouched.
+#[test]
+fn test_browser_profile_blocks_javascript() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("js.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><head><title>js</title></head><body><p id=\"p\">static</p>\
+         <script>document.getElementById('p').textContent = 'script ran';</script></body></html>",
+    )
+    .unwrap();
+    let out = headless(&page.canonicalize().unwrap(), &["--dump-dom".to_owned()]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains(">static</p>"), "{dom}");
+    assert!(!dom.contains(">script ran</p>"), "JavaScript ran: {dom}");
 }

@@ -132,7 +132,7 @@ pub fn read_holdings_counts(path: &Path) -> Result<Vec<(String, usize)>> {
             break;
         }
         let quantity = parse_cell(path, line, q, "quantity", &rec[q])?;
-        if !(quantity > 0.0) {
+        if quantity.is_nan() || quantity <= 0.0 {
             continue;
         }
         match out.last_mut() {

@@ -678,7 +678,7 @@ mod tests {
         })
         .unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
-        assert!(svg.contains(">Strategy</text>") && svg.contains(">NAV</text>"));
+        assert!(svg.contains("\nStrategy\n</text>") && svg.contains("\nNAV\n</text>"));
         assert!(svg.contains("2020-02-01"), "date labels");
         assert!(!svg.contains("href") && !svg.contains("url("));
     }

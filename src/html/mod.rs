@@ -456,9 +456,9 @@ fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
     h.push_str(
         "</tbody></table>\n</div><div>\n<h3>Signal</h3>\n<table id=\"metrics-signal\"><tbody>\n",
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<tr><th>signal days with an IC</th><td class=\"num\" data-metric=\"metrics.ic.signals\" data-value=\"{0}\">{0}</td></tr>\n",
+        "<tr><th>signal days with an IC</th><td class=\"num\" data-metric=\"metrics.ic.signals\" data-value=\"{0}\">{0}</td></tr>",
         num(r, "/metrics/ic/signals")
     );
     for (label, key, kind) in [
@@ -652,7 +652,7 @@ fn signal_section(h: &mut String, view: &RunView) -> Result<()> {
     let ic = pick(|p| p.ic);
     let rank = pick(|p| p.rank_ic);
     if ic.is_empty() && rank.is_empty() {
-        let _ = write!(h, "<p class=\"note\" id=\"no-ic\">No signal day has an IC: every signal day's {horizon}-day forward window runs past the data.</p>\n");
+        let _ = writeln!(h, "<p class=\"note\" id=\"no-ic\">No signal day has an IC: every signal day's {horizon}-day forward window runs past the data.</p>");
     } else {
         let svg = chart::time_chart(&TimeChart {
             title: "IC and RankIC per signal day",
@@ -1147,7 +1147,7 @@ fn sweep_section(h: &mut String, s: &SweepView) -> Result<()> {
         "Information ratio of each variant.",
     );
     if s.break_even.is_finite() {
-        let _ = write!(h, "<p>Break-even cost (alpha reaches zero): <b data-metric=\"sweep.break_even_cost_bps\" data-value=\"{0}\">{0:.1} bps</b></p>\n", s.break_even);
+        let _ = writeln!(h, "<p>Break-even cost (alpha reaches zero): <b data-metric=\"sweep.break_even_cost_bps\" data-value=\"{0}\">{0:.1} bps</b></p>", s.break_even);
     }
     h.push_str("<table id=\"sweep-variants\"><thead><tr><th>variant</th><th class=\"num\">cost (bps)</th><th class=\"num\">annual return</th><th class=\"num\">alpha</th><th class=\"num\">IR</th><th class=\"num\">Sharpe</th><th class=\"num\">max drawdown</th><th class=\"num\">turnover / year</th><th class=\"num\">total cost</th></tr></thead><tbody>\n");
     for (k, v) in s.variants.iter().enumerate() {
@@ -1198,9 +1198,9 @@ fn spec_section(h: &mut String, r: &Value) {
     let mut rows = Vec::new();
     flatten("", r.get("spec").unwrap_or(&Value::Null), &mut rows);
     for (k, v) in &rows {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td class=\"key\">{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"key\">{}</td><td>{}</td></tr>",
             esc(k),
             esc(v)
         );
@@ -1217,9 +1217,9 @@ fn spec_section(h: &mut String, r: &Value) {
                 .as_str()
                 .map(str::to_owned)
                 .unwrap_or_else(|| v.to_string());
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<tr><td class=\"key\">{}</td><td>{}</td></tr>\n",
+                "<tr><td class=\"key\">{}</td><td>{}</td></tr>",
                 esc(k),
                 esc(&v)
             );
@@ -1234,37 +1234,37 @@ fn spec_section(h: &mut String, r: &Value) {
         "daily_returns",
         "rebalances",
     ] {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td class=\"key\">{key}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"key\">{key}</td><td>{}</td></tr>",
             esc(&text(r, &format!("/window/{key}")))
         );
     }
     let retrains = strings(r.pointer("/window/retrains"));
     if !retrains.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td class=\"key\">retrains</td><td>{}</td></tr>\n",
+            "<tr><td class=\"key\">retrains</td><td>{}</td></tr>",
             esc(&retrains.join(", "))
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<tr><td class=\"key\">trade_hash</td><td><code>{}</code></td></tr>\n",
+        "<tr><td class=\"key\">trade_hash</td><td><code>{}</code></td></tr>",
         esc(&text(r, "/trade_hash"))
     );
     h.push_str(
         "</tbody></table>\n</div></div>\n<h3>Rules</h3>\n<ul class=\"rules\" id=\"rules\">\n",
     );
     for rule in strings(r.pointer("/conventions/rules")) {
-        let _ = write!(h, "<li>{}</li>\n", esc(&rule));
+        let _ = writeln!(h, "<li>{}</li>", esc(&rule));
     }
     h.push_str("</ul>\n");
     let warnings = strings(r.get("warnings"));
     if !warnings.is_empty() {
         h.push_str("<h3>Warnings</h3>\n<ul id=\"warnings\">\n");
         for w in warnings {
-            let _ = write!(h, "<li>{}</li>\n", esc(&w));
+            let _ = writeln!(h, "<li>{}</li>", esc(&w));
         }
         h.push_str("</ul>\n");
     }
