@@ -36,6 +36,11 @@ pub enum Command {
         /// The bundle folder.
         dir: PathBuf,
     },
+    /// (Re)build report.html in a run folder from its files alone (no market needed).
+    Report {
+        /// The run folder written by `backtest` (holds report.json, nav.csv, ic.csv).
+        run_dir: PathBuf,
+    },
 }
 
 /// `alphasim backtest`.
@@ -160,6 +165,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Factors(args) => factors(args),
+        Command::Report { run_dir } => {
+            let path = crate::html::write_report_html(&run_dir)?;
+            println!("wrote {}", path.display());
+            Ok(0)
+        }
         Command::Validate { dir } => {
             let pb = spinner("validating");
             let summary = crate::data::validate_bundle(&dir)?;

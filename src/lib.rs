@@ -24,6 +24,7 @@
 //! | [`engine`] | the simulation loop |
 //! | [`metrics`] | the metric formulas of DESIGN §4 |
 //! | [`report`] | report.json, summary.txt, CSV outputs, trade hash, `--check` |
+//! | [`html`] | the self-contained `report.html` with inline SVG charts (plotters) |
 //! | [`spec`] | strategy specs (TOML) |
 //! | [`cli`] | the command line (the only module that knows clap and indicatif) |
 
@@ -38,6 +39,7 @@ pub mod execution;
 pub mod factors;
 pub mod feed;
 pub mod generate;
+pub mod html;
 pub mod metrics;
 pub mod portfolio;
 pub mod report;

@@ -163,7 +163,8 @@ pub struct RunResult {
     pub symbol_names: Vec<String>,
 }
 
-fn series_metrics(nav: &[f64], rf: f64, annualisation: u32) -> SeriesMetrics {
+/// Return metrics of a NAV series (first value = base).
+pub fn series_metrics(nav: &[f64], rf: f64, annualisation: u32) -> SeriesMetrics {
     let returns: Vec<f64> = nav.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
     let (first, last) = (
         nav.first().copied().unwrap_or(f64::NAN),
@@ -175,6 +176,34 @@ fn series_metrics(nav: &[f64], rf: f64, annualisation: u32) -> SeriesMetrics {
         volatility: metrics::volatility(&returns, annualisation),
         sharpe: metrics::sharpe(&returns, rf, annualisation),
         max_drawdown: metrics::max_drawdown(nav),
+    }
+}
+
+/// Active-return metrics of `nav` against `bench` (same dates), given both
+/// series' own metrics.
+pub fn excess_metrics(
+    nav: &[f64],
+    bench: &[f64],
+    portfolio: &SeriesMetrics,
+    benchmark: &SeriesMetrics,
+    annualisation: u32,
+) -> ExcessMetrics {
+    let e: Vec<f64> = nav
+        .windows(2)
+        .zip(bench.windows(2))
+        .map(|(n, b)| (n[1] / n[0] - 1.0) - (b[1] / b[0] - 1.0))
+        .collect();
+    let relative: Vec<f64> = nav.iter().zip(bench).map(|(n, b)| n / b).collect();
+    ExcessMetrics {
+        alpha: metrics::alpha(&e, annualisation),
+        excess_geometric: metrics::excess_geometric(
+            portfolio.annual_return,
+            benchmark.annual_return,
+        ),
+        tracking_error: metrics::tracking_error(&e, annualisation),
+        information_ratio: metrics::information_ratio(&e, annualisation),
+        max_drawdown: metrics::max_drawdown(&relative),
+        hit_rate: metrics::hit_rate(&e),
     }
 }
 
@@ -240,9 +269,6 @@ impl Report {
         let nav: Vec<f64> = records.daily.iter().map(|d| d.nav).collect();
         let bench: Vec<f64> = records.daily.iter().map(|d| d.benchmark).collect();
         let r: Vec<f64> = nav.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-        let b: Vec<f64> = bench.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-        let e: Vec<f64> = r.iter().zip(&b).map(|(r, b)| r - b).collect();
-        let relative: Vec<f64> = nav.iter().zip(&bench).map(|(n, b)| n / b).collect();
         let portfolio = series_metrics(&nav, c.risk_free_rate, n_ann);
         let benchmark = series_metrics(&bench, c.risk_free_rate, n_ann);
         let years = r.len() as f64 / f64::from(n_ann);
@@ -269,17 +295,7 @@ impl Report {
             ),
             missed_targets: records.rebalances.iter().map(|x| x.missed).sum(),
         };
-        let excess = ExcessMetrics {
-            alpha: metrics::alpha(&e, n_ann),
-            excess_geometric: metrics::excess_geometric(
-                portfolio.annual_return,
-                benchmark.annual_return,
-            ),
-            tracking_error: metrics::tracking_error(&e, n_ann),
-            information_ratio: metrics::information_ratio(&e, n_ann),
-            max_drawdown: metrics::max_drawdown(&relative),
-            hit_rate: metrics::hit_rate(&e),
-        };
+        let excess = excess_metrics(&nav, &bench, &portfolio, &benchmark, n_ann);
         let names = market.symbols.names();
         let fill = match c.execution.fill {
             crate::spec::Fill::NextOpen => "next_open",
@@ -568,7 +584,7 @@ fn csv_f64(out: &mut String, x: f64) {
 
 impl RunResult {
     /// Writes the run folder: report.json, summary.txt, nav.csv, trades.csv,
-    /// positions.csv, ic.csv. Written to `<dir>.partial` and renamed, so a
+    /// positions.csv, ic.csv and report.html. Written to `<dir>.partial` and renamed, so a
     /// failure leaves no half-written folder.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let tmp = partial_path(dir);
@@ -597,7 +613,11 @@ impl RunResult {
         put("nav.csv", &self.nav_csv())?;
         put("trades.csv", &self.trades_csv())?;
         put("positions.csv", &self.positions_csv())?;
-        put("ic.csv", &self.ic_csv())
+        put("ic.csv", &self.ic_csv())?;
+        put(
+            "report.html",
+            &crate::html::render(&crate::html::RunView::from_run(self))?,
+        )
     }
 
     /// `nav.csv`: date,nav,benchmark,excess_nav,cash,cost,turnover where

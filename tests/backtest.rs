@@ -57,6 +57,7 @@ fn test_backtest_two_runs_write_identical_folders() {
         "ic.csv",
         "nav.csv",
         "positions.csv",
+        "report.html",
         "report.json",
         "summary.txt",
         "trades.csv",

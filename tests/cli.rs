@@ -18,7 +18,7 @@ fn test_cli_help_snapshots() {
         err.to_string()
     };
     insta::assert_snapshot!("help", help(&["alphasim", "--help"]));
-    for sub in ["backtest", "factors", "generate", "validate"] {
+    for sub in ["backtest", "factors", "generate", "validate", "report"] {
         insta::assert_snapshot!(format!("help_{sub}"), help(&["alphasim", sub, "--help"]));
     }
 }

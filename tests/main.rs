@@ -5,10 +5,12 @@ mod common;
 
 mod backtest;
 mod bad_input;
+mod browser;
 mod cli;
 mod factors;
 mod hand;
 mod lookahead;
 mod real_data;
+mod report_html;
 mod timing;
 mod user_snapshot;
