@@ -31,6 +31,8 @@ pub struct History {
     /// Last traded close (raw and adjusted) per symbol, NaN before the first trade.
     last_close: Vec<f64>,
     last_close_adj: Vec<f64>,
+    /// The last adjusted close before the latest traded day of each symbol.
+    prev_close_adj: Vec<f64>,
     last_traded_day: Vec<Option<DayIndex>>,
     /// Today's factor exposures, `n_symbols × n_factors`, NaN when missing.
     factors_today: Vec<f64>,
@@ -69,6 +71,7 @@ impl History {
             today_row: vec![NO_ROW; n],
             last_close: vec![f64::NAN; n],
             last_close_adj: vec![f64::NAN; n],
+            prev_close_adj: vec![f64::NAN; n],
             last_traded_day: vec![None; n],
             factors_today: vec![f64::NAN; n * names.factors.len()],
             members: vec![false; n],
@@ -119,6 +122,7 @@ impl History {
                 let adj = b.close * b.adj_factor;
                 self.close_adj[base + s] = adj;
                 self.last_close[s] = b.close;
+                self.prev_close_adj[s] = self.last_close_adj[s];
                 self.last_close_adj[s] = adj;
                 self.last_traded_day[s] = Some(day);
             }
@@ -166,6 +170,15 @@ impl History {
     #[inline]
     pub fn last_close_adj(&self, s: SymbolId) -> f64 {
         self.last_close_adj[s.index()]
+    }
+    /// The last traded adjusted close of `s` strictly before today (the
+    /// price-limit reference at today's close; NaN when none, e.g. an IPO day).
+    pub fn previous_close_adj(&self, s: SymbolId) -> f64 {
+        if self.bar(s).is_some_and(BarRow::is_traded) {
+            self.prev_close_adj[s.index()]
+        } else {
+            self.last_close_adj[s.index()]
+        }
     }
     /// Day of the last trade of `s`.
     pub fn last_traded_day(&self, s: SymbolId) -> Option<DayIndex> {
