@@ -373,22 +373,20 @@ pub struct CostSettings {
 
 impl CostSettings {
     /// Builds the stack of the components that can cost something.
-    /// Commission alone (no minimum) is a [`ProportionalCost`] when both sides agree.
+    /// The commission is always there; alone (no minimum, same rate both sides) it is a [`ProportionalCost`].
     pub fn build(&self) -> CostStack {
         let mut parts: Vec<Box<dyn CostModel>> = Vec::new();
-        if self.commission_buy_bps > 0.0 || self.commission_sell_bps > 0.0 || self.min_commission > 0.0
-        {
-            if self.commission_buy_bps == self.commission_sell_bps && self.min_commission == 0.0 {
-                parts.push(Box::new(ProportionalCost {
-                    bps: self.commission_buy_bps,
-                }));
-            } else {
-                parts.push(Box::new(Commission {
-                    buy_bps: self.commission_buy_bps,
-                    sell_bps: self.commission_sell_bps,
-                    min: self.min_commission,
-                }));
-            }
+        // The commission is always listed (even at 0 bps) so a report says what was assumed.
+        if self.commission_buy_bps == self.commission_sell_bps && self.min_commission == 0.0 {
+            parts.push(Box::new(ProportionalCost {
+                bps: self.commission_buy_bps,
+            }));
+        } else {
+            parts.push(Box::new(Commission {
+                buy_bps: self.commission_buy_bps,
+                sell_bps: self.commission_sell_bps,
+                min: self.min_commission,
+            }));
         }
         if self.stamp_duty.iter().any(|s| s.bps > 0.0) {
             parts.push(Box::new(StampDuty {
