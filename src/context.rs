@@ -24,7 +24,9 @@ pub struct History {
     /// Dates of the days received so far.
     dates: Vec<Date>,
     /// Adjusted closes, day-major `dates.len() × n_symbols`; NaN when the stock did not trade.
+    /// With `retain_days = Some(k)`, a ring of the last k days (row = day mod k).
     close_adj: Vec<f64>,
+    retain_days: Option<usize>,
     /// Today's bars (sorted by symbol) and the row of each symbol in it.
     today_bars: Vec<BarRow>,
     today_row: Vec<u32>,
@@ -67,6 +69,7 @@ impl History {
             fundamental_fields: names.fundamental_fields,
             dates: Vec::new(),
             close_adj: Vec::new(),
+            retain_days: None,
             today_bars: Vec::new(),
             today_row: vec![NO_ROW; n],
             last_close: vec![f64::NAN; n],
@@ -113,8 +116,19 @@ impl History {
             self.today_row[b.symbol.index()] = NO_ROW;
         }
         self.today_bars = std::mem::take(&mut batch.bars);
-        let base = self.close_adj.len();
-        self.close_adj.resize(base + self.n_symbols, f64::NAN);
+        let base = match self.retain_days {
+            None => {
+                let base = self.close_adj.len();
+                self.close_adj.resize(base + self.n_symbols, f64::NAN);
+                base
+            }
+            Some(k) => {
+                self.close_adj.resize(k * self.n_symbols, f64::NAN);
+                let base = (day.index() % k) * self.n_symbols;
+                self.close_adj[base..base + self.n_symbols].fill(f64::NAN);
+                base
+            }
+        };
         for (i, b) in self.today_bars.iter().enumerate() {
             let s = b.symbol.index();
             self.today_row[s] = i as u32;
@@ -133,6 +147,27 @@ impl History {
             let dst = s.index() * m;
             self.factors_today[dst..dst + m]
                 .copy_from_slice(&batch.factor_values[i * m..(i + 1) * m]);
+        }
+    }
+
+    /// Keeps only the last `k ≥ 2` days of adjusted closes (a lean history
+    /// for sweep replays, whose model reads nothing and which skip the IC):
+    /// [`History::close_adj_on`] then answers for those days only. Call before the first day.
+    pub fn retain_days(&mut self, k: usize) {
+        assert!(k >= 2 && self.dates.is_empty(), "set before the first day, k ≥ 2");
+        self.retain_days = Some(k);
+    }
+
+    fn row(&self, d: DayIndex) -> usize {
+        match self.retain_days {
+            None => d.index(),
+            Some(k) => {
+                debug_assert!(
+                    d.index() + k >= self.dates.len(),
+                    "a lean history keeps the last {k} days only"
+                );
+                d.index() % k
+            }
         }
     }
 
@@ -187,14 +222,17 @@ impl History {
     /// Adjusted close of `s` on day `d` (NaN when it did not trade).
     #[inline]
     pub fn close_adj_on(&self, d: DayIndex, s: SymbolId) -> f64 {
-        self.close_adj[d.index() * self.n_symbols + s.index()]
+        self.close_adj[self.row(d) * self.n_symbols + s.index()]
     }
     /// The last traded adjusted close of `s` on or before day `d`
     /// (NaN when it never traded by then).
     pub fn close_adj_as_of(&self, d: DayIndex, s: SymbolId) -> f64 {
         let mut day = d.index().min(self.dates.len().saturating_sub(1)) as isize;
-        while day >= 0 {
-            let v = self.close_adj[day as usize * self.n_symbols + s.index()];
+        let oldest = self
+            .retain_days
+            .map_or(0, |k| self.dates.len().saturating_sub(k)) as isize;
+        while day >= oldest {
+            let v = self.close_adj[self.row(DayIndex(day as u32)) * self.n_symbols + s.index()];
             if !v.is_nan() {
                 return v;
             }

@@ -160,16 +160,27 @@ struct Engine<'a> {
 }
 
 /// What a run computes beyond the portfolio path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOptions {
     /// Evaluate IC and quantile returns at each signal day + horizon. A sweep
     /// replay turns it off: the scores, hence the IC, are those of the first run.
     pub evaluate_ic: bool,
+    /// Keep only the last two days of closes (a sweep replay: the replayed
+    /// model reads no history and the IC is not evaluated).
+    pub lean_history: bool,
+    /// Stream only these symbols (a sweep replay: the symbols ever scored,
+    /// the only ones that can be held). Ignored when the benchmark is the
+    /// equal-weighted return of the members, which needs every member's bars.
+    pub symbols: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { evaluate_ic: true }
+        RunOptions {
+            evaluate_ic: true,
+            lean_history: false,
+            symbols: None,
+        }
     }
 }
 
@@ -295,7 +306,13 @@ pub fn run_with_options(
         .then(|| Liquidity::new(market.n_symbols(), cost_settings.impact_window as usize));
     let mut engine = Engine {
         spec,
-        history: History::new(names, c.index.is_some()),
+        history: {
+            let mut h = History::new(names, c.index.is_some());
+            if options.lean_history {
+                h.retain_days(2);
+            }
+            h
+        },
         clock: Clock::new(),
         queue: EventQueue::new(),
         out: RunRecords {
@@ -342,6 +359,11 @@ pub fn run_with_options(
         benchmark,
         last_day: last,
         capacity: 64,
+        symbols: if bench_uses_levels {
+            engine.options.symbols.clone()
+        } else {
+            None
+        },
     };
     std::thread::scope(|scope| -> Result<()> {
         let rx = spawn_feed(scope, market, &plan);

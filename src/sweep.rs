@@ -11,7 +11,9 @@
 //! recorder that keeps every signal day's scores; every other variant replays
 //! the engine with a [`ReplayModel`] that hands those scores back (no fit, no
 //! observe) and without re-evaluating the IC (it is the same; it is copied
-//! from the first run). The market is loaded once and shared read-only. The
+//! from the first run), keeping two days of closes instead of the whole
+//! matrix, and — when the benchmark comes from index levels — streaming only
+//! the bars of symbols that were ever scored (nothing else can be held). The market is loaded once and shared read-only. The
 //! replays run on `jobs` worker threads fed by a crossbeam channel.
 //!
 //! Output: one run folder per variant (`v001`, `v002`, … in product order),
@@ -350,6 +352,14 @@ pub fn run_sweep(
         &mut *recorded.lock().expect("the recorder is done"),
     ));
     let ic = first.records.ic.clone();
+    // Only symbols that were ever scored can ever be held: replays stream only those.
+    let mut mask = vec![false; market.n_symbols()];
+    for row in scores.values() {
+        for (s, _) in row {
+            mask[s.index()] = true;
+        }
+    }
+    let symbols = Arc::new(mask);
     let model_name = first.records.model_name.clone();
     drop(first);
     // The other variants replay on `jobs` workers.
@@ -363,8 +373,8 @@ pub fn run_sweep(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (rx, done_tx) = (rx.clone(), done_tx.clone());
-            let (specs, variants, scores, ic, model_name) =
-                (&specs, &variants, &scores, &ic, &model_name);
+            let (specs, variants, scores, ic, model_name, symbols) =
+                (&specs, &variants, &scores, &ic, &model_name, &symbols);
             scope.spawn(move || {
                 for i in rx {
                     let result = (|| -> Result<VariantRow> {
@@ -374,7 +384,11 @@ pub fn run_sweep(
                             &specs[i],
                             market,
                             model,
-                            RunOptions { evaluate_ic: false },
+                            RunOptions {
+                                evaluate_ic: false,
+                                lean_history: true,
+                                symbols: Some(symbols.clone()),
+                            },
                             &mut quiet,
                         )?;
                         records.ic = ic.clone();

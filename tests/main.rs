@@ -9,5 +9,7 @@ mod cli;
 mod hand;
 mod lookahead;
 mod real_data;
+mod scenarios;
+mod sweep;
 mod timing;
 mod user_snapshot;
