@@ -154,7 +154,10 @@ impl History {
     /// for sweep replays, whose model reads nothing and which skip the IC):
     /// [`History::close_adj_on`] then answers for those days only. Call before the first day.
     pub fn retain_days(&mut self, k: usize) {
-        assert!(k >= 2 && self.dates.is_empty(), "set before the first day, k ≥ 2");
+        assert!(
+            k >= 2 && self.dates.is_empty(),
+            "set before the first day, k ≥ 2"
+        );
         self.retain_days = Some(k);
     }
 

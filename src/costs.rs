@@ -190,7 +190,10 @@ impl CostModel for Commission {
     }
     fn describe(&self) -> String {
         let mut s = if self.buy_bps == self.sell_bps {
-            format!("proportional commission {} bps on buys and sells", self.buy_bps)
+            format!(
+                "proportional commission {} bps on buys and sells",
+                self.buy_bps
+            )
         } else {
             format!(
                 "commission {} bps on buys, {} bps on sells",
@@ -462,7 +465,13 @@ mod tests {
         t.sigma_daily = 0.02;
         t.adv_value = 4e7;
         let b = m.breakdown(&t);
-        let expected = [300.0, 1000.0, 20.0, 700.0, 0.5 * 0.02 * 0.025f64.sqrt() * 1e6];
+        let expected = [
+            300.0,
+            1000.0,
+            20.0,
+            700.0,
+            0.5 * 0.02 * 0.025f64.sqrt() * 1e6,
+        ];
         for (x, e) in b.values().iter().zip(expected) {
             assert!((x - e).abs() < 1e-9, "{b:?}");
         }

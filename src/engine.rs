@@ -19,12 +19,12 @@
 
 use crate::alpha::{build_model, AlphaModel};
 use crate::context::{History, Names};
+use crate::costs::CostBreakdown;
 use crate::data::{Date, DayIndex, Market, SymbolId};
 use crate::event::{Clock, Event, EventQueue, Phase, Timer};
-use crate::costs::CostBreakdown;
 use crate::execution::{self, CostModel, Fill, Quote, Unfilled};
-use crate::market::{derived_limits, limit_blocks, limit_fraction, MarketRules};
 use crate::feed::{spawn_feed, BarRow, DayBatch, FeedPlan};
+use crate::market::{derived_limits, limit_blocks, limit_fraction, MarketRules};
 use crate::metrics;
 use crate::portfolio::{equal_weights, top_fraction, Portfolio, TargetWeights};
 use crate::schedule::{retrain_days, signal_days};
@@ -535,12 +535,8 @@ impl Engine<'_> {
             .filter_map(|s| {
                 let i = bars.binary_search_by_key(&s, |b| b.symbol).ok()?;
                 let b = &bars[i];
-                b.is_traded().then(|| {
-                    (
-                        s,
-                        self.quote_for(b, b.open, self.history.last_close_adj(s)),
-                    )
-                })
+                b.is_traded()
+                    .then(|| (s, self.quote_for(b, b.open, self.history.last_close_adj(s))))
             })
             .collect();
         let date = self.batch.date;
@@ -665,9 +661,9 @@ impl Engine<'_> {
         let h_ic = self.spec.config.ic_horizon;
         while self.options.evaluate_ic
             && self
-            .pending_ic
-            .front()
-            .is_some_and(|p| p.day.0 + h_ic == d.0)
+                .pending_ic
+                .front()
+                .is_some_and(|p| p.day.0 + h_ic == d.0)
         {
             let p = self.pending_ic.pop_front().expect("checked non-empty");
             self.out.ic.push(self.evaluate_signal(p, d));

@@ -237,7 +237,8 @@ fn constrain(
     if side == Side::Sell && rules.t_plus_one && locked > 0.0 {
         let sellable = (held - locked).max(0.0);
         if qty > sellable {
-            out.unfilled.push((UnfilledReason::TPlusOne, qty - sellable));
+            out.unfilled
+                .push((UnfilledReason::TPlusOne, qty - sellable));
             qty = sellable;
         }
     }
@@ -465,13 +466,22 @@ pub fn rebalance(
         }
         let side = if dv > 0.0 { Side::Buy } else { Side::Sell };
         let held = portfolio.holdings.get(&s).copied().unwrap_or(0.0);
-        let whole = side == Side::Sell && tradable_targets.binary_search_by_key(&s, |x| x.0).is_err();
+        let whole =
+            side == Side::Sell && tradable_targets.binary_search_by_key(&s, |x| x.0).is_err();
         let want = match side {
             Side::Buy => dv / p.adjusted,
             Side::Sell if whole => held,
             Side::Sell => (-dv / p.adjusted).min(held),
         };
-        let c = constrain(side, want, held, portfolio.bought_on(s, date), whole, &p, rules);
+        let c = constrain(
+            side,
+            want,
+            held,
+            portfolio.bought_on(s, date),
+            whole,
+            &p,
+            rules,
+        );
         out.unfilled.extend(unfilled_rows(
             date,
             s,
@@ -507,7 +517,14 @@ pub fn rebalance(
     }
     let mut fills = Vec::with_capacity(sells.len() + buys.len());
     for o in &sells {
-        fills.push(book(portfolio, &mut out, o, date, costs, TradeReason::Rebalance));
+        fills.push(book(
+            portfolio,
+            &mut out,
+            o,
+            date,
+            costs,
+            TradeReason::Rebalance,
+        ));
     }
     // Cash check: buys plus their costs must fit the cash (a refused sell
     // raised less than planned). Scale the buys down pro rata if not.
@@ -515,7 +532,11 @@ pub fn rebalance(
         buys.iter()
             .map(|o| {
                 let q = scaled_quantity(o, f, rules);
-                let v = if f >= 1.0 { o.value } else { q * o.quote.adjusted };
+                let v = if f >= 1.0 {
+                    o.value
+                } else {
+                    q * o.quote.adjusted
+                };
                 if v > 0.0 {
                     v + costs.cost(&o.quote.intent(date, o.symbol, Side::Buy, v))
                 } else {
@@ -552,7 +573,14 @@ pub fn rebalance(
         }
     }
     for o in buys.iter().filter(|o| o.quantity > 0.0) {
-        fills.push(book(portfolio, &mut out, o, date, costs, TradeReason::Rebalance));
+        fills.push(book(
+            portfolio,
+            &mut out,
+            o,
+            date,
+            costs,
+            TradeReason::Rebalance,
+        ));
     }
     fills.sort_by_key(|f| f.symbol);
     out.fills = fills;
@@ -613,7 +641,14 @@ pub fn liquidate(
         quote,
         whole: c.quantity >= held,
     };
-    let fill = book(portfolio, &mut out, &order, date, costs, TradeReason::Delisting);
+    let fill = book(
+        portfolio,
+        &mut out,
+        &order,
+        date,
+        costs,
+        TradeReason::Delisting,
+    );
     (Some(fill), unfilled)
 }
 
@@ -705,7 +740,10 @@ mod tests {
         let reasons: Vec<_> = out.unfilled.iter().map(|u| (u.symbol, u.reason)).collect();
         assert_eq!(
             reasons,
-            vec![(SymbolId(0), UnfilledReason::LimitDown), (SymbolId(1), UnfilledReason::Cash)]
+            vec![
+                (SymbolId(0), UnfilledReason::LimitDown),
+                (SymbolId(1), UnfilledReason::Cash)
+            ]
         );
     }
 
@@ -761,6 +799,50 @@ mod tests {
             prop_assert!(p.cash >= -1e-7 * before.max(1.0));
             if !targets.is_empty() {
                 prop_assert!(p.cash.abs() <= 1e-7 * before.max(1.0));
+            }
+        }
+
+        #[test]
+        fn test_rebalance_with_rules_conserves_value_and_never_borrows(
+            cash in 0.0f64..1e6,
+            held in proptest::collection::vec(0.0f64..1e4, 5),
+            prices in proptest::collection::vec(1.0f64..100.0, 5),
+            chosen in proptest::collection::vec(any::<bool>(), 5),
+            buy_blocked in proptest::collection::vec(any::<bool>(), 5),
+            sell_blocked in proptest::collection::vec(any::<bool>(), 5),
+            cap in proptest::collection::vec(0.0f64..5e4, 5),
+            lot in 0u32..3,
+            min in 0.0f64..10.0,
+        ) {
+            let rules = MarketRules { price_limits: true, lot_size: lot * 100, t_plus_one: true, volume_cap: 0.25 };
+            let costs = crate::costs::Commission { buy_bps: 3.0, sell_bps: 3.0, min };
+            let mut p = Portfolio::new(cash);
+            for (i, &h) in held.iter().enumerate() {
+                if h > 0.0 { p.holdings.insert(SymbolId(i as u32), h); }
+            }
+            let targets: Vec<(SymbolId, f64)> = chosen.iter().enumerate().filter(|c| *c.1).map(|(i, _)| (SymbolId(i as u32), 1.0)).collect();
+            let n = targets.len().max(1) as f64;
+            let targets: Vec<(SymbolId, f64)> = targets.into_iter().map(|(s, _)| (s, 1.0 / n)).collect();
+            let quote = |s: SymbolId| {
+                let i = s.index();
+                let mut x = Quote::new(prices[i], prices[i]);
+                x.buy_blocked = buy_blocked[i];
+                x.sell_blocked = sell_blocked[i];
+                x.max_raw_shares = cap[i];
+                Some(x)
+            };
+            let before = p.value(|s| prices[s.index()]);
+            let out = rebalance(&mut p, &targets, date(), quote, |s| prices[s.index()], &costs, &rules);
+            let after = p.value(|s| prices[s.index()]);
+            // cash + positions = value before − costs, and the book never borrows.
+            prop_assert!((after - (before - out.cost)).abs() <= 1e-7 * before.max(1.0));
+            prop_assert!(p.cash >= -1e-7 * before.max(1.0), "cash {}", p.cash);
+            prop_assert!(out.cost >= 0.0);
+            for f in &out.fills {
+                let i = f.symbol.index();
+                prop_assert!(!(f.side == Side::Buy && buy_blocked[i]));
+                prop_assert!(!(f.side == Side::Sell && sell_blocked[i]));
+                prop_assert!(f.quantity <= cap[i] * (1.0 + 1e-12) + 1e-9);
             }
         }
     }

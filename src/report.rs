@@ -706,7 +706,8 @@ impl RunResult {
         let (fills, unfilled) = (&self.records.fills, &self.records.unfilled);
         let (mut i, mut j) = (0, 0);
         while i < fills.len() || j < unfilled.len() {
-            let take_fill = j >= unfilled.len() || (i < fills.len() && fills[i].date <= unfilled[j].date);
+            let take_fill =
+                j >= unfilled.len() || (i < fills.len() && fills[i].date <= unfilled[j].date);
             if take_fill {
                 let f = &fills[i];
                 i += 1;

@@ -525,9 +525,9 @@ impl Spec {
                 let entry = t
                     .entry((*p).to_owned())
                     .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                t = entry.as_table_mut().ok_or_else(|| {
-                    spec_err(format!("override `{key}`: `{p}` is not a table"))
-                })?;
+                t = entry
+                    .as_table_mut()
+                    .ok_or_else(|| spec_err(format!("override `{key}`: `{p}` is not a table")))?;
             }
             t.insert(parts[parts.len() - 1].to_owned(), value.clone());
         }

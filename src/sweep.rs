@@ -254,6 +254,9 @@ impl AlphaModel for ReplayModel {
     }
 }
 
+/// A variant's swept values, in axis order.
+pub type Params = Vec<(String, toml::Value)>;
+
 /// One row of the comparison table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantRow {
@@ -333,8 +336,13 @@ pub fn run_sweep(
     let model = build_model(&specs[0].config.model, market)?;
     let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
     let mut quiet = |_: usize, _: usize| {};
-    let first_records =
-        run_with_options(&specs[0], market, recorder, RunOptions::default(), &mut quiet)?;
+    let first_records = run_with_options(
+        &specs[0],
+        market,
+        recorder,
+        RunOptions::default(),
+        &mut quiet,
+    )?;
     let first = RunResult {
         report: Report::build(&specs[0], market, &first_records),
         records: first_records,
@@ -454,7 +462,7 @@ pub fn break_even(plan: &SweepPlan, rows: &[VariantRow]) -> Vec<BreakEven> {
             continue;
         }
         // Group rows by the other axes' values (in first-seen order).
-        let mut groups: Vec<(Vec<(String, toml::Value)>, Vec<(f64, f64)>)> = Vec::new();
+        let mut groups: Vec<(Params, Vec<(f64, f64)>)> = Vec::new();
         for r in rows {
             let fixed: Vec<(String, toml::Value)> = r
                 .params

@@ -48,7 +48,11 @@ fn test_scenario_limit_up_buy_refused_cash_stays() {
     let r = run(&scenario("limit_up_buy_refused"));
     assert_eq!(unfilled(&r), vec![("SH600000".to_owned(), "limit_up")]);
     // W' = 1e6, k = 2: SH600001 gets 500,000 at 10.2; the other half stays as cash.
-    assert_close(holding(&r, "SH600001", "2023-02-01"), 500_000.0 / 10.2, 1e-6);
+    assert_close(
+        holding(&r, "SH600001", "2023-02-01"),
+        500_000.0 / 10.2,
+        1e-6,
+    );
     assert_close(r.records.daily[1].cash, 500_000.0, 1e-6);
     assert_eq!(r.report.metrics.trading.unfilled["limit_up"], 1);
 }
@@ -108,7 +112,9 @@ fn test_scenario_lots_hand_values() {
         .records
         .fills
         .iter()
-        .find(|f| r.symbol_names[f.symbol.index()] == "SH600000" && f.date.to_string() == "2023-03-01")
+        .find(|f| {
+            r.symbol_names[f.symbol.index()] == "SH600000" && f.date.to_string() == "2023-03-01"
+        })
         .expect("SH600000 sold");
     assert_close(sale.value / sale.price, 1012.3, 1e-6);
     // Every other fill is a whole number of lots.
@@ -151,22 +157,43 @@ fn test_scenario_stamp_duty_switches_on_2023_08_28() {
         .collect();
     assert_eq!(sells.len(), 3);
     for f in &sells {
-        let bps = if f.date.to_string() < "2023-08-28".to_owned() { 10.0 } else { 5.0 };
+        let bps = if f.date.to_string().as_str() < "2023-08-28" {
+            10.0
+        } else {
+            5.0
+        };
         assert_close(f.costs.stamp_duty, f.value * bps * 1e-4, 1e-9);
     }
-    assert!(r.records.fills.iter().filter(|f| f.side == alphasim::execution::Side::Buy).all(|f| f.costs.stamp_duty == 0.0));
+    assert!(r
+        .records
+        .fills
+        .iter()
+        .filter(|f| f.side == alphasim::execution::Side::Buy)
+        .all(|f| f.costs.stamp_duty == 0.0));
 }
 
 /// σ (sample std of the 20 daily close-to-close returns up to the day before
 /// the fill) and ADV (mean close × volume of the same 20 days), read straight from bars.csv.
 fn naive_sigma_adv(case: &str, symbol: &str, fill: &str) -> (f64, f64) {
-    let text = std::fs::read_to_string(root().join("fixtures/scenarios").join(case).join("bars.csv")).unwrap();
+    let text = std::fs::read_to_string(
+        root()
+            .join("fixtures/scenarios")
+            .join(case)
+            .join("bars.csv"),
+    )
+    .unwrap();
     let rows: Vec<(String, f64, f64)> = text
         .lines()
         .skip(1)
         .map(|l| l.split(',').collect::<Vec<_>>())
         .filter(|c| c[1] == symbol && c[0] < fill)
-        .map(|c| (c[0].to_owned(), c[5].parse().unwrap(), c[6].parse().unwrap()))
+        .map(|c| {
+            (
+                c[0].to_owned(),
+                c[5].parse().unwrap(),
+                c[6].parse().unwrap(),
+            )
+        })
         .collect();
     let closes: Vec<f64> = rows.iter().map(|r| r.1).collect();
     let rets: Vec<f64> = closes.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
@@ -185,7 +212,11 @@ fn test_scenario_impact_matches_the_formula_and_grows_with_sqrt_size() {
     for f in &r.records.fills {
         let name = &r.symbol_names[f.symbol.index()];
         let (sigma, adv) = naive_sigma_adv("impact_sqrt", name, "2023-02-01");
-        assert_close(f.costs.impact, sigma * (f.value / adv).sqrt() * f.value, 1e-6);
+        assert_close(
+            f.costs.impact,
+            sigma * (f.value / adv).sqrt() * f.value,
+            1e-6,
+        );
         per_unit.push(f.costs.impact / f.value);
     }
     // Same σ, 4× the ADV: half the impact per unit.
@@ -198,7 +229,11 @@ fn test_scenario_impact_matches_the_formula_and_grows_with_sqrt_size() {
         let size_ratio = f.value / g.value;
         assert!(size_ratio > 3.9, "orders grow about 4x: {size_ratio}");
         let expected = size_ratio.sqrt();
-        assert_close((f.costs.impact / f.value) / (g.costs.impact / g.value), expected, 1e-9);
+        assert_close(
+            (f.costs.impact / f.value) / (g.costs.impact / g.value),
+            expected,
+            1e-9,
+        );
     }
 }
 
@@ -213,7 +248,8 @@ fn test_limit_rule_ignores_the_fill_day_close() {
     spec.config.execution.lot_size = Some(0);
     let a = run(&spec);
     for new_close in ["11.00", "9.00", "10.01"] {
-        let dir = crate::common::copy_bundle(&root().join("fixtures/scenarios/limit_up_buy_refused"));
+        let dir =
+            crate::common::copy_bundle(&root().join("fixtures/scenarios/limit_up_buy_refused"));
         let p = dir.path().join("bars.csv");
         let text = std::fs::read_to_string(&p).unwrap();
         let perturbed: String = text
@@ -247,14 +283,34 @@ fn test_cn_preset_fixture_run_accounting() {
     s.config.costs.impact_k = Some(0.1);
     let r = run(&s);
     let b = &r.report.metrics.trading.cost_breakdown;
-    assert!(b.commission > 0.0 && b.stamp_duty > 0.0 && b.transfer_fee > 0.0 && b.slippage > 0.0 && b.impact > 0.0);
-    assert_close(b.values().iter().sum::<f64>(), r.report.metrics.trading.cost_total, 1e-6);
+    assert!(
+        b.commission > 0.0
+            && b.stamp_duty > 0.0
+            && b.transfer_fee > 0.0
+            && b.slippage > 0.0
+            && b.impact > 0.0
+    );
+    assert_close(
+        b.values().iter().sum::<f64>(),
+        r.report.metrics.trading.cost_total,
+        1e-6,
+    );
     for d in &r.records.daily {
-        assert!(d.cash >= -1e-6, "cash never negative: {} on {}", d.cash, d.date);
+        assert!(
+            d.cash >= -1e-6,
+            "cash never negative: {} on {}",
+            d.cash,
+            d.date
+        );
         assert_close(d.costs.total(), d.cost, 1e-9);
     }
     // Every buy is a whole number of lots.
-    for f in r.records.fills.iter().filter(|f| f.side == alphasim::execution::Side::Buy) {
+    for f in r
+        .records
+        .fills
+        .iter()
+        .filter(|f| f.side == alphasim::execution::Side::Buy)
+    {
         let raw = f.value / f.price;
         assert_close((raw / 100.0).round() * 100.0, raw, 1e-6);
     }

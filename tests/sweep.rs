@@ -5,7 +5,12 @@ use crate::common::{cn_ashare, root, run, spec};
 use alphasim::sweep::{run_sweep, SweepPlan};
 use std::path::Path;
 
-fn sweep(spec: &alphasim::spec::Spec, sets: &[&str], jobs: usize, out: &Path) -> alphasim::sweep::SweepOutcome {
+fn sweep(
+    spec: &alphasim::spec::Spec,
+    sets: &[&str],
+    jobs: usize,
+    out: &Path,
+) -> alphasim::sweep::SweepOutcome {
     let market = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
     let mut plan = SweepPlan::from_spec(spec).unwrap();
     for s in sets {
@@ -21,19 +26,29 @@ fn read(p: &Path) -> Vec<u8> {
 #[test]
 fn test_sweep_output_identical_for_any_jobs() {
     let s = spec("strategies/default.toml");
-    let sets = ["costs.commission_bps=0,20,40", "costs.slippage_bps=0,10", "execution.market=none,cn"];
+    let sets = [
+        "costs.commission_bps=0,20,40",
+        "costs.slippage_bps=0,10",
+        "execution.market=none,cn",
+    ];
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let one = sweep(&s, &sets, 1, a.path());
     let three = sweep(&s, &sets, 3, b.path());
     assert_eq!(one.rows.len(), 12);
     assert_eq!(one.rows, three.rows);
     for f in ["comparison.csv", "comparison.md", "break_even.csv"] {
-        assert!(read(&a.path().join(f)) == read(&b.path().join(f)), "{f} differs");
+        assert!(
+            read(&a.path().join(f)) == read(&b.path().join(f)),
+            "{f} differs"
+        );
     }
     for i in 1..=12 {
         for f in ["summary.txt", "trades.csv", "nav.csv", "report.json"] {
             let rel = format!("v{i:03}/{f}");
-            assert!(read(&a.path().join(&rel)) == read(&b.path().join(&rel)), "{rel} differs");
+            assert!(
+                read(&a.path().join(&rel)) == read(&b.path().join(&rel)),
+                "{rel} differs"
+            );
         }
     }
     // Alpha falls as commission rises (same slippage, same market).
@@ -41,7 +56,11 @@ fn test_sweep_output_identical_for_any_jobs() {
         one.rows
             .iter()
             .find(|r| {
-                let v: Vec<String> = r.params.iter().map(|p| alphasim::sweep::value_text(&p.1)).collect();
+                let v: Vec<String> = r
+                    .params
+                    .iter()
+                    .map(|p| alphasim::sweep::value_text(&p.1))
+                    .collect();
                 v == [c, sl, m]
             })
             .unwrap()
@@ -56,7 +75,12 @@ fn test_sweep_output_identical_for_any_jobs() {
 fn test_sweep_replay_equals_a_full_backtest_of_the_variant() {
     let s = spec("strategies/default.toml");
     let out = tempfile::tempdir().unwrap();
-    sweep(&s, &["costs.commission_bps=40,10", "costs.min_commission=0,5"], 2, out.path());
+    sweep(
+        &s,
+        &["costs.commission_bps=40,10", "costs.min_commission=0,5"],
+        2,
+        out.path(),
+    );
     // v004 = commission 10, minimum 5: a replay; run it as a plain backtest.
     let mut plain = s.clone();
     plain.config.costs.commission_bps = Some(10.0);
@@ -64,8 +88,14 @@ fn test_sweep_replay_equals_a_full_backtest_of_the_variant() {
     let r = run(&plain);
     let summary = std::fs::read_to_string(out.path().join("v004/summary.txt")).unwrap();
     assert_eq!(summary, r.report.summary());
-    assert_eq!(std::fs::read_to_string(out.path().join("v004/trades.csv")).unwrap(), r.trades_csv());
-    assert_eq!(std::fs::read_to_string(out.path().join("v004/ic.csv")).unwrap(), r.ic_csv());
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("v004/trades.csv")).unwrap(),
+        r.trades_csv()
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("v004/ic.csv")).unwrap(),
+        r.ic_csv()
+    );
 }
 
 #[test]
@@ -75,10 +105,17 @@ fn test_sweep_rejects_keys_that_change_the_scores() {
     let mut plan = SweepPlan::default();
     let err = plan.set(&s, "model.kind=reversal").unwrap_err().to_string();
     assert!(err.contains("would change the scores"), "{err}");
-    let err = plan.set(&s, "costs.comission_bps=1,2").map(|_| ()).and_then(|_| {
-        s.with_overrides(&[("costs.comission_bps".into(), toml::Value::Integer(1))]).map(|_| ())
-    });
-    assert!(err.unwrap_err().to_string().contains("comission_bps"), "a typo is named");
+    let err = plan
+        .set(&s, "costs.comission_bps=1,2")
+        .map(|_| ())
+        .and_then(|_| {
+            s.with_overrides(&[("costs.comission_bps".into(), toml::Value::Integer(1))])
+                .map(|_| ())
+        });
+    assert!(
+        err.unwrap_err().to_string().contains("comission_bps"),
+        "a typo is named"
+    );
 }
 
 #[test]
