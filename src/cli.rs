@@ -77,6 +77,9 @@ pub struct SweepArgs {
     /// Use this data bundle instead of the spec's `data`.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Also write positions.csv in every variant folder (the largest file; off by default).
+    #[arg(long)]
+    pub positions: bool,
     /// Output folder. Default: runs/<spec name>-sweep.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -195,7 +198,11 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     });
     let pb = bar(n as u64, "variants");
     let progress = |done: usize| pb.set_position(done as u64);
-    let outcome = crate::sweep::run_sweep(&spec, &market, &plan, jobs, &out, &progress)?;
+    let options = crate::sweep::SweepOptions {
+        jobs,
+        positions: args.positions,
+    };
+    let outcome = crate::sweep::run_sweep(&spec, &market, &plan, options, &out, &progress)?;
     pb.finish_and_clear();
     if !args.quiet {
         print!("{}", outcome.comparison_markdown(&spec));

@@ -172,6 +172,8 @@ pub struct RunOptions {
     /// the only ones that can be held). Ignored when the benchmark is the
     /// equal-weighted return of the members, which needs every member's bars.
     pub symbols: Option<std::sync::Arc<Vec<bool>>>,
+    /// Keep a [`PositionRecord`] per holding per day (positions.csv).
+    pub record_positions: bool,
 }
 
 impl Default for RunOptions {
@@ -180,6 +182,7 @@ impl Default for RunOptions {
             evaluate_ic: true,
             lean_history: false,
             symbols: None,
+            record_positions: true,
         }
     }
 }
@@ -810,7 +813,12 @@ impl Engine<'_> {
             "cash + positions = NAV"
         );
         let date = self.batch.date;
-        for (&s, &q) in &self.portfolio.holdings {
+        let holdings = if self.options.record_positions {
+            &self.portfolio.holdings
+        } else {
+            &std::collections::BTreeMap::new()
+        };
+        for (&s, &q) in holdings {
             let adj_price = h.last_close_adj(s);
             let raw = h.last_close(s);
             let value = q * adj_price;

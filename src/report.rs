@@ -628,12 +628,18 @@ impl RunResult {
     /// positions.csv, ic.csv. Written to `<dir>.partial` and renamed, so a
     /// failure leaves no half-written folder.
     pub fn write(&self, dir: &Path) -> Result<()> {
+        self.write_parts(dir, true)
+    }
+
+    /// [`RunResult::write`], with or without positions.csv (sweeps leave it
+    /// out unless asked: it is the largest file of a run folder).
+    pub fn write_parts(&self, dir: &Path, positions: bool) -> Result<()> {
         let tmp = partial_path(dir);
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let result = self.write_files(&tmp);
+        let result = self.write_files(&tmp, positions);
         if let Err(e) = result {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
@@ -644,7 +650,7 @@ impl RunResult {
         std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))
     }
 
-    fn write_files(&self, dir: &Path) -> Result<()> {
+    fn write_files(&self, dir: &Path, positions: bool) -> Result<()> {
         let put = |name: &str, text: &str| -> Result<()> {
             let p = dir.join(name);
             std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
@@ -653,7 +659,9 @@ impl RunResult {
         put("summary.txt", &self.report.summary())?;
         put("nav.csv", &self.nav_csv())?;
         put("trades.csv", &self.trades_csv())?;
-        put("positions.csv", &self.positions_csv())?;
+        if positions {
+            put("positions.csv", &self.positions_csv())?;
+        }
         put("ic.csv", &self.ic_csv())
     }
 

@@ -16,7 +16,8 @@
 //! the bars of symbols that were ever scored (nothing else can be held). The market is loaded once and shared read-only. The
 //! replays run on `jobs` worker threads fed by a crossbeam channel.
 //!
-//! Output: one run folder per variant (`v001`, `v002`, … in product order),
+//! Output: one run folder per variant (`v001`, `v002`, … in product order;
+//! positions.csv only with `--positions`),
 //! `comparison.md` and `comparison.csv` (the variant's parameters and
 //! headline metrics) and the break-even table (`break_even.csv`, also in the
 //! markdown): along each numeric axis, for each combination of the other
@@ -312,17 +313,27 @@ pub struct SweepOutcome {
     pub break_even: Vec<BreakEven>,
 }
 
-/// Runs every variant of `plan` on `market` with at most `jobs` worker
-/// threads and writes the folders and tables under `out`. `progress` is
-/// called with the number of variants done.
+/// How a sweep runs and what it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepOptions {
+    /// Worker threads for the replays.
+    pub jobs: usize,
+    /// Write positions.csv in every variant folder (off by default: it is the
+    /// largest file of a run, and a sweep is about the comparison).
+    pub positions: bool,
+}
+
+/// Runs every variant of `plan` on `market` and writes the folders and
+/// tables under `out`. `progress` is called with the number of variants done.
 pub fn run_sweep(
     spec: &Spec,
     market: &Market,
     plan: &SweepPlan,
-    jobs: usize,
+    options: SweepOptions,
     out: &Path,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<SweepOutcome> {
+    let jobs = options.jobs;
     let variants = plan.variants();
     // Every variant spec is parsed and checked before anything runs.
     let specs: Vec<Spec> = variants
@@ -348,7 +359,7 @@ pub fn run_sweep(
         records: first_records,
         symbol_names: market.symbols.names().to_vec(),
     };
-    first.write(&out.join(name(0)))?;
+    first.write_parts(&out.join(name(0)), options.positions)?;
     let mut rows: Vec<Option<VariantRow>> = vec![None; specs.len()];
     rows[0] = Some(VariantRow::from_report(
         name(0),
@@ -396,6 +407,7 @@ pub fn run_sweep(
                                 evaluate_ic: false,
                                 lean_history: true,
                                 symbols: Some(symbols.clone()),
+                                record_positions: options.positions,
                             },
                             &mut quiet,
                         )?;
@@ -405,7 +417,7 @@ pub fn run_sweep(
                             records,
                             symbol_names: market.symbols.names().to_vec(),
                         };
-                        result.write(&out.join(name(i)))?;
+                        result.write_parts(&out.join(name(i)), options.positions)?;
                         Ok(VariantRow::from_report(
                             name(i),
                             variants[i].clone(),

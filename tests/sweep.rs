@@ -16,7 +16,11 @@ fn sweep(
     for s in sets {
         plan.set(spec, s).unwrap();
     }
-    run_sweep(spec, &market, &plan, jobs, out, &|_| {}).unwrap()
+    let options = alphasim::sweep::SweepOptions {
+        jobs,
+        positions: true,
+    };
+    run_sweep(spec, &market, &plan, options, out, &|_| {}).unwrap()
 }
 
 fn read(p: &Path) -> Vec<u8> {
@@ -43,7 +47,13 @@ fn test_sweep_output_identical_for_any_jobs() {
         );
     }
     for i in 1..=12 {
-        for f in ["summary.txt", "trades.csv", "nav.csv", "report.json"] {
+        for f in [
+            "summary.txt",
+            "trades.csv",
+            "nav.csv",
+            "report.json",
+            "positions.csv",
+        ] {
             let rel = format!("v{i:03}/{f}");
             assert!(
                 read(&a.path().join(&rel)) == read(&b.path().join(&rel)),
