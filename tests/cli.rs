@@ -18,7 +18,7 @@ fn test_cli_help_snapshots() {
         err.to_string()
     };
     insta::assert_snapshot!("help", help(&["alphasim", "--help"]));
-    for sub in ["backtest", "generate", "validate"] {
+    for sub in ["backtest", "sweep", "generate", "validate"] {
         insta::assert_snapshot!(format!("help_{sub}"), help(&["alphasim", sub, "--help"]));
     }
 }
