@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a strategy spec and write its report folder (no spec: the bundled default on fixtures/tiny).
     Backtest(BacktestArgs),
+    /// Run many cost/execution variants of a spec on one scoring, in parallel, with a comparison table.
+    Sweep(SweepArgs),
     /// Write a synthetic market bundle with a planted, known signal.
     Generate(GenerateArgs),
     /// Compute the factor panel of a spec's run and print a factor report (IC, RankIC, ICIR, decile spread, coverage).
@@ -90,6 +92,31 @@ pub struct FactorsArgs {
     pub data: Option<PathBuf>,
 }
 
+/// `alphasim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Strategy spec (TOML); its `[sweep]` table gives default axes.
+    pub spec: PathBuf,
+    /// An axis KEY=V1,V2,... (e.g. costs.commission_bps=0,10,20); repeat for a cartesian product.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub set: Vec<String>,
+    /// Worker threads for the replays (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Use this data bundle instead of the spec's `data`.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Also write positions.csv in every variant folder (the largest file; off by default).
+    #[arg(long)]
+    pub positions: bool,
+    /// Output folder. Default: runs/<spec name>-sweep.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Do not print the comparison table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// `alphasim generate`.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -146,6 +173,7 @@ pub fn default_spec() -> Result<Spec> {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Backtest(args) => backtest(args),
+        Command::Sweep(args) => sweep(args),
         Command::Generate(args) => {
             let preset: Preset = args.preset.parse()?;
             let pb = spinner("generating");
@@ -178,6 +206,44 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn sweep(args: SweepArgs) -> Result<i32> {
+    let mut spec = Spec::from_file(&args.spec)?;
+    if let Some(d) = args.data {
+        spec = spec.with_data_dir(d);
+    }
+    let mut plan = crate::sweep::SweepPlan::from_spec(&spec)?;
+    for s in &args.set {
+        plan.set(&spec, s)?;
+    }
+    let n = plan.variants().len();
+    spec.check_data_dir()?;
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let pb = spinner("loading");
+    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
+    pb.finish_and_clear();
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!(
+            "{}-sweep",
+            spec.config.name.clone().unwrap_or_else(|| "run".into())
+        ))
+    });
+    let pb = bar(n as u64, "variants");
+    let progress = |done: usize| pb.set_position(done as u64);
+    let options = crate::sweep::SweepOptions {
+        jobs,
+        positions: args.positions,
+    };
+    let outcome = crate::sweep::run_sweep(&spec, &market, &plan, options, &out, &progress)?;
+    pb.finish_and_clear();
+    if !args.quiet {
+        print!("{}", outcome.comparison_markdown(&spec));
+        println!("wrote {} variants to {}", n, out.display());
+    }
+    Ok(0)
 }
 
 fn backtest(args: BacktestArgs) -> Result<i32> {

@@ -27,13 +27,17 @@ pub struct History {
     /// Dates of the days received so far.
     dates: Vec<Date>,
     /// Adjusted closes, day-major `dates.len() × n_symbols`; NaN when the stock did not trade.
+    /// With `retain_days = Some(k)`, a ring of the last k days (row = day mod k).
     close_adj: Vec<f64>,
+    retain_days: Option<usize>,
     /// Today's bars (sorted by symbol) and the row of each symbol in it.
     today_bars: Vec<BarRow>,
     today_row: Vec<u32>,
     /// Last traded close (raw and adjusted) per symbol, NaN before the first trade.
     last_close: Vec<f64>,
     last_close_adj: Vec<f64>,
+    /// The last adjusted close before the latest traded day of each symbol.
+    prev_close_adj: Vec<f64>,
     last_traded_day: Vec<Option<DayIndex>>,
     /// Today's factor exposures, `n_symbols × n_factors`, NaN when missing.
     factors_today: Vec<f64>,
@@ -78,10 +82,12 @@ impl History {
             fundamental_fields: names.fundamental_fields,
             dates: Vec::new(),
             close_adj: Vec::new(),
+            retain_days: None,
             today_bars: Vec::new(),
             today_row: vec![NO_ROW; n],
             last_close: vec![f64::NAN; n],
             last_close_adj: vec![f64::NAN; n],
+            prev_close_adj: vec![f64::NAN; n],
             last_traded_day: vec![None; n],
             factors_today: vec![f64::NAN; n * m],
             factor_missing: vec![true; n * m],
@@ -124,8 +130,19 @@ impl History {
             self.today_row[b.symbol.index()] = NO_ROW;
         }
         self.today_bars = std::mem::take(&mut batch.bars);
-        let base = self.close_adj.len();
-        self.close_adj.resize(base + self.n_symbols, f64::NAN);
+        let base = match self.retain_days {
+            None => {
+                let base = self.close_adj.len();
+                self.close_adj.resize(base + self.n_symbols, f64::NAN);
+                base
+            }
+            Some(k) => {
+                self.close_adj.resize(k * self.n_symbols, f64::NAN);
+                let base = (day.index() % k) * self.n_symbols;
+                self.close_adj[base..base + self.n_symbols].fill(f64::NAN);
+                base
+            }
+        };
         for (i, b) in self.today_bars.iter().enumerate() {
             let s = b.symbol.index();
             self.today_row[s] = i as u32;
@@ -133,6 +150,7 @@ impl History {
                 let adj = b.close * b.adj_factor;
                 self.close_adj[base + s] = adj;
                 self.last_close[s] = b.close;
+                self.prev_close_adj[s] = self.last_close_adj[s];
                 self.last_close_adj[s] = adj;
                 self.last_traded_day[s] = Some(day);
             }
@@ -163,6 +181,30 @@ impl History {
             let dst = s.index() * m + u;
             self.factors_today[dst..dst + w].copy_from_slice(&values[i * w..(i + 1) * w]);
             self.factor_missing[dst..dst + w].copy_from_slice(&missing[i * w..(i + 1) * w]);
+        }
+    }
+
+    /// Keeps only the last `k ≥ 2` days of adjusted closes (a lean history
+    /// for sweep replays, whose model reads nothing and which skip the IC):
+    /// [`History::close_adj_on`] then answers for those days only. Call before the first day.
+    pub fn retain_days(&mut self, k: usize) {
+        assert!(
+            k >= 2 && self.dates.is_empty(),
+            "set before the first day, k ≥ 2"
+        );
+        self.retain_days = Some(k);
+    }
+
+    fn row(&self, d: DayIndex) -> usize {
+        match self.retain_days {
+            None => d.index(),
+            Some(k) => {
+                debug_assert!(
+                    d.index() + k >= self.dates.len(),
+                    "a lean history keeps the last {k} days only"
+                );
+                d.index() % k
+            }
         }
     }
 
@@ -201,6 +243,15 @@ impl History {
     pub fn last_close_adj(&self, s: SymbolId) -> f64 {
         self.last_close_adj[s.index()]
     }
+    /// The last traded adjusted close of `s` strictly before today (the
+    /// price-limit reference at today's close; NaN when none, e.g. an IPO day).
+    pub fn previous_close_adj(&self, s: SymbolId) -> f64 {
+        if self.bar(s).is_some_and(BarRow::is_traded) {
+            self.prev_close_adj[s.index()]
+        } else {
+            self.last_close_adj[s.index()]
+        }
+    }
     /// Day of the last trade of `s`.
     pub fn last_traded_day(&self, s: SymbolId) -> Option<DayIndex> {
         self.last_traded_day[s.index()]
@@ -208,14 +259,17 @@ impl History {
     /// Adjusted close of `s` on day `d` (NaN when it did not trade).
     #[inline]
     pub fn close_adj_on(&self, d: DayIndex, s: SymbolId) -> f64 {
-        self.close_adj[d.index() * self.n_symbols + s.index()]
+        self.close_adj[self.row(d) * self.n_symbols + s.index()]
     }
     /// The last traded adjusted close of `s` on or before day `d`
     /// (NaN when it never traded by then).
     pub fn close_adj_as_of(&self, d: DayIndex, s: SymbolId) -> f64 {
         let mut day = d.index().min(self.dates.len().saturating_sub(1)) as isize;
-        while day >= 0 {
-            let v = self.close_adj[day as usize * self.n_symbols + s.index()];
+        let oldest = self
+            .retain_days
+            .map_or(0, |k| self.dates.len().saturating_sub(k)) as isize;
+        while day >= oldest {
+            let v = self.close_adj[self.row(DayIndex(day as u32)) * self.n_symbols + s.index()];
             if !v.is_nan() {
                 return v;
             }

@@ -19,11 +19,13 @@
 
 use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::context::{History, Names};
+use crate::costs::CostBreakdown;
 use crate::data::{Date, DayIndex, Market, SymbolId};
 use crate::event::{Clock, Event, EventQueue, Phase, Timer};
-use crate::execution::{self, CostModel, Fill, ProportionalCost, Quote};
+use crate::execution::{self, CostModel, Fill, Quote, Unfilled};
 use crate::factors::FactorLibrary;
-use crate::feed::{spawn_feed, DayBatch, FeedPlan};
+use crate::feed::{spawn_feed, BarRow, DayBatch, FeedPlan};
+use crate::market::{derived_limits, limit_blocks, limit_fraction, MarketRules};
 use crate::metrics;
 use crate::portfolio::{equal_weights, top_fraction, Portfolio, TargetWeights};
 use crate::schedule::{retrain_days, signal_days};
@@ -40,6 +42,8 @@ pub struct DailyRecord {
     pub cash: f64,
     /// Costs paid today.
     pub cost: f64,
+    /// Today's costs by component.
+    pub costs: CostBreakdown,
     /// Turnover of a rebalance filled today (0 otherwise).
     pub turnover: f64,
     pub holdings: usize,
@@ -68,6 +72,8 @@ pub struct RebalanceRecord {
     pub eligible: usize,
     pub selected: usize,
     pub missed: usize,
+    /// Unfilled orders and remainders at the fill (see [`Unfilled`]).
+    pub unfilled: usize,
     pub buys: f64,
     pub sells: f64,
     pub cost: f64,
@@ -98,6 +104,8 @@ pub struct RunRecords {
     pub daily: Vec<DailyRecord>,
     pub positions: Vec<PositionRecord>,
     pub fills: Vec<Fill>,
+    /// Orders (or parts) that did not fill, with the reason.
+    pub unfilled: Vec<Unfilled>,
     pub rebalances: Vec<RebalanceRecord>,
     pub ic: Vec<IcRecord>,
     pub retrain_dates: Vec<Date>,
@@ -130,6 +138,11 @@ struct Engine<'a> {
     model: Box<dyn AlphaModel>,
     library: Option<FactorLibrary>,
     costs: Box<dyn CostModel>,
+    rules: MarketRules,
+    /// ST flag per symbol (±5% limits).
+    st: Vec<bool>,
+    liquidity: Option<Liquidity>,
+    options: RunOptions,
     portfolio: Portfolio,
     signal_set: Vec<bool>,
     retrain_set: Vec<bool>,
@@ -142,9 +155,38 @@ struct Engine<'a> {
     bench_uses_levels: bool,
     bench_missing_days: usize,
     today_cost: f64,
+    today_costs: CostBreakdown,
     today_turnover: f64,
     nav: f64,
     out: RunRecords,
+}
+
+/// What a run computes beyond the portfolio path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Evaluate IC and quantile returns at each signal day + horizon. A sweep
+    /// replay turns it off: the scores, hence the IC, are those of the first run.
+    pub evaluate_ic: bool,
+    /// Keep only the last two days of closes (a sweep replay: the replayed
+    /// model reads no history and the IC is not evaluated).
+    pub lean_history: bool,
+    /// Stream only these symbols (a sweep replay: the symbols ever scored,
+    /// the only ones that can be held). Ignored when the benchmark is the
+    /// equal-weighted return of the members, which needs every member's bars.
+    pub symbols: Option<std::sync::Arc<Vec<bool>>>,
+    /// Keep a [`PositionRecord`] per holding per day (positions.csv).
+    pub record_positions: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            evaluate_ic: true,
+            lean_history: false,
+            symbols: None,
+            record_positions: true,
+        }
+    }
 }
 
 /// Runs `spec` on `market` with the model the spec names. The market is
@@ -181,6 +223,17 @@ pub fn run_with_model(
     spec: &Spec,
     market: &Market,
     model: Box<dyn AlphaModel>,
+    progress: Progress<'_>,
+) -> Result<RunRecords> {
+    run_with_options(spec, market, model, RunOptions::default(), progress)
+}
+
+/// [`run_with_model`] with [`RunOptions`].
+pub fn run_with_options(
+    spec: &Spec,
+    market: &Market,
+    model: Box<dyn AlphaModel>,
+    options: RunOptions,
     progress: Progress<'_>,
 ) -> Result<RunRecords> {
     let c = &spec.config;
@@ -276,12 +329,30 @@ pub fn run_with_model(
             ));
         }
     }
-    let costs: Box<dyn CostModel> = Box::new(ProportionalCost {
-        bps: c.costs.commission_bps,
-    });
+    let cost_settings = c.cost_settings();
+    let costs: Box<dyn CostModel> = Box::new(cost_settings.build());
+    let rules = c.market_rules();
+    let mut st = vec![false; market.n_symbols()];
+    for name in &c.execution.st_symbols {
+        match market.symbol_id(name) {
+            Some(id) => st[id.index()] = true,
+            None => warnings.push(format!(
+                "execution.st_symbols: `{name}` is not a symbol of the bundle (ignored)"
+            )),
+        }
+    }
+    let liquidity = cost_settings
+        .needs_liquidity()
+        .then(|| Liquidity::new(market.n_symbols(), cost_settings.impact_window as usize));
     let mut engine = Engine {
         spec,
-        history: History::new(names, c.index.is_some()),
+        history: {
+            let mut h = History::new(names, c.index.is_some());
+            if options.lean_history {
+                h.retain_days(2);
+            }
+            h
+        },
         clock: Clock::new(),
         queue: EventQueue::new(),
         out: RunRecords {
@@ -293,6 +364,7 @@ pub fn run_with_model(
             daily: Vec::new(),
             positions: Vec::new(),
             fills: Vec::new(),
+            unfilled: Vec::new(),
             rebalances: Vec::new(),
             ic: Vec::new(),
             retrain_dates: retrains.iter().map(|d| dates[d.index()]).collect(),
@@ -303,6 +375,10 @@ pub fn run_with_model(
         model,
         library,
         costs,
+        rules,
+        st,
+        liquidity,
+        options,
         portfolio: Portfolio::new(c.initial_capital),
         signal_set,
         retrain_set,
@@ -315,6 +391,7 @@ pub fn run_with_model(
         bench_uses_levels,
         bench_missing_days: 0,
         today_cost: 0.0,
+        today_costs: CostBreakdown::default(),
         today_turnover: 0.0,
         nav: c.initial_capital,
     };
@@ -323,6 +400,11 @@ pub fn run_with_model(
         benchmark,
         last_day: last,
         capacity: 64,
+        symbols: if bench_uses_levels {
+            engine.options.symbols.clone()
+        } else {
+            None
+        },
     };
     std::thread::scope(|scope| -> Result<()> {
         let rx = spawn_feed(scope, market, &plan);
@@ -402,6 +484,7 @@ impl Engine<'_> {
         q.push(d, Phase::PostClose, 0, Event::Record);
         self.batch = batch;
         self.today_cost = 0.0;
+        self.today_costs = CostBreakdown::default();
         self.today_turnover = 0.0;
         while let Some((key, event)) = self.queue.pop_due(d) {
             self.clock.advance_to(key.ts_known, key.phase)?;
@@ -449,23 +532,61 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// A quote at `price` (raw) for bar `b`, with the market rules applied.
+    /// `reference_adj` is the last adjusted close before today (the limit
+    /// reference); today's close never enters unless `price` is the close.
+    fn quote_for(&self, b: &BarRow, price: f64, reference_adj: f64) -> Quote {
+        let mut q = Quote::new(price * b.adj_factor, price);
+        let r = &self.rules;
+        if r.price_limits {
+            let (up, down) = if b.limit_up.is_finite() && b.limit_down.is_finite() {
+                (b.limit_up, b.limit_down)
+            } else if reference_adj.is_finite() {
+                let ctx = self.history.context();
+                let f = limit_fraction(
+                    ctx.symbol_name(b.symbol),
+                    self.batch.date,
+                    self.st[b.symbol.index()],
+                );
+                derived_limits(reference_adj / b.adj_factor, f)
+            } else {
+                (f64::NAN, f64::NAN) // no earlier close: IPO day, no limit
+            };
+            (q.buy_blocked, q.sell_blocked) = limit_blocks(price, up, down);
+        }
+        if r.volume_cap > 0.0 {
+            q.max_raw_shares = r.volume_cap * b.volume;
+        }
+        if let Some(l) = &self.liquidity {
+            q.sigma_daily = l.sigma(b.symbol);
+            q.adv_value = l.adv(b.symbol);
+        }
+        q
+    }
+
     fn fill_at_open(&mut self) {
         let Some(order) = self.pending_order.take() else {
             return;
         };
         let bars = std::mem::take(&mut self.batch.bars);
         // At the open only the open price is known: quotes come from the batch's
-        // `open` column, never from today's close.
-        let quote = |s: SymbolId| -> Option<Quote> {
-            let i = bars.binary_search_by_key(&s, |b| b.symbol).ok()?;
-            let b = &bars[i];
-            b.is_traded().then_some(Quote {
-                adjusted: b.open * b.adj_factor,
-                raw: b.open,
+        // `open` column, never from today's close; the limit reference is the
+        // last close before today (the history has not taken today's bars yet).
+        let quotes: hashbrown::HashMap<SymbolId, Quote> = self
+            .portfolio
+            .holdings
+            .keys()
+            .copied()
+            .chain(order.targets.iter().map(|t| t.0))
+            .filter_map(|s| {
+                let i = bars.binary_search_by_key(&s, |b| b.symbol).ok()?;
+                let b = &bars[i];
+                b.is_traded()
+                    .then(|| (s, self.quote_for(b, b.open, self.history.last_close_adj(s))))
             })
-        };
+            .collect();
         let date = self.batch.date;
-        self.execute(order, date, quote);
+        self.execute(order, date, |s| quotes.get(&s).copied());
         self.batch.bars = bars;
     }
 
@@ -474,12 +595,6 @@ impl Engine<'_> {
             return;
         };
         let h = &self.history;
-        let quote = |s: SymbolId| -> Option<Quote> {
-            h.bar(s).filter(|b| b.is_traded()).map(|b| Quote {
-                adjusted: b.close * b.adj_factor,
-                raw: b.close,
-            })
-        };
         let date = self.batch.date;
         // Quotes are collected first: the portfolio is borrowed mutably by the fill.
         let quotes: hashbrown::HashMap<SymbolId, Quote> = self
@@ -488,7 +603,10 @@ impl Engine<'_> {
             .keys()
             .copied()
             .chain(order.targets.iter().map(|t| t.0))
-            .filter_map(|s| quote(s).map(|q| (s, q)))
+            .filter_map(|s| {
+                let b = h.bar(s).filter(|b| b.is_traded())?;
+                Some((s, self.quote_for(b, b.close, h.previous_close_adj(s))))
+            })
             .collect();
         self.execute(order, date, |s| quotes.get(&s).copied());
     }
@@ -507,6 +625,7 @@ impl Engine<'_> {
             quote,
             |s| h.last_close_adj(s),
             self.costs.as_ref(),
+            &self.rules,
         );
         let turnover = if out.pre_trade_value > 0.0 {
             metrics::turnover(out.buys, out.sells, out.pre_trade_value)
@@ -516,14 +635,17 @@ impl Engine<'_> {
         let r = &mut self.out.rebalances[order.record];
         r.fill_date = Some(date);
         r.missed = out.missed.len();
+        r.unfilled = out.unfilled.len();
         r.buys = out.buys;
         r.sells = out.sells;
         r.cost = out.cost;
         r.pre_trade_value = out.pre_trade_value;
         r.turnover = turnover;
         self.today_cost += out.cost;
+        self.today_costs.add(&out.costs);
         self.today_turnover += turnover;
         self.out.fills.extend(out.fills);
+        self.out.unfilled.extend(out.unfilled);
     }
 
     fn delist(&mut self, symbols: &[SymbolId]) {
@@ -532,16 +654,26 @@ impl Engine<'_> {
             if !self.portfolio.holdings.contains_key(&s) {
                 continue;
             }
-            let quote = Quote {
-                adjusted: self.history.last_close_adj(s),
-                raw: self.history.last_close(s),
+            let h = &self.history;
+            // Sold at the last close; the market rules judge it like a fill at the close.
+            let quote = match h.bar(s).filter(|b| b.is_traded()) {
+                Some(b) => self.quote_for(b, b.close, h.previous_close_adj(s)),
+                None => Quote::new(h.last_close_adj(s), h.last_close(s)),
             };
-            if let Some(fill) =
-                execution::liquidate(&mut self.portfolio, s, date, quote, self.costs.as_ref())
-            {
+            let (fill, unfilled) = execution::liquidate(
+                &mut self.portfolio,
+                s,
+                date,
+                quote,
+                self.costs.as_ref(),
+                &self.rules,
+            );
+            if let Some(fill) = fill {
                 self.today_cost += fill.cost;
+                self.today_costs.add(&fill.costs);
                 self.out.fills.push(fill);
             }
+            self.out.unfilled.extend(unfilled);
         }
     }
 
@@ -573,10 +705,11 @@ impl Engine<'_> {
         }
         // IC evaluations due today.
         let h_ic = self.spec.config.ic_horizon;
-        while self
-            .pending_ic
-            .front()
-            .is_some_and(|p| p.day.0 + h_ic == d.0)
+        while self.options.evaluate_ic
+            && self
+                .pending_ic
+                .front()
+                .is_some_and(|p| p.day.0 + h_ic == d.0)
         {
             let p = self.pending_ic.pop_front().expect("checked non-empty");
             self.out.ic.push(self.evaluate_signal(p, d));
@@ -675,6 +808,7 @@ impl Engine<'_> {
             eligible: scored.len(),
             selected: chosen.len(),
             missed: 0,
+            unfilled: 0,
             buys: 0.0,
             sells: 0.0,
             cost: 0.0,
@@ -687,7 +821,7 @@ impl Engine<'_> {
                 record: self.out.rebalances.len() - 1,
             });
         }
-        if !scored.is_empty() {
+        if !scored.is_empty() && self.options.evaluate_ic {
             self.pending_ic.push_back(PendingSignal {
                 day: self.batch.day,
                 date,
@@ -699,6 +833,10 @@ impl Engine<'_> {
 
     fn record(&mut self) {
         let d = self.batch.day;
+        // σ and ADV for the impact model: today's bars count from tomorrow's fills on.
+        if let Some(l) = &mut self.liquidity {
+            l.update(self.history.bars());
+        }
         if !self.in_window(d) {
             return;
         }
@@ -718,7 +856,12 @@ impl Engine<'_> {
             "cash + positions = NAV"
         );
         let date = self.batch.date;
-        for (&s, &q) in &self.portfolio.holdings {
+        let holdings = if self.options.record_positions {
+            &self.portfolio.holdings
+        } else {
+            &std::collections::BTreeMap::new()
+        };
+        for (&s, &q) in holdings {
             let adj_price = h.last_close_adj(s);
             let raw = h.last_close(s);
             let value = q * adj_price;
@@ -738,8 +881,78 @@ impl Engine<'_> {
             benchmark: self.bench_nav,
             cash: self.portfolio.cash,
             cost: self.today_cost,
+            costs: self.today_costs,
             turnover: self.today_turnover,
             holdings: self.portfolio.holdings.len(),
         });
+    }
+}
+
+/// Rolling per-symbol liquidity statistics for the impact model: the last
+/// `window` daily returns (adjusted close to close, across suspensions) and
+/// traded values (`amount`, or `close × volume` without it) of traded days.
+#[derive(Debug)]
+struct Liquidity {
+    window: usize,
+    returns: Vec<f64>,
+    values: Vec<f64>,
+    n_returns: Vec<u32>,
+    n_values: Vec<u32>,
+    last_close_adj: Vec<f64>,
+}
+
+impl Liquidity {
+    fn new(n_symbols: usize, window: usize) -> Self {
+        Liquidity {
+            window,
+            returns: vec![0.0; n_symbols * window],
+            values: vec![0.0; n_symbols * window],
+            n_returns: vec![0; n_symbols],
+            n_values: vec![0; n_symbols],
+            last_close_adj: vec![f64::NAN; n_symbols],
+        }
+    }
+
+    fn update(&mut self, bars: &[BarRow]) {
+        let w = self.window;
+        for b in bars.iter().filter(|b| b.is_traded()) {
+            let s = b.symbol.index();
+            let value = if b.amount.is_finite() {
+                b.amount
+            } else {
+                b.close * b.volume
+            };
+            let k = self.n_values[s] as usize;
+            self.values[s * w + k % w] = value;
+            self.n_values[s] += 1;
+            let adj = b.close * b.adj_factor;
+            let last = self.last_close_adj[s];
+            if last.is_finite() && last > 0.0 {
+                let k = self.n_returns[s] as usize;
+                self.returns[s * w + k % w] = adj / last - 1.0;
+                self.n_returns[s] += 1;
+            }
+            self.last_close_adj[s] = adj;
+        }
+    }
+
+    /// Sample std of the last returns (NaN with fewer than two).
+    fn sigma(&self, s: SymbolId) -> f64 {
+        let n = (self.n_returns[s.index()] as usize).min(self.window);
+        if n < 2 {
+            return f64::NAN;
+        }
+        let r = &self.returns[s.index() * self.window..s.index() * self.window + n];
+        metrics::std_sample(r)
+    }
+
+    /// Mean traded value (NaN with no traded day).
+    fn adv(&self, s: SymbolId) -> f64 {
+        let n = (self.n_values[s.index()] as usize).min(self.window);
+        if n == 0 {
+            return f64::NAN;
+        }
+        let v = &self.values[s.index() * self.window..s.index() * self.window + n];
+        v.iter().sum::<f64>() / n as f64
     }
 }

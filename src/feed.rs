@@ -82,6 +82,9 @@ pub struct FeedPlan {
     pub last_day: DayIndex,
     /// Channel capacity in day batches.
     pub capacity: usize,
+    /// When set, only these symbols' bars, factor rows and delistings are
+    /// streamed (a sweep replay: only symbols that were ever scored can be held).
+    pub symbols: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 /// Per-day lists of scheduled items, built once before streaming.
@@ -93,6 +96,7 @@ struct Schedule {
     delistings: Vec<Vec<SymbolId>>,
     factor_day_rows: Vec<std::ops::Range<usize>>,
     benchmark: Vec<Option<f64>>,
+    symbols: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 fn membership_schedule(
@@ -252,6 +256,7 @@ impl Schedule {
             delistings,
             factor_day_rows,
             benchmark,
+            symbols: plan.symbols.clone(),
         }
     }
 }
@@ -260,7 +265,11 @@ fn batch_for_day(market: &Market, schedule: &mut Schedule, d: DayIndex) -> DayBa
     let b = &market.bars;
     let rows = b.day_rows(d);
     let mut bars = Vec::with_capacity(rows.len());
+    let keep = |s: SymbolId| schedule.symbols.as_ref().is_none_or(|k| k[s.index()]);
     for r in rows {
+        if !keep(b.symbol[r]) {
+            continue;
+        }
         bars.push(BarRow {
             symbol: b.symbol[r],
             open: b.open[r],
@@ -278,7 +287,11 @@ fn batch_for_day(market: &Market, schedule: &mut Schedule, d: DayIndex) -> DayBa
     let frows = schedule.factor_day_rows[d.index()].clone();
     let m = f.names.len();
     // Rows of several calendar dates may land on one trading day: keep the latest per symbol.
-    let mut pairs: Vec<(SymbolId, usize)> = frows.clone().map(|r| (f.symbol[r], r)).collect();
+    let mut pairs: Vec<(SymbolId, usize)> = frows
+        .clone()
+        .map(|r| (f.symbol[r], r))
+        .filter(|p| keep(p.0))
+        .collect();
     pairs.sort_by_key(|&(s, r)| (s, std::cmp::Reverse(r)));
     pairs.dedup_by_key(|p| p.0);
     let mut factor_symbols = Vec::with_capacity(pairs.len());
@@ -298,7 +311,11 @@ fn batch_for_day(market: &Market, schedule: &mut Schedule, d: DayIndex) -> DayBa
         benchmark_constituents: std::mem::take(&mut schedule.benchmark_constituents[i]),
         industries: std::mem::take(&mut schedule.industries[i]),
         reports: std::mem::take(&mut schedule.reports[i]),
-        delistings: std::mem::take(&mut schedule.delistings[i]),
+        delistings: {
+            let mut v = std::mem::take(&mut schedule.delistings[i]);
+            v.retain(|s| keep(*s));
+            v
+        },
         benchmark_close: schedule.benchmark[i],
     }
 }

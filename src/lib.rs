@@ -20,7 +20,10 @@
 //! | [`schedule`] | rebalance and retrain calendars |
 //! | [`alpha`] | the `AlphaModel` trait and the built-in models |
 //! | [`portfolio`] | cash, holdings, top-fraction selection |
-//! | [`execution`] | sizing, fills, cost models |
+//! | [`execution`] | sizing, fills, unfilled orders |
+//! | [`costs`] | composable cost models (commission, stamp duty, transfer fee, slippage, impact) |
+//! | [`market`] | A-share market rules (price limits, lots, T+1, volume cap) and presets |
+//! | [`sweep`] | many cost/execution variants replayed in parallel on one scoring |
 //! | [`engine`] | the simulation loop |
 //! | [`metrics`] | the metric formulas of DESIGN §4 |
 //! | [`report`] | report.json, summary.txt, CSV outputs, trade hash, `--check` |
@@ -31,6 +34,7 @@
 pub mod alpha;
 pub mod cli;
 pub mod context;
+pub mod costs;
 pub mod data;
 pub mod engine;
 pub mod error;
@@ -40,11 +44,13 @@ pub mod factors;
 pub mod feed;
 pub mod generate;
 pub mod html;
+pub mod market;
 pub mod metrics;
 pub mod portfolio;
 pub mod report;
 pub mod schedule;
 pub mod spec;
+pub mod sweep;
 
 pub use error::{Error, Result};
 

@@ -5,7 +5,7 @@
 //! reinvested in the stock and the portfolio's return is the adjusted-price
 //! return. The raw share count on a day is `quantity × adj_factor`.
 
-use crate::data::SymbolId;
+use crate::data::{Date, SymbolId};
 use std::collections::BTreeMap;
 
 /// Cash and holdings.
@@ -14,6 +14,8 @@ pub struct Portfolio {
     pub cash: f64,
     /// Adjusted-share quantities, ordered by symbol id (deterministic iteration).
     pub holdings: BTreeMap<SymbolId, f64>,
+    /// Adjusted shares bought per symbol on the day of its last buy (T+1).
+    pub last_buy: BTreeMap<SymbolId, (Date, f64)>,
 }
 
 impl Portfolio {
@@ -22,7 +24,23 @@ impl Portfolio {
         Portfolio {
             cash,
             holdings: BTreeMap::new(),
+            last_buy: BTreeMap::new(),
         }
+    }
+    /// Adjusted shares of `s` bought on `date` (not sellable that day under T+1).
+    pub fn bought_on(&self, s: SymbolId, date: Date) -> f64 {
+        match self.last_buy.get(&s) {
+            Some(&(d, q)) if d == date => q,
+            _ => 0.0,
+        }
+    }
+    /// Records a buy of `qty` adjusted shares of `s` on `date`.
+    pub fn note_buy(&mut self, s: SymbolId, date: Date, qty: f64) {
+        let e = self.last_buy.entry(s).or_insert((date, 0.0));
+        if e.0 != date {
+            *e = (date, 0.0);
+        }
+        e.1 += qty;
     }
     /// Total value with `price(s)` the adjusted price of each holding.
     pub fn value(&self, mut price: impl FnMut(SymbolId) -> f64) -> f64 {

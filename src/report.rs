@@ -31,6 +31,10 @@ pub struct Conventions {
     pub fill: String,
     pub costs: String,
     pub commission_bps: f64,
+    /// Market preset (`none` or `cn`) and the resolved rules and cost settings.
+    pub market: String,
+    pub market_rules: Vec<String>,
+    pub cost_settings: crate::costs::CostSettings,
     pub ic_horizon: u32,
     pub risk_free_rate: f64,
     pub initial_capital: f64,
@@ -107,6 +111,10 @@ pub struct TradingMetrics {
     pub cost_annual: f64,
     pub mean_holdings: f64,
     pub missed_targets: usize,
+    /// Total cost by component (sums to `cost_total`).
+    pub cost_breakdown: crate::costs::CostBreakdown,
+    /// Unfilled orders and remainders by reason (every reason listed).
+    pub unfilled: std::collections::BTreeMap<String, usize>,
 }
 
 /// All metrics.
@@ -136,6 +144,7 @@ pub struct RebalanceRow {
     pub eligible: usize,
     pub selected: usize,
     pub missed: usize,
+    pub unfilled: usize,
     pub turnover: f64,
     pub cost: f64,
 }
@@ -294,9 +303,26 @@ impl Report {
                     .collect::<Vec<_>>(),
             ),
             missed_targets: records.rebalances.iter().map(|x| x.missed).sum(),
+            cost_breakdown: records.daily.iter().fold(
+                crate::costs::CostBreakdown::default(),
+                |mut acc, d| {
+                    acc.add(&d.costs);
+                    acc
+                },
+            ),
+            unfilled: crate::execution::UnfilledReason::ALL
+                .iter()
+                .map(|r| {
+                    (
+                        r.as_str().to_owned(),
+                        records.unfilled.iter().filter(|u| u.reason == *r).count(),
+                    )
+                })
+                .collect(),
         };
         let excess = excess_metrics(&nav, &bench, &portfolio, &benchmark, n_ann);
         let names = market.symbols.names();
+        let cost_settings = c.cost_settings();
         let fill = match c.execution.fill {
             crate::spec::Fill::NextOpen => "next_open",
             crate::spec::Fill::Close => "close",
@@ -317,7 +343,13 @@ impl Report {
             annualisation: n_ann,
             fill: fill.to_owned(),
             costs: records.cost_description.clone(),
-            commission_bps: c.costs.commission_bps,
+            commission_bps: cost_settings.commission_buy_bps,
+            market: match c.execution.market {
+                crate::spec::MarketPreset::None => "none".to_owned(),
+                crate::spec::MarketPreset::Cn => "cn".to_owned(),
+            },
+            market_rules: c.market_rules().describe(),
+            cost_settings,
             ic_horizon: c.ic_horizon,
             risk_free_rate: c.risk_free_rate,
             initial_capital: c.initial_capital,
@@ -385,6 +417,7 @@ impl Report {
                     eligible: x.eligible,
                     selected: x.selected,
                     missed: x.missed,
+                    unfilled: x.unfilled,
                     turnover: x.turnover,
                     cost: x.cost,
                 })
@@ -432,6 +465,9 @@ impl Report {
         );
         let _ = writeln!(s, "fill       {}", c.fill);
         let _ = writeln!(s, "costs      {}", c.costs);
+        if c.market != "none" {
+            let _ = writeln!(s, "market     {}", c.market);
+        }
         let _ = writeln!(
             s,
             "window     {} .. {}, t0 {}",
@@ -506,6 +542,27 @@ impl Report {
             let _ = writeln!(s, "{:<22}{:>16}", name, fmt6(x));
         }
         let _ = writeln!(s, "{:<22}{:>16}", "missed_targets", t.missed_targets);
+        for (name, x) in crate::costs::CostBreakdown::NAMES
+            .iter()
+            .zip(t.cost_breakdown.values())
+        {
+            let _ = writeln!(s, "{:<22}{:>16}", format!("cost_{name}"), fmt6(x));
+        }
+        let unfilled: Vec<String> = t
+            .unfilled
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:<22}{:>16}",
+            "unfilled",
+            t.unfilled.values().sum::<usize>()
+        );
+        if !unfilled.is_empty() {
+            let _ = writeln!(s, "{:<22}{}", "unfilled_by_reason", unfilled.join(", "));
+        }
         let _ = writeln!(s);
         let _ = writeln!(s, "trade_hash {}", self.trade_hash);
         for warning in &self.warnings {
@@ -587,12 +644,18 @@ impl RunResult {
     /// positions.csv, ic.csv and report.html. Written to `<dir>.partial` and renamed, so a
     /// failure leaves no half-written folder.
     pub fn write(&self, dir: &Path) -> Result<()> {
+        self.write_parts(dir, true)
+    }
+
+    /// [`RunResult::write`], with or without positions.csv (sweeps leave it
+    /// out unless asked: it is the largest file of a run folder).
+    pub fn write_parts(&self, dir: &Path, positions: bool) -> Result<()> {
         let tmp = partial_path(dir);
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let result = self.write_files(&tmp);
+        let result = self.write_files(&tmp, positions);
         if let Err(e) = result {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
@@ -603,7 +666,7 @@ impl RunResult {
         std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))
     }
 
-    fn write_files(&self, dir: &Path) -> Result<()> {
+    fn write_files(&self, dir: &Path, positions: bool) -> Result<()> {
         let put = |name: &str, text: &str| -> Result<()> {
             let p = dir.join(name);
             std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
@@ -612,7 +675,9 @@ impl RunResult {
         put("summary.txt", &self.report.summary())?;
         put("nav.csv", &self.nav_csv())?;
         put("trades.csv", &self.trades_csv())?;
-        put("positions.csv", &self.positions_csv())?;
+        if positions {
+            put("positions.csv", &self.positions_csv())?;
+        }
         put("ic.csv", &self.ic_csv())?;
         put(
             "report.html",
@@ -620,11 +685,17 @@ impl RunResult {
         )
     }
 
-    /// `nav.csv`: date,nav,benchmark,excess_nav,cash,cost,turnover where
-    /// excess_nav = nav / benchmark (1 at t0).
+    /// `nav.csv`: date,nav,benchmark,excess_nav,cash,cost,turnover and the
+    /// day's cost by component (commission,stamp_duty,transfer_fee,slippage,impact),
+    /// where excess_nav = nav / benchmark (1 at t0).
     pub fn nav_csv(&self) -> String {
-        let mut s = String::with_capacity(64 * (self.records.daily.len() + 1));
-        s.push_str("date,nav,benchmark,excess_nav,cash,cost,turnover\n");
+        let mut s = String::with_capacity(96 * (self.records.daily.len() + 1));
+        s.push_str("date,nav,benchmark,excess_nav,cash,cost,turnover");
+        for n in crate::costs::CostBreakdown::NAMES {
+            s.push(',');
+            s.push_str(n);
+        }
+        s.push('\n');
         for d in &self.records.daily {
             let _ = write!(s, "{},", d.date);
             for (i, x) in [
@@ -636,6 +707,7 @@ impl RunResult {
                 d.turnover,
             ]
             .into_iter()
+            .chain(d.costs.values())
             .enumerate()
             {
                 if i > 0 {
@@ -648,24 +720,62 @@ impl RunResult {
         s
     }
 
-    /// `trades.csv`: date,symbol,side,quantity,price,adjusted_price,value,cost,reason
-    /// (quantity in adjusted shares; price raw).
+    /// `trades.csv`: one row per fill and per unfilled order (or remainder):
+    /// date,symbol,side,status,quantity,price,adjusted_price,value,cost,
+    /// commission,stamp_duty,transfer_fee,slippage,impact,reason. `status` is
+    /// `filled` (reason: rebalance, delisting) or `unfilled` (reason: suspended,
+    /// limit_up, limit_down, volume_cap, lot, t_plus_one, cash; quantity and
+    /// value are what did not trade, empty when unknown). Quantity in adjusted
+    /// shares; price raw. Rows by date, fills before unfilled rows.
     pub fn trades_csv(&self) -> String {
-        let mut s =
-            String::from("date,symbol,side,quantity,price,adjusted_price,value,cost,reason\n");
-        for f in &self.records.fills {
-            let _ = write!(
-                s,
-                "{},{},{},",
-                f.date,
-                self.symbol_names[f.symbol.index()],
-                f.side.as_str()
-            );
-            for x in [f.quantity, f.price, f.adjusted_price, f.value, f.cost] {
-                csv_f64(&mut s, x);
-                s.push(',');
+        let mut s = String::from(
+            "date,symbol,side,status,quantity,price,adjusted_price,value,cost,commission,stamp_duty,transfer_fee,slippage,impact,reason\n",
+        );
+        let (fills, unfilled) = (&self.records.fills, &self.records.unfilled);
+        let (mut i, mut j) = (0, 0);
+        while i < fills.len() || j < unfilled.len() {
+            let take_fill =
+                j >= unfilled.len() || (i < fills.len() && fills[i].date <= unfilled[j].date);
+            if take_fill {
+                let f = &fills[i];
+                i += 1;
+                let _ = write!(
+                    s,
+                    "{},{},{},filled,",
+                    f.date,
+                    self.symbol_names[f.symbol.index()],
+                    f.side.as_str()
+                );
+                for x in [f.quantity, f.price, f.adjusted_price, f.value, f.cost]
+                    .into_iter()
+                    .chain(f.costs.values())
+                {
+                    csv_f64(&mut s, x);
+                    s.push(',');
+                }
+                s.push_str(f.reason.as_str());
+            } else {
+                let u = &unfilled[j];
+                j += 1;
+                let _ = write!(
+                    s,
+                    "{},{},{},unfilled,",
+                    u.date,
+                    self.symbol_names[u.symbol.index()],
+                    u.side.as_str()
+                );
+                let adjusted = if u.price.is_finite() {
+                    u.value / u.quantity
+                } else {
+                    f64::NAN
+                };
+                for x in [u.quantity, u.price, adjusted, u.value] {
+                    csv_f64(&mut s, x);
+                    s.push(',');
+                }
+                s.push_str(",,,,,,");
+                s.push_str(u.reason.as_str());
             }
-            s.push_str(f.reason.as_str());
             s.push('\n');
         }
         s

@@ -73,6 +73,10 @@ pub struct SpecConfig {
     pub execution: ExecutionConfig,
     #[serde(default)]
     pub costs: CostsConfig,
+    /// Sweep axes (`alphasim sweep`): dotted keys (`"costs.commission_bps"`,
+    /// or nested tables `[sweep.costs]`) mapped to arrays of values. Ignored by `backtest`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sweep: BTreeMap<String, toml::Value>,
 }
 
 fn default_capital() -> f64 {
@@ -196,12 +200,44 @@ pub enum Weighting {
     Equal,
 }
 
-/// Execution settings.
+/// Execution settings: the fill price, the market preset and its rules.
+///
+/// Each rule left unset takes the preset's value (`market = "none"`: all off,
+/// the paper's frictionless market; `market = "cn"`: all on).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionConfig {
     #[serde(default)]
     pub fill: Fill,
+    #[serde(default)]
+    pub market: MarketPreset,
+    /// No buy at the up limit, no sell at the down limit (cn: on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_limits: Option<bool>,
+    /// Round lot in raw shares; 0 = fractional shares (cn: 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot_size: Option<u32>,
+    /// Shares bought on a day cannot be sold that day (cn: on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_plus_one: Option<bool>,
+    /// Largest fraction of the fill day's volume one order may take; 0 = no cap (cn: 0.25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_cap: Option<f64>,
+    /// Symbols under special treatment (ST): ±5% limits on the main board.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub st_symbols: Vec<String>,
+}
+
+/// Market presets.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketPreset {
+    /// Frictionless (the paper): no limits, fractional shares, T+0, no volume cap.
+    #[default]
+    None,
+    /// China A-shares: price limits, 100-share lots, T+1, 25% volume cap, and
+    /// A-share fees (2.5 bps commission, ¥5 minimum, stamp duty and transfer fee schedules).
+    Cn,
 }
 
 /// Fill price.
@@ -215,24 +251,108 @@ pub enum Fill {
     Close,
 }
 
-/// Transaction costs.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+/// One step of a rate schedule: `bps` applies from `from` (inclusive) until the next step.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateStep {
+    pub from: NaiveDate,
+    pub bps: f64,
+}
+
+/// Transaction costs (see [`crate::costs`] for every formula). Unset values
+/// take the market preset's default.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CostsConfig {
     /// Proportional commission in basis points of traded value, charged on
-    /// buys and on sells (40 bps = the paper's 4‰).
-    #[serde(default = "default_commission")]
-    pub commission_bps: f64,
+    /// buys and on sells (none: 40 bps = the paper's all-in 4‰; cn: 2.5 bps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_bps: Option<f64>,
+    /// Commission on buys only (overrides `commission_bps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_buy_bps: Option<f64>,
+    /// Commission on sells only (overrides `commission_bps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_sell_bps: Option<f64>,
+    /// Minimum commission per order in currency (none: 0; cn: 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_commission: Option<f64>,
+    /// Stamp duty on sells, a date schedule (none: empty; cn: 10 bps from
+    /// 2008-09-19, 5 bps from 2023-08-28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp_duty: Option<Vec<RateStep>>,
+    /// Transfer fee on both sides, a date schedule (none: empty; cn: 0.2 bps
+    /// from 2015-08-01, 0.1 bps from 2022-04-29).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_fee: Option<Vec<RateStep>>,
+    /// Slippage in bps of traded value, both sides (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slippage_bps: Option<f64>,
+    /// Square-root impact coefficient k (default 0 = off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_k: Option<f64>,
+    /// Trading days behind the impact's σ and ADV (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_window: Option<u32>,
 }
 
-fn default_commission() -> f64 {
-    40.0
-}
-
-impl Default for CostsConfig {
-    fn default() -> Self {
+impl CostsConfig {
+    /// A commission-only config (tests, examples).
+    pub fn commission(bps: f64) -> Self {
         CostsConfig {
-            commission_bps: default_commission(),
+            commission_bps: Some(bps),
+            ..Default::default()
+        }
+    }
+}
+
+fn cn_date(s: &str) -> NaiveDate {
+    s.parse().expect("a valid built-in date")
+}
+
+impl SpecConfig {
+    /// The cost settings with the preset's defaults applied.
+    pub fn cost_settings(&self) -> crate::costs::CostSettings {
+        let c = &self.costs;
+        let cn = self.execution.market == MarketPreset::Cn;
+        let base = c.commission_bps.unwrap_or(if cn { 2.5 } else { 40.0 });
+        let step = |from: &str, bps: f64| RateStep {
+            from: cn_date(from),
+            bps,
+        };
+        crate::costs::CostSettings {
+            commission_buy_bps: c.commission_buy_bps.unwrap_or(base),
+            commission_sell_bps: c.commission_sell_bps.unwrap_or(base),
+            min_commission: c.min_commission.unwrap_or(if cn { 5.0 } else { 0.0 }),
+            stamp_duty: c.stamp_duty.clone().unwrap_or_else(|| {
+                if cn {
+                    vec![step("2008-09-19", 10.0), step("2023-08-28", 5.0)]
+                } else {
+                    Vec::new()
+                }
+            }),
+            transfer_fee: c.transfer_fee.clone().unwrap_or_else(|| {
+                if cn {
+                    vec![step("2015-08-01", 0.2), step("2022-04-29", 0.1)]
+                } else {
+                    Vec::new()
+                }
+            }),
+            slippage_bps: c.slippage_bps.unwrap_or(0.0),
+            impact_k: c.impact_k.unwrap_or(0.0),
+            impact_window: c.impact_window.unwrap_or(20),
+        }
+    }
+
+    /// The market rules with the preset's defaults applied.
+    pub fn market_rules(&self) -> crate::market::MarketRules {
+        let e = &self.execution;
+        let cn = e.market == MarketPreset::Cn;
+        crate::market::MarketRules {
+            price_limits: e.price_limits.unwrap_or(cn),
+            lot_size: e.lot_size.unwrap_or(if cn { 100 } else { 0 }),
+            t_plus_one: e.t_plus_one.unwrap_or(cn),
+            volume_cap: e.volume_cap.unwrap_or(if cn { 0.25 } else { 0.0 }),
         }
     }
 }
@@ -245,6 +365,10 @@ pub struct Spec {
     pub path: PathBuf,
     /// The data folder with the spec's folder applied.
     pub data_dir: PathBuf,
+    /// The spec's TOML text (sweeps re-parse it with overrides).
+    pub source: String,
+    /// The folder relative paths resolve against.
+    pub base: PathBuf,
 }
 
 impl Spec {
@@ -274,6 +398,8 @@ impl Spec {
             config,
             path: path.to_path_buf(),
             data_dir,
+            source: text.to_owned(),
+            base: base.to_path_buf(),
         };
         spec.check().map_err(spec_err)?;
         Ok(spec)
@@ -318,13 +444,58 @@ impl Spec {
         if c.quantiles < 2 {
             return Err("quantiles must be at least 2".into());
         }
-        if !(c.costs.commission_bps.is_finite()
-            && (0.0..10_000.0).contains(&c.costs.commission_bps))
-        {
-            return Err(format!(
-                "costs.commission_bps = {} must be in [0, 10000)",
-                c.costs.commission_bps
-            ));
+        let bps_ok = |x: f64| x.is_finite() && (0.0..10_000.0).contains(&x);
+        for (key, v) in [
+            ("commission_bps", c.costs.commission_bps),
+            ("commission_buy_bps", c.costs.commission_buy_bps),
+            ("commission_sell_bps", c.costs.commission_sell_bps),
+            ("slippage_bps", c.costs.slippage_bps),
+        ] {
+            if let Some(x) = v {
+                if !bps_ok(x) {
+                    return Err(format!("costs.{key} = {x} must be in [0, 10000)"));
+                }
+            }
+        }
+        for (key, v) in [
+            ("min_commission", c.costs.min_commission),
+            ("impact_k", c.costs.impact_k),
+        ] {
+            if let Some(x) = v {
+                if !(x.is_finite() && x >= 0.0) {
+                    return Err(format!("costs.{key} = {x} must be a number ≥ 0"));
+                }
+            }
+        }
+        if c.costs.impact_window.is_some_and(|w| w < 2) {
+            return Err("costs.impact_window must be at least 2 trading days".into());
+        }
+        for (key, v) in [
+            ("stamp_duty", &c.costs.stamp_duty),
+            ("transfer_fee", &c.costs.transfer_fee),
+        ] {
+            let Some(steps) = v else { continue };
+            for (i, st) in steps.iter().enumerate() {
+                if !bps_ok(st.bps) {
+                    return Err(format!(
+                        "costs.{key}[{i}].bps = {} must be in [0, 10000)",
+                        st.bps
+                    ));
+                }
+                if i > 0 && steps[i - 1].from >= st.from {
+                    return Err(format!(
+                        "costs.{key}: the steps must have strictly increasing `from` dates ({} then {})",
+                        steps[i - 1].from, st.from
+                    ));
+                }
+            }
+        }
+        if let Some(v) = c.execution.volume_cap {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(format!(
+                    "execution.volume_cap = {v} must be in [0, 1] (a fraction of the day's volume; 0 = no cap)"
+                ));
+            }
         }
         if let (Some(s), Some(e)) = (c.start, c.end) {
             if e < s {
@@ -361,6 +532,42 @@ impl Spec {
             return Err("model.window must be at least 1".into());
         }
         Ok(())
+    }
+
+    /// The spec with `overrides` applied (dotted keys such as
+    /// `costs.commission_bps`, set in the TOML text and parsed again, so a
+    /// typo is the same clear error as in a file) and its `[sweep]` table
+    /// removed. The data folder (and any `--data` override) is kept.
+    pub fn with_overrides(&self, overrides: &[(String, toml::Value)]) -> Result<Spec> {
+        let spec_err = |message: String| Error::Spec {
+            file: self.path.clone(),
+            message,
+        };
+        let mut table: toml::Table = self
+            .source
+            .parse()
+            .map_err(|e: toml::de::Error| spec_err(e.to_string()))?;
+        table.remove("sweep");
+        for (key, value) in overrides {
+            let parts: Vec<&str> = key.split('.').collect();
+            let mut t = &mut table;
+            for p in &parts[..parts.len() - 1] {
+                let entry = t
+                    .entry((*p).to_owned())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                t = entry
+                    .as_table_mut()
+                    .ok_or_else(|| spec_err(format!("override `{key}`: `{p}` is not a table")))?;
+            }
+            t.insert(parts[parts.len() - 1].to_owned(), value.clone());
+        }
+        let text = toml::to_string(&table).map_err(|e| spec_err(e.to_string()))?;
+        let mut spec = Spec::from_str_at(&text, &self.path, &self.base)?;
+        spec.config.data = self.config.data.clone();
+        spec.data_dir = self.data_dir.clone();
+        spec.config.name = self.config.name.clone();
+        spec.source = self.source.clone();
+        Ok(spec)
     }
 
     /// Checks that the data folder exists (after any `--data` override).

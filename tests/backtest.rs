@@ -16,7 +16,7 @@ fn test_backtest_fixture_snapshots_with_costs() {
 #[test]
 fn test_backtest_fixture_snapshots_without_costs() {
     let mut s = spec("strategies/default.toml");
-    s.config.costs.commission_bps = 0.0;
+    s.config.costs.commission_bps = Some(0.0);
     s.config.name = Some("default-no-costs".into());
     let r = run(&s);
     assert_eq!(r.report.metrics.trading.cost_total, 0.0);
@@ -31,7 +31,7 @@ fn test_backtest_fixture_snapshots_without_costs() {
 fn test_backtest_costs_lower_the_nav_and_nothing_else_moves_the_selection() {
     let with = run(&spec("strategies/default.toml"));
     let mut s = spec("strategies/default.toml");
-    s.config.costs.commission_bps = 0.0;
+    s.config.costs.commission_bps = Some(0.0);
     let without = run(&s);
     let (a, b) = (
         with.records.daily.last().unwrap().nav,

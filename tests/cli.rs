@@ -18,7 +18,9 @@ fn test_cli_help_snapshots() {
         err.to_string()
     };
     insta::assert_snapshot!("help", help(&["alphasim", "--help"]));
-    for sub in ["backtest", "factors", "generate", "validate", "report"] {
+    for sub in [
+        "backtest", "factors", "generate", "validate", "report", "sweep",
+    ] {
         insta::assert_snapshot!(format!("help_{sub}"), help(&["alphasim", sub, "--help"]));
     }
 }

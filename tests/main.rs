@@ -12,5 +12,7 @@ mod hand;
 mod lookahead;
 mod real_data;
 mod report_html;
+mod scenarios;
+mod sweep;
 mod timing;
 mod user_snapshot;

@@ -127,8 +127,14 @@ fn test_report_html_fixture_structure_and_metrics_equal_report_json() {
     let mut expected_keys = Vec::new();
     for (group, v) in json["metrics"].as_object().unwrap() {
         for (k, x) in v.as_object().unwrap() {
-            if !x.is_array() {
-                expected_keys.push(format!("metrics.{group}.{k}"));
+            match x {
+                serde_json::Value::Array(_) => {}
+                serde_json::Value::Object(o) => {
+                    for sub in o.keys() {
+                        expected_keys.push(format!("metrics.{group}.{k}.{sub}"));
+                    }
+                }
+                _ => expected_keys.push(format!("metrics.{group}.{k}")),
             }
         }
     }
@@ -269,7 +275,7 @@ fn test_report_html_before_costs_column_matches_a_direct_recomputation() {
 fn test_report_html_before_costs_is_close_to_a_zero_cost_run() {
     let with = run(&spec("strategies/default.toml"));
     let mut s = spec("strategies/default.toml");
-    s.config.costs.commission_bps = 0.0;
+    s.config.costs.commission_bps = Some(0.0);
     let without = run(&s);
     let nav: Vec<f64> = with.records.daily.iter().map(|d| d.nav).collect();
     let cost: Vec<f64> = with.records.daily.iter().map(|d| d.cost).collect();

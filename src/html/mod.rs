@@ -500,6 +500,27 @@ fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
         );
         h.push_str("</tr>\n");
     }
+    // Nested trading metrics: cost by component, unfilled orders by reason.
+    for (group, label, kind) in [
+        ("cost_breakdown", "cost", Kind::Amount),
+        ("unfilled", "unfilled", Kind::Count),
+    ] {
+        if let Some(obj) = r
+            .pointer(&format!("/metrics/trading/{group}"))
+            .and_then(|v| v.as_object())
+        {
+            for key in obj.keys() {
+                let _ = write!(h, "<tr><th>{label}: {}</th>", key.replace('_', " "));
+                cell(
+                    h,
+                    &format!("metrics.trading.{group}.{key}"),
+                    num(r, &format!("/metrics/trading/{group}/{key}")),
+                    kind,
+                );
+                h.push_str("</tr>\n");
+            }
+        }
+    }
     let _ = write!(
         h,
         "</tbody></table>\n</div></div>\n<p class=\"note\">Annualisation N = {n_ann}. \

@@ -1,0 +1,165 @@
+//! Sweeps: one scoring replayed per variant; byte-identical output for any
+//! number of jobs; a replay equals a full backtest of the same variant.
+
+use crate::common::{cn_ashare, root, run, spec};
+use alphasim::sweep::{run_sweep, SweepPlan};
+use std::path::Path;
+
+fn sweep(
+    spec: &alphasim::spec::Spec,
+    sets: &[&str],
+    jobs: usize,
+    out: &Path,
+) -> alphasim::sweep::SweepOutcome {
+    let market = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
+    let mut plan = SweepPlan::from_spec(spec).unwrap();
+    for s in sets {
+        plan.set(spec, s).unwrap();
+    }
+    let options = alphasim::sweep::SweepOptions {
+        jobs,
+        positions: true,
+    };
+    run_sweep(spec, &market, &plan, options, out, &|_| {}).unwrap()
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn test_sweep_output_identical_for_any_jobs() {
+    let s = spec("strategies/default.toml");
+    let sets = [
+        "costs.commission_bps=0,20,40",
+        "costs.slippage_bps=0,10",
+        "execution.market=none,cn",
+    ];
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let one = sweep(&s, &sets, 1, a.path());
+    let three = sweep(&s, &sets, 3, b.path());
+    assert_eq!(one.rows.len(), 12);
+    assert_eq!(one.rows, three.rows);
+    for f in ["comparison.csv", "comparison.md", "break_even.csv"] {
+        assert!(
+            read(&a.path().join(f)) == read(&b.path().join(f)),
+            "{f} differs"
+        );
+    }
+    for i in 1..=12 {
+        for f in [
+            "summary.txt",
+            "trades.csv",
+            "nav.csv",
+            "report.json",
+            "positions.csv",
+        ] {
+            let rel = format!("v{i:03}/{f}");
+            assert!(
+                read(&a.path().join(&rel)) == read(&b.path().join(&rel)),
+                "{rel} differs"
+            );
+        }
+    }
+    // Alpha falls as commission rises (same slippage, same market).
+    let alpha = |c: &str, sl: &str, m: &str| {
+        one.rows
+            .iter()
+            .find(|r| {
+                let v: Vec<String> = r
+                    .params
+                    .iter()
+                    .map(|p| alphasim::sweep::value_text(&p.1))
+                    .collect();
+                v == [c, sl, m]
+            })
+            .unwrap()
+            .alpha
+    };
+    assert!(alpha("0", "0", "none") > alpha("20", "0", "none"));
+    assert!(alpha("20", "0", "none") > alpha("40", "0", "none"));
+    assert!(alpha("0", "0", "none") > alpha("0", "10", "none"));
+}
+
+#[test]
+fn test_sweep_replay_equals_a_full_backtest_of_the_variant() {
+    let s = spec("strategies/default.toml");
+    let out = tempfile::tempdir().unwrap();
+    sweep(
+        &s,
+        &["costs.commission_bps=40,10", "costs.min_commission=0,5"],
+        2,
+        out.path(),
+    );
+    // v004 = commission 10, minimum 5: a replay; run it as a plain backtest.
+    let mut plain = s.clone();
+    plain.config.costs.commission_bps = Some(10.0);
+    plain.config.costs.min_commission = Some(5.0);
+    let r = run(&plain);
+    let summary = std::fs::read_to_string(out.path().join("v004/summary.txt")).unwrap();
+    assert_eq!(summary, r.report.summary());
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("v004/trades.csv")).unwrap(),
+        r.trades_csv()
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("v004/ic.csv")).unwrap(),
+        r.ic_csv()
+    );
+}
+
+#[test]
+fn test_sweep_rejects_keys_that_change_the_scores() {
+    std::env::set_current_dir(root()).unwrap();
+    let s = spec("strategies/default.toml");
+    let mut plan = SweepPlan::default();
+    let err = plan.set(&s, "model.kind=reversal").unwrap_err().to_string();
+    assert!(err.contains("would change the scores"), "{err}");
+    let err = plan
+        .set(&s, "costs.comission_bps=1,2")
+        .map(|_| ())
+        .and_then(|_| {
+            s.with_overrides(&[("costs.comission_bps".into(), toml::Value::Integer(1))])
+                .map(|_| ())
+        });
+    assert!(
+        err.unwrap_err().to_string().contains("comission_bps"),
+        "a typo is named"
+    );
+}
+
+#[test]
+fn test_sweep_table_in_spec() {
+    let text = r#"
+        data = "fixtures/tiny"
+        index = "synth"
+        [model]
+        kind = "ew"
+        [portfolio]
+        top_fraction = 0.2
+        [sweep]
+        "costs.commission_bps" = [0, 30]
+        [sweep.costs]
+        slippage_bps = [0, 5, 10]
+    "#;
+    let s = crate::common::spec_text(text, &root());
+    let plan = SweepPlan::from_spec(&s).unwrap();
+    assert_eq!(plan.variants().len(), 6);
+    let out = tempfile::tempdir().unwrap();
+    let o = sweep(&s, &[], 2, out.path());
+    assert_eq!(o.rows.len(), 6);
+    assert!(out.path().join("v006/summary.txt").is_file());
+}
+
+/// Real data: commission 0 and 30 bps on the CSI500 reversal; alpha falls and a
+/// break-even line is produced along the commission axis.
+#[test]
+fn test_real_data_sweep_commission() {
+    cn_ashare();
+    let s = spec("strategies/cn_csi500_reversal.toml");
+    let out = tempfile::tempdir().unwrap();
+    let o = sweep(&s, &["costs.commission_bps=0,30"], 2, out.path());
+    assert!(o.rows[0].alpha > o.rows[1].alpha);
+    assert_eq!(o.break_even.len(), 1);
+    assert_eq!(o.break_even[0].axis, "costs.commission_bps");
+}
