@@ -118,13 +118,30 @@ impl FactorLibrary {
         self.raw.clear();
         self.raw.resize(n * N_FACTORS, f64::NAN);
         self.industry.clear();
-        for (i, &s) in self.symbols.iter().enumerate() {
-            let row = &mut self.raw[i * N_FACTORS..(i + 1) * N_FACTORS];
-            self.price.compute(s.index(), row);
-            self.fundamentals
-                .compute(s.index(), self.price.close_adj_today(s.index()), row);
-            self.industry
-                .push(ctx.industry(s).map_or(u16::MAX, |g| g.0));
+        self.industry.extend(
+            self.symbols
+                .iter()
+                .map(|&s| ctx.industry(s).map_or(u16::MAX, |g| g.0)),
+        );
+        // Raw values per symbol (independent rows: split over two threads on
+        // large days; each row is computed the same way whatever the split).
+        let (price, fundamentals) = (&self.price, &self.fundamentals);
+        let fill = |symbols: &[SymbolId], raw: &mut [f64]| {
+            for (&s, row) in symbols.iter().zip(raw.chunks_mut(N_FACTORS)) {
+                price.compute(s.index(), row);
+                fundamentals.compute(s.index(), price.close_adj_today(s.index()), row);
+            }
+        };
+        if n * N_FACTORS >= PARALLEL_MIN_VALUES {
+            let half = n / 2;
+            let (sa, sb) = self.symbols.split_at(half);
+            let (ra, rb) = self.raw.split_at_mut(half * N_FACTORS);
+            std::thread::scope(|scope| {
+                scope.spawn(|| fill(sb, rb));
+                fill(sa, ra);
+            });
+        } else {
+            fill(&self.symbols, &mut self.raw);
         }
         // Industry-relative factors: value − industry mean over the eligible set.
         let n_ind = self
