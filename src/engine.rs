@@ -100,6 +100,10 @@ pub struct RunRecords {
     pub rebalances: Vec<RebalanceRecord>,
     pub ic: Vec<IcRecord>,
     pub retrain_dates: Vec<Date>,
+    /// Every signal day's scores of the eligible set (finite scores, ascending symbol).
+    pub scores: Vec<(Date, Vec<(SymbolId, f64)>)>,
+    /// What the model learned per retrain window, if it reports it.
+    pub interpretation: Option<crate::alpha::Interpretation>,
     pub warnings: Vec<String>,
     /// Stock-days streamed (rows of the bars cross-sections).
     pub stock_days: u64,
@@ -148,7 +152,7 @@ struct Engine<'a> {
 /// Runs `spec` on `market` with the model the spec names. The market is
 /// only read by the feed thread.
 pub fn run(spec: &Spec, market: &Market, progress: Progress<'_>) -> Result<RunRecords> {
-    let model = build_model(&spec.config.model, market)?;
+    let model = build_model(&spec.config.model, market, spec.config.seed)?;
     run_with_model(spec, market, model, progress)
 }
 
@@ -259,6 +263,8 @@ pub fn run_with_model(
             rebalances: Vec::new(),
             ic: Vec::new(),
             retrain_dates: retrains.iter().map(|d| dates[d.index()]).collect(),
+            scores: Vec::new(),
+            interpretation: None,
             warnings,
             stock_days: 0,
             days: n_days,
@@ -295,6 +301,7 @@ pub fn run_with_model(
         }
         Ok(())
     })?;
+    engine.out.interpretation = engine.model.interpretation();
     if engine.bench_missing_days > 0 {
         engine.out.warnings.push(format!(
             "benchmark has no level on {} trading day(s) of the window: its return is 0 on those days (level carried forward)",
@@ -626,6 +633,7 @@ impl Engine<'_> {
             .collect();
         let chosen = top_fraction(&scored, self.spec.config.portfolio.top_fraction);
         let date = self.batch.date;
+        self.out.scores.push((date, scored.clone()));
         self.out.rebalances.push(RebalanceRecord {
             signal_date: date,
             fill_date: None,
