@@ -467,7 +467,10 @@ impl Spec {
         match &mut config.model {
             ModelConfig::File { path: p } => *p = resolve(base, p),
             ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
-                for p in [&mut d.load_weights, &mut d.save_weights].into_iter().flatten() {
+                for p in [&mut d.load_weights, &mut d.save_weights]
+                    .into_iter()
+                    .flatten()
+                {
                     *p = resolve(base, p);
                 }
             }
@@ -555,9 +558,7 @@ impl Spec {
                 }
                 check_samples(&l.samples)?;
             }
-            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
-                check_deep(d)?
-            }
+            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d)?,
             _ => {}
         }
         Ok(())
@@ -613,7 +614,10 @@ fn check_deep(d: &DeepConfig) -> std::result::Result<(), String> {
         return Err(format!("model.train.lr = {} must be positive", t.lr));
     }
     if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
-        return Err(format!("model.train.weight_decay = {} must be ≥ 0", t.weight_decay));
+        return Err(format!(
+            "model.train.weight_decay = {} must be ≥ 0",
+            t.weight_decay
+        ));
     }
     Ok(())
 }

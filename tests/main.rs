@@ -6,6 +6,7 @@ mod common;
 mod backtest;
 mod bad_input;
 mod cli;
+mod dmfm;
 mod hand;
 mod lookahead;
 mod real_data;

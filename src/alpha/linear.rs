@@ -128,7 +128,8 @@ impl AlphaModel for LinearModel {
             (None, true) => "skipped: singular design (add ridge > 0)".to_owned(),
         };
         if let Some(b) = &beta {
-            self.coefficients.push(b.iter().copied().map(round6).collect());
+            self.coefficients
+                .push(b.iter().copied().map(round6).collect());
             self.beta = Some(b.clone());
         }
         self.windows.push(WindowInterpretation {

@@ -62,7 +62,12 @@ fn factor_columns(
     let chosen: Vec<String> = chosen.clone().unwrap_or_else(|| names.to_vec());
     let mut columns = Vec::new();
     for n in &chosen {
-        columns.push(names.iter().position(|x| x == n).ok_or_else(|| missing(n))?);
+        columns.push(
+            names
+                .iter()
+                .position(|x| x == n)
+                .ok_or_else(|| missing(n))?,
+        );
     }
     Ok((columns, chosen))
 }
@@ -163,8 +168,9 @@ pub fn build_model(
             &market.symbols,
         )?)),
         ModelConfig::Reversal { window } => Box::new(ReversalModel::new(*window)),
-        ModelConfig::Linear(_) | ModelConfig::Mlp(_) | ModelConfig::Mgat(_) | ModelConfig::Dmfm(_) => {
-            return build_model_with_progress(config, market, seed, None)
-        }
+        ModelConfig::Linear(_)
+        | ModelConfig::Mlp(_)
+        | ModelConfig::Mgat(_)
+        | ModelConfig::Dmfm(_) => return build_model_with_progress(config, market, seed, None),
     })
 }

@@ -68,7 +68,8 @@ pub fn cross_section(ctx: &Context<'_>, symbols: &[SymbolId], columns: &[usize])
     let mut order: Vec<usize> = (0..symbols.len()).collect();
     let key = |i: usize| {
         (
-            ctx.industry(symbols[i]).map_or(u32::MAX, |g| u32::from(g.0)),
+            ctx.industry(symbols[i])
+                .map_or(u32::MAX, |g| u32::from(g.0)),
             symbols[i],
         )
     };

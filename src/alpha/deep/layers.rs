@@ -310,14 +310,18 @@ mod tests {
         let data = map.data().lock().unwrap();
         for n in names {
             let v = data.get(*n).unwrap();
-            let gr = g.get(v.as_tensor()).unwrap_or_else(|| panic!("no grad for {n}"));
+            let gr = g
+                .get(v.as_tensor())
+                .unwrap_or_else(|| panic!("no grad for {n}"));
             let s: f32 = gr.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
             assert!(s > 0.0 && s.is_finite(), "gradient of {n} is {s}");
         }
     }
 
     fn input(n: usize, m: usize) -> Tensor {
-        let v: Vec<f32> = (0..n * m).map(|i| ((i * 7 % 11) as f32 - 5.0) / 3.0).collect();
+        let v: Vec<f32> = (0..n * m)
+            .map(|i| ((i * 7 % 11) as f32 - 5.0) / 3.0)
+            .collect();
         Tensor::from_vec(v, (n, m), &Device::Cpu).unwrap()
     }
 
@@ -441,9 +445,8 @@ mod tests {
                 assert!((d - fv[i][k]).abs() < 1e-5);
             }
         }
-        let loss = (f.sqr().unwrap().sum_all().unwrap()
-            + fhat.sqr().unwrap().sum_all().unwrap())
-        .unwrap();
+        let loss =
+            (f.sqr().unwrap().sum_all().unwrap() + fhat.sqr().unwrap().sum_all().unwrap()).unwrap();
         grads_nonzero(
             &map,
             &loss,

@@ -136,8 +136,14 @@ mod tests {
         let sd = (F.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 5.0).sqrt();
         let z: Vec<f64> = F.iter().map(|x| (x - m) / sd).collect();
         let expected = ols_slope(&z, &R);
-        let got: Vec<f32> = factor_return(&col(&F), &col(&R)).unwrap().to_vec1().unwrap();
-        assert!((f64::from(got[0]) - expected).abs() < 1e-5, "{got:?} vs {expected}");
+        let got: Vec<f32> = factor_return(&col(&F), &col(&R))
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert!(
+            (f64::from(got[0]) - expected).abs() < 1e-5,
+            "{got:?} vs {expected}"
+        );
     }
 
     #[test]
@@ -152,7 +158,11 @@ mod tests {
         let m = mean(&ics);
         let sd = (ics.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 3.0).sqrt();
         let got: Vec<f32> = icir(&col(&ics)).unwrap().to_vec1().unwrap();
-        assert!((f64::from(got[0]) - m / sd).abs() < 1e-4, "{got:?} vs {}", m / sd);
+        assert!(
+            (f64::from(got[0]) - m / sd).abs() < 1e-4,
+            "{got:?} vs {}",
+            m / sd
+        );
     }
 
     #[test]
@@ -179,9 +189,8 @@ mod tests {
         let (i1, i2) = (pearson(&F, &R), pearson(&f2, &r2));
         let icm = (i1 + i2) / 2.0;
         let icsd = (((i1 - icm).powi(2) + (i2 - icm).powi(2)) / 1.0).sqrt();
-        let expected = 0.5 * (dist(&F, &fh) + dist(&f2, &fh)) / 2.0
-            - 2.0 * (b1 + b2) / 2.0
-            - 0.3 * icm / icsd;
+        let expected =
+            0.5 * (dist(&F, &fh) + dist(&f2, &fh)) / 2.0 - 2.0 * (b1 + b2) / 2.0 - 0.3 * icm / icsd;
         let (t1, t2, th) = (col(&F), col(&f2), col(&fh));
         let (r1t, r2t) = (col(&R), col(&r2));
         let dates = [
@@ -198,6 +207,9 @@ mod tests {
         ];
         let (loss, _) = batch_loss(&dates, &w).unwrap();
         let got: f32 = loss.to_scalar().unwrap();
-        assert!((f64::from(got) - expected).abs() < 1e-3, "{got} vs {expected}");
+        assert!(
+            (f64::from(got) - expected).abs() < 1e-3,
+            "{got} vs {expected}"
+        );
     }
 }

@@ -126,6 +126,9 @@ impl DeepModel {
                 "model `{name}` needs factors, but the bundle has no factors.csv"
             )));
         }
+        // candle's CPU kernels read their thread count from RAYON_NUM_THREADS at
+        // each call; process-wide, as candle offers no per-model setting.
+        std::env::set_var("RAYON_NUM_THREADS", cfg.train.threads.to_string());
         let device = Device::Cpu;
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
@@ -182,7 +185,8 @@ impl DeepModel {
     /// Seeded initialisation in sorted-name order: Glorot-uniform weights and
     /// GAT attention vectors, zero biases, BatchNorm at identity.
     fn init_weights(&mut self, window: u64) -> Result<()> {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ window.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(self.seed ^ window.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         for (name, var) in self.vars() {
             let dims = var.dims().to_vec();
             let n: usize = dims.iter().product();

@@ -32,9 +32,30 @@ fn names(m: usize) -> Vec<String> {
 
 #[test]
 fn test_deep_init_is_seeded() {
-    let a = DeepModel::new(Arch::Dmfm, deep_config("dmfm"), (0..3).collect(), names(3), 7).unwrap();
-    let b = DeepModel::new(Arch::Dmfm, deep_config("dmfm"), (0..3).collect(), names(3), 7).unwrap();
-    let c = DeepModel::new(Arch::Dmfm, deep_config("dmfm"), (0..3).collect(), names(3), 8).unwrap();
+    let a = DeepModel::new(
+        Arch::Dmfm,
+        deep_config("dmfm"),
+        (0..3).collect(),
+        names(3),
+        7,
+    )
+    .unwrap();
+    let b = DeepModel::new(
+        Arch::Dmfm,
+        deep_config("dmfm"),
+        (0..3).collect(),
+        names(3),
+        7,
+    )
+    .unwrap();
+    let c = DeepModel::new(
+        Arch::Dmfm,
+        deep_config("dmfm"),
+        (0..3).collect(),
+        names(3),
+        8,
+    )
+    .unwrap();
     let s = sample(7, 3, 0.0);
     let (sa, sb, sc) = (
         a.score_sample(&s).unwrap(),
@@ -76,13 +97,25 @@ fn test_deep_save_load_identical_scores() {
         // the saved bytes are the same when saved again from the loaded model
         let again = dir.path().join("again.safetensors");
         b.save(&again).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&again).unwrap()
+        );
     }
 }
 
 #[test]
 fn test_deep_load_missing_file_says_what_to_do() {
-    let mut a = DeepModel::new(Arch::Dmfm, deep_config("dmfm"), (0..3).collect(), names(3), 1).unwrap();
-    let err = a.load(std::path::Path::new("/nonexistent/w.safetensors")).unwrap_err();
+    let mut a = DeepModel::new(
+        Arch::Dmfm,
+        deep_config("dmfm"),
+        (0..3).collect(),
+        names(3),
+        1,
+    )
+    .unwrap();
+    let err = a
+        .load(std::path::Path::new("/nonexistent/w.safetensors"))
+        .unwrap_err();
     assert!(err.to_string().contains("alphasim train"), "{err}");
 }
