@@ -43,6 +43,26 @@ pub enum Command {
         /// The run folder written by `backtest` (holds report.json, nav.csv, ic.csv).
         run_dir: PathBuf,
     },
+    /// Train a learned model walk-forward: save each window's weights (safetensors) and write the scores.
+    Train(TrainArgs),
+    /// Score with weights saved by `train` (no training) and write the scores.
+    Score(TrainArgs),
+}
+
+/// `alphasim train` / `alphasim score`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Strategy spec (TOML) with a learned model (dmfm, mgat, mlp).
+    pub spec: PathBuf,
+    /// Use this data bundle instead of the spec's `data`.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Weights folder. Default: runs/<spec name>/weights.
+    #[arg(long, value_name = "DIR")]
+    pub weights: Option<PathBuf>,
+    /// Scores CSV (date,symbol,score; readable by the `file` model). Default: runs/<spec name>/scores.csv.
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<PathBuf>,
 }
 
 /// `alphasim backtest`.
@@ -198,6 +218,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             println!("wrote {}", path.display());
             Ok(0)
         }
+        Command::Train(args) => train_or_score(args, true),
+        Command::Score(args) => train_or_score(args, false),
         Command::Validate { dir } => {
             let pb = spinner("validating");
             let summary = crate::data::validate_bundle(&dir)?;
@@ -246,6 +268,92 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// Runs `spec` on `market` with a day bar and, for learned models, an epoch
+/// bar showing the window and the validation loss.
+fn simulate(spec: &Spec, market: &crate::data::Market) -> Result<crate::report::RunResult> {
+    let pb = bar(market.bars.dates.len() as u64, "simulating");
+    let epochs = bar(0, "training");
+    let epochs_cb = epochs.clone();
+    let progress: crate::alpha::TrainProgress = Box::new(move |e: &crate::alpha::TrainEvent| {
+        epochs_cb.set_length(e.max_epochs as u64);
+        epochs_cb.set_position(e.epoch as u64);
+        let valid = e.valid_loss.map_or("-".to_owned(), |v| format!("{v:.4}"));
+        epochs_cb.set_message(format!(
+            "{} window {} ({}) valid {valid}",
+            e.model, e.window, e.as_of
+        ));
+    });
+    let model = crate::alpha::build_model_with_progress(
+        &spec.config.model,
+        market,
+        &crate::engine::factor_columns(spec, market)?,
+        spec.config.seed,
+        Some(progress),
+    )?;
+    let mut days = |done: usize, _total: usize| {
+        if done % 16 == 0 {
+            pb.set_position(done as u64);
+        }
+    };
+    let result = crate::backtest_market_with_model(spec, market, model, &mut days)?;
+    epochs.finish_and_clear();
+    pb.finish_and_clear();
+    Ok(result)
+}
+
+fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
+    let mut spec = Spec::from_file(&args.spec)?;
+    if let Some(d) = args.data {
+        spec = spec.with_data_dir(d);
+    }
+    spec.check_data_dir()?;
+    let name = spec.config.name.clone().unwrap_or_else(|| "run".into());
+    let base = PathBuf::from("runs").join(&name);
+    let weights = args.weights.unwrap_or_else(|| base.join("weights"));
+    let scores = args.scores.unwrap_or_else(|| base.join("scores.csv"));
+    let deep = match &mut spec.config.model {
+        crate::spec::ModelConfig::Dmfm(d)
+        | crate::spec::ModelConfig::Mgat(d)
+        | crate::spec::ModelConfig::Mlp(d) => d,
+        _ => {
+            return Err(Error::Spec {
+                file: args.spec.clone(),
+                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"mgat\" or \"mlp\"); other models need no weights — use `backtest`".into(),
+            })
+        }
+    };
+    if train {
+        deep.save_weights = Some(weights.clone());
+        deep.load_weights = None;
+    } else {
+        deep.load_weights = Some(weights.clone());
+        deep.save_weights = None;
+    }
+    let pb = spinner("loading");
+    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
+    pb.finish_and_clear();
+    let result = simulate(&spec, &market)?;
+    if let Some(d) = scores.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+    }
+    std::fs::write(&scores, result.scores_csv()).map_err(|e| Error::io(&scores, e))?;
+    let windows = result
+        .report
+        .interpretation
+        .as_ref()
+        .map_or(0, |i| i.windows.len());
+    if train {
+        println!(
+            "trained {windows} window(s); weights in {}",
+            weights.display()
+        );
+    } else {
+        println!("scored with the weights in {}", weights.display());
+    }
+    println!("wrote {}", scores.display());
+    Ok(0)
+}
+
 fn backtest(args: BacktestArgs) -> Result<i32> {
     let mut spec = match &args.spec {
         Some(p) => Spec::from_file(p)?,
@@ -258,14 +366,7 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
     let pb = spinner("loading");
     let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
     pb.finish_and_clear();
-    let pb = bar(market.bars.dates.len() as u64, "simulating");
-    let mut progress = |done: usize, _total: usize| {
-        if done % 16 == 0 {
-            pb.set_position(done as u64);
-        }
-    };
-    let result = crate::backtest_market(&spec, &market, &mut progress)?;
-    pb.finish_and_clear();
+    let result = simulate(&spec, &market)?;
     let out = args.out.unwrap_or_else(|| {
         PathBuf::from("runs").join(spec.config.name.clone().unwrap_or_else(|| "run".into()))
     });

@@ -109,6 +109,10 @@ pub struct RunRecords {
     pub rebalances: Vec<RebalanceRecord>,
     pub ic: Vec<IcRecord>,
     pub retrain_dates: Vec<Date>,
+    /// Every signal day's scores of the eligible set (finite scores, ascending symbol).
+    pub scores: Vec<(Date, Vec<(SymbolId, f64)>)>,
+    /// What the model learned per retrain window, if it reports it.
+    pub interpretation: Option<crate::alpha::Interpretation>,
     pub warnings: Vec<String>,
     /// Stock-days streamed (rows of the bars cross-sections).
     pub stock_days: u64,
@@ -192,8 +196,12 @@ impl Default for RunOptions {
 /// Runs `spec` on `market` with the model the spec names. The market is
 /// only read by the feed thread.
 pub fn run(spec: &Spec, market: &Market, progress: Progress<'_>) -> Result<RunRecords> {
-    let model =
-        build_model_with_factors(&spec.config.model, market, &factor_columns(spec, market)?)?;
+    let model = build_model_with_factors(
+        &spec.config.model,
+        market,
+        &factor_columns(spec, market)?,
+        spec.config.seed,
+    )?;
     run_with_model(spec, market, model, progress)
 }
 
@@ -368,6 +376,8 @@ pub fn run_with_options(
             rebalances: Vec::new(),
             ic: Vec::new(),
             retrain_dates: retrains.iter().map(|d| dates[d.index()]).collect(),
+            scores: Vec::new(),
+            interpretation: None,
             warnings,
             stock_days: 0,
             days: n_days,
@@ -415,6 +425,7 @@ pub fn run_with_options(
         }
         Ok(())
     })?;
+    engine.out.interpretation = engine.model.interpretation();
     if engine.bench_missing_days > 0 {
         engine.out.warnings.push(format!(
             "benchmark has no level on {} trading day(s) of the window: its return is 0 on those days (level carried forward)",
@@ -802,6 +813,7 @@ impl Engine<'_> {
             .collect();
         let chosen = top_fraction(&scored, self.spec.config.portfolio.top_fraction);
         let date = self.batch.date;
+        self.out.scores.push((date, scored.clone()));
         self.out.rebalances.push(RebalanceRecord {
             signal_date: date,
             fill_date: None,

@@ -78,6 +78,23 @@ pub fn backtest_market(
     })
 }
 
+/// Runs `spec` on a loaded market with a given alpha model (built with
+/// [`alpha::build_model_with_progress`] or your own) and builds the report.
+pub fn backtest_market_with_model(
+    spec: &spec::Spec,
+    market: &data::Market,
+    model: Box<dyn alpha::AlphaModel>,
+    progress: engine::Progress<'_>,
+) -> Result<report::RunResult> {
+    let records = engine::run_with_model(spec, market, model, progress)?;
+    let report = report::Report::build(spec, market, &records);
+    Ok(report::RunResult {
+        report,
+        records,
+        symbol_names: market.symbols.names().to_vec(),
+    })
+}
+
 /// Loads a spec file.
 pub fn load_spec(path: &Path) -> Result<spec::Spec> {
     spec::Spec::from_file(path)

@@ -162,6 +162,9 @@ pub struct Report {
     /// SHA-256 of every trade (date, symbol, side, quantity, price, value, cost, reason), rounded.
     pub trade_hash: String,
     pub warnings: Vec<String>,
+    /// What the model learned per retrain window (learned models only; shape in docs/dmfm.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<crate::alpha::Interpretation>,
 }
 
 /// A finished run: the report and the records behind the CSV files.
@@ -429,6 +432,7 @@ impl Report {
                 .chain(&records.warnings)
                 .cloned()
                 .collect(),
+            interpretation: records.interpretation.clone(),
         }
     }
 
@@ -679,10 +683,28 @@ impl RunResult {
             put("positions.csv", &self.positions_csv())?;
         }
         put("ic.csv", &self.ic_csv())?;
+        put("scores.csv", &self.scores_csv())?;
+        if let Some(i) = &self.report.interpretation {
+            put("attention.csv", &i.to_csv())?;
+        }
         put(
             "report.html",
             &crate::html::render(&crate::html::RunView::from_run(self))?,
         )
+    }
+
+    /// `scores.csv`: date,symbol,score of every signal day's eligible set —
+    /// the format the `file` model reads, so a later run can reuse the scores.
+    pub fn scores_csv(&self) -> String {
+        let mut s = String::from("date,symbol,score\n");
+        for (date, day) in &self.records.scores {
+            for (sym, v) in day {
+                let _ = write!(s, "{},{},", date, self.symbol_names[sym.index()]);
+                csv_f64(&mut s, *v);
+                s.push('\n');
+            }
+        }
+        s
     }
 
     /// `nav.csv`: date,nav,benchmark,excess_nav,cash,cost,turnover and the

@@ -159,6 +159,215 @@ pub enum ModelConfig {
         #[serde(default = "default_window")]
         window: u32,
     },
+    /// Least squares (optionally ridge) of the forward return on the factors.
+    Linear(LinearConfig),
+    /// Encoder + decoder heads, no graph (a DMFM baseline).
+    Mlp(DeepConfig),
+    /// Encoder + universe GAT + heads (a DMFM baseline).
+    Mgat(DeepConfig),
+    /// The deep multi-factor model (docs/dmfm.md).
+    Dmfm(DeepConfig),
+}
+
+/// The `linear` model: pooled least squares of the z-scored `horizon`-day
+/// forward return on the z-scored factors and an intercept, refitted at each
+/// retrain on every labelled sample (training and validation dates).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinearConfig {
+    /// Factor columns (default: all of `factors.csv`).
+    #[serde(default)]
+    pub factors: Option<Vec<String>>,
+    /// Forward-return horizon of the label, trading days.
+    #[serde(default = "default_score_horizon")]
+    pub horizon: u32,
+    /// Ridge penalty λ on the factor coefficients (0 = ordinary least squares),
+    /// in units of the number of stock-dates: β = (XᵀX + λ·N·I)⁻¹ Xᵀy.
+    #[serde(default)]
+    pub ridge: f64,
+    #[serde(default)]
+    pub label: LabelNorm,
+    #[serde(default)]
+    pub samples: SamplesConfig,
+}
+
+/// Which stored cross-sections a learned model trains on and how they split.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SamplesConfig {
+    /// Keep a cross-section every this many trading days (1 = every day).
+    #[serde(default = "plus_one_u32")]
+    pub every_days: u32,
+    /// The most recent months of labelled history used for validation.
+    #[serde(default = "default_validation_months")]
+    pub validation_months: u32,
+    /// Months dropped between training and validation dates.
+    #[serde(default = "plus_one_u32")]
+    pub embargo_months: u32,
+}
+
+fn plus_one_u32() -> u32 {
+    1
+}
+fn default_validation_months() -> u32 {
+    6
+}
+
+impl Default for SamplesConfig {
+    fn default() -> Self {
+        SamplesConfig {
+            every_days: 1,
+            validation_months: default_validation_months(),
+            embargo_months: 1,
+        }
+    }
+}
+
+/// Label normalisation per date.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelNorm {
+    /// Cross-sectional z-score clipped to ±3 (robust to limit moves and jumps).
+    #[default]
+    Zscore,
+    /// Raw forward returns.
+    Raw,
+}
+
+/// Hyper-parameters of the deep models (`mlp`, `mgat`, `dmfm`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeepConfig {
+    /// Factor columns (default: all of `factors.csv`).
+    #[serde(default)]
+    pub factors: Option<Vec<String>>,
+    /// Hidden size h.
+    #[serde(default = "default_hidden")]
+    pub hidden: usize,
+    /// Attention heads per GAT layer (averaged).
+    #[serde(default = "plus_one_usize")]
+    pub gat_heads: usize,
+    /// Forward horizons of the K heads, trading days.
+    #[serde(default = "default_horizons")]
+    pub horizons: Vec<u32>,
+    /// The head whose deep factor is the score.
+    #[serde(default = "default_score_horizon")]
+    pub score_horizon: u32,
+    /// Industry GAT: `block` (per industry) or `masked` (one n × n masked attention).
+    #[serde(default)]
+    pub industry_gat: crate::alpha::IndustryGatMode,
+    #[serde(default)]
+    pub label: LabelNorm,
+    #[serde(default)]
+    pub loss: LossConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
+    #[serde(default)]
+    pub samples: SamplesConfig,
+    /// Load each window's weights from this folder (written by `alphasim train`)
+    /// instead of training.
+    #[serde(default)]
+    pub load_weights: Option<PathBuf>,
+    /// Save each window's best weights to this folder as safetensors.
+    #[serde(default)]
+    pub save_weights: Option<PathBuf>,
+}
+
+fn default_hidden() -> usize {
+    64
+}
+fn plus_one_usize() -> usize {
+    1
+}
+fn default_horizons() -> Vec<u32> {
+    vec![3, 5, 10, 15, 20]
+}
+fn default_score_horizon() -> u32 {
+    20
+}
+
+/// Term weights of the DMFM loss (d, b, c), the same for every head.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LossConfig {
+    /// d: weight of the attention-estimate distance ‖f_k − f̂_k‖ (DMFM only).
+    #[serde(default = "plus_one")]
+    pub distance: f64,
+    /// b: weight of the factor return.
+    #[serde(default = "plus_one")]
+    pub factor_return: f64,
+    /// c: weight of the ICIR over the batch.
+    #[serde(default = "plus_one")]
+    pub icir: f64,
+}
+
+impl Default for LossConfig {
+    fn default() -> Self {
+        LossConfig {
+            distance: 1.0,
+            factor_return: 1.0,
+            icir: 1.0,
+        }
+    }
+}
+
+/// The training loop.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Maximum epochs per window.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Stop after this many epochs without a better validation loss.
+    #[serde(default = "default_patience")]
+    pub patience: usize,
+    /// AdamW learning rate.
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    /// AdamW weight decay (candle's default 0.01 is not used).
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// Dates per optimiser step (the ICIR is taken over them).
+    #[serde(default = "default_batch_dates")]
+    pub batch_dates: usize,
+    /// Start each window from the previous window's best weights.
+    #[serde(default)]
+    pub warm_start: bool,
+    /// Compute threads for candle (process-wide; 1 is deterministic and, on
+    /// small cross-sections, as fast).
+    #[serde(default = "plus_one_usize")]
+    pub threads: usize,
+    /// Seed for initialisation and shuffling (default: the spec's `seed`).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+fn default_epochs() -> usize {
+    30
+}
+fn default_patience() -> usize {
+    5
+}
+fn default_lr() -> f64 {
+    1e-3
+}
+fn default_batch_dates() -> usize {
+    16
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: default_epochs(),
+            patience: default_patience(),
+            lr: default_lr(),
+            weight_decay: 0.0,
+            batch_dates: default_batch_dates(),
+            warm_start: false,
+            threads: 1,
+            seed: None,
+        }
+    }
 }
 
 fn plus_one() -> f64 {
@@ -390,8 +599,17 @@ impl Spec {
         if config.name.is_none() {
             config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
-        if let ModelConfig::File { path: p } = &mut config.model {
-            *p = resolve(base, p);
+        match &mut config.model {
+            ModelConfig::File { path: p } => *p = resolve(base, p),
+            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
+                for p in [&mut d.load_weights, &mut d.save_weights]
+                    .into_iter()
+                    .flatten()
+                {
+                    *p = resolve(base, p);
+                }
+            }
+            _ => {}
         }
         let data_dir = resolve(base, &config.data);
         let spec = Spec {
@@ -531,6 +749,19 @@ impl Spec {
         if let ModelConfig::Reversal { window: 0 } = c.model {
             return Err("model.window must be at least 1".into());
         }
+        match &c.model {
+            ModelConfig::Linear(l) => {
+                if l.horizon == 0 {
+                    return Err("model.horizon must be at least 1 trading day".into());
+                }
+                if !(l.ridge.is_finite() && l.ridge >= 0.0) {
+                    return Err(format!("model.ridge = {} must be ≥ 0", l.ridge));
+                }
+                check_samples(&l.samples)?;
+            }
+            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d)?,
+            _ => {}
+        }
         Ok(())
     }
 
@@ -583,6 +814,49 @@ impl Spec {
             ),
         })
     }
+}
+
+fn check_samples(s: &SamplesConfig) -> std::result::Result<(), String> {
+    if s.every_days == 0 {
+        return Err("model.samples.every_days must be at least 1".into());
+    }
+    if s.embargo_months > s.validation_months {
+        return Err(format!(
+            "model.samples.embargo_months = {} must not exceed validation_months = {}",
+            s.embargo_months, s.validation_months
+        ));
+    }
+    Ok(())
+}
+
+fn check_deep(d: &DeepConfig) -> std::result::Result<(), String> {
+    check_samples(&d.samples)?;
+    if d.hidden == 0 || d.gat_heads == 0 {
+        return Err("model.hidden and model.gat_heads must be at least 1".into());
+    }
+    if d.horizons.is_empty() || d.horizons.contains(&0) {
+        return Err("model.horizons must list at least one horizon ≥ 1 trading day".into());
+    }
+    if !d.horizons.contains(&d.score_horizon) {
+        return Err(format!(
+            "model.score_horizon = {} is not one of model.horizons = {:?}",
+            d.score_horizon, d.horizons
+        ));
+    }
+    let t = &d.train;
+    if t.epochs == 0 || t.batch_dates == 0 || t.threads == 0 {
+        return Err("model.train.epochs, batch_dates and threads must be at least 1".into());
+    }
+    if !(t.lr.is_finite() && t.lr > 0.0) {
+        return Err(format!("model.train.lr = {} must be positive", t.lr));
+    }
+    if !(t.weight_decay.is_finite() && t.weight_decay >= 0.0) {
+        return Err(format!(
+            "model.train.weight_decay = {} must be ≥ 0",
+            t.weight_decay
+        ));
+    }
+    Ok(())
 }
 
 fn resolve(base: &Path, p: &Path) -> PathBuf {

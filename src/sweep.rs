@@ -28,7 +28,7 @@
 //! market, recorded scores), rows are ordered by variant index and written
 //! with fixed formats, so the comparison is byte-identical for any `jobs`.
 
-use crate::alpha::{build_model, AlphaModel};
+use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::context::Context;
 use crate::data::{Date, Market, SymbolId};
 use crate::engine::{run_with_options, RunOptions};
@@ -344,7 +344,12 @@ pub fn run_sweep(
     let name = |i: usize| format!("v{:03}", i + 1);
     // The first variant scores the model (and records the scores).
     let recorded = Arc::new(Mutex::new(RecordedScores::new()));
-    let model = build_model(&specs[0].config.model, market)?;
+    let model = build_model_with_factors(
+        &specs[0].config.model,
+        market,
+        &crate::engine::factor_columns(&specs[0], market)?,
+        specs[0].config.seed,
+    )?;
     let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
     let mut quiet = |_: usize, _: usize| {};
     let first_records = run_with_options(

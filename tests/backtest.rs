@@ -5,7 +5,7 @@ use crate::common::{assert_close, copy_bundle, root, run, spec, spec_text};
 
 #[test]
 fn test_backtest_fixture_snapshots_with_costs() {
-    let r = run(&spec("strategies/default.toml"));
+    let r = run(&spec("strategies/ew_tiny.toml"));
     insta::assert_snapshot!("fixture_summary_with_costs", r.report.summary());
     insta::assert_snapshot!(
         "fixture_report_json_with_costs",
@@ -15,7 +15,7 @@ fn test_backtest_fixture_snapshots_with_costs() {
 
 #[test]
 fn test_backtest_fixture_snapshots_without_costs() {
-    let mut s = spec("strategies/default.toml");
+    let mut s = spec("strategies/ew_tiny.toml");
     s.config.costs.commission_bps = Some(0.0);
     s.config.name = Some("default-no-costs".into());
     let r = run(&s);
@@ -29,8 +29,8 @@ fn test_backtest_fixture_snapshots_without_costs() {
 
 #[test]
 fn test_backtest_costs_lower_the_nav_and_nothing_else_moves_the_selection() {
-    let with = run(&spec("strategies/default.toml"));
-    let mut s = spec("strategies/default.toml");
+    let with = run(&spec("strategies/ew_tiny.toml"));
+    let mut s = spec("strategies/ew_tiny.toml");
     s.config.costs.commission_bps = Some(0.0);
     let without = run(&s);
     let (a, b) = (
@@ -44,7 +44,7 @@ fn test_backtest_costs_lower_the_nav_and_nothing_else_moves_the_selection() {
 
 #[test]
 fn test_backtest_two_runs_write_identical_folders() {
-    let s = spec("strategies/default.toml");
+    let s = spec("strategies/ew_tiny.toml");
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     run(&s).write(&a.path().join("run")).unwrap();
     run(&s).write(&b.path().join("run")).unwrap();
@@ -59,6 +59,7 @@ fn test_backtest_two_runs_write_identical_folders() {
         "positions.csv",
         "report.html",
         "report.json",
+        "scores.csv",
         "summary.txt",
         "trades.csv",
     ];
@@ -72,7 +73,7 @@ fn test_backtest_two_runs_write_identical_folders() {
 
 #[test]
 fn test_backtest_nav_is_cash_plus_positions_every_day() {
-    let r = run(&spec("strategies/default.toml"));
+    let r = run(&spec("strategies/ew_tiny.toml"));
     for d in &r.records.daily {
         let held: f64 = r
             .records
@@ -95,10 +96,10 @@ fn test_backtest_nav_is_cash_plus_positions_every_day() {
 fn test_backtest_equal_weight_fallback_matches_the_generated_benchmark() {
     // The generator's benchmark level is the equal-weighted member return (its docs);
     // without benchmark.csv the engine computes the same thing itself.
-    let with = run(&spec("strategies/default.toml"));
+    let with = run(&spec("strategies/ew_tiny.toml"));
     let dir = copy_bundle(&root().join("fixtures/tiny"));
     std::fs::remove_file(dir.path().join("benchmark.csv")).unwrap();
-    let text = std::fs::read_to_string(root().join("strategies/default.toml"))
+    let text = std::fs::read_to_string(root().join("strategies/ew_tiny.toml"))
         .unwrap()
         .replace("../fixtures/tiny", ".");
     let without = run(&spec_text(&text, dir.path()));
@@ -115,7 +116,7 @@ fn test_backtest_equal_weight_fallback_matches_the_generated_benchmark() {
 #[test]
 fn test_backtest_delisted_holding_sold_at_its_last_close() {
     // Hold everything (top_fraction 1) so every delisting inside the window is held.
-    let mut s = spec("strategies/default.toml");
+    let mut s = spec("strategies/ew_tiny.toml");
     s.config.portfolio.top_fraction = 1.0;
     let r = run(&s);
     let market =

@@ -7,6 +7,7 @@ mod backtest;
 mod bad_input;
 mod browser;
 mod cli;
+mod dmfm;
 mod factors;
 mod hand;
 mod lookahead;

@@ -17,7 +17,7 @@ fn sel(s: &str) -> Selector {
 /// Runs the fixture spec into a temporary folder; returns the folder.
 fn fixture_run() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    run(&spec("strategies/default.toml"))
+    run(&spec("strategies/ew_tiny.toml"))
         .write(&dir.path().join("run"))
         .unwrap();
     dir
@@ -76,7 +76,7 @@ fn test_report_html_fixture_structure_and_metrics_equal_report_json() {
     let doc = Html::parse_document(&html);
 
     let title: String = doc.select(&sel("title")).next().unwrap().text().collect();
-    assert_eq!(title, "alphasim report: default");
+    assert_eq!(title, "alphasim report: ew_tiny");
     for s in SECTIONS {
         assert!(
             doc.select(&sel(&format!("#{s}"))).next().is_some(),
@@ -273,8 +273,8 @@ fn test_report_html_before_costs_column_matches_a_direct_recomputation() {
 /// differ only by the second-order effects named in docs/report.md.
 #[test]
 fn test_report_html_before_costs_is_close_to_a_zero_cost_run() {
-    let with = run(&spec("strategies/default.toml"));
-    let mut s = spec("strategies/default.toml");
+    let with = run(&spec("strategies/ew_tiny.toml"));
+    let mut s = spec("strategies/ew_tiny.toml");
     s.config.costs.commission_bps = Some(0.0);
     let without = run(&s);
     let nav: Vec<f64> = with.records.daily.iter().map(|d| d.nav).collect();
@@ -501,4 +501,24 @@ fn test_report_html_long_run_stays_small() {
         "decimation keeps it well under: {} bytes",
         page.len()
     );
+}
+
+#[test]
+fn test_report_html_renders_the_dmfm_attention_of_the_default_run() {
+    // The bundled default is a DMFM walk-forward: its report.json carries the
+    // interpretation the deep model writes; the page must draw it.
+    let r = run(&spec("strategies/default.toml"));
+    let json: Value = serde_json::from_str(&r.report.to_json()).unwrap();
+    let windows = json["interpretation"]["windows"].as_array().unwrap().len();
+    assert!(windows >= 1);
+    let html = alphasim::html::render(&alphasim::html::RunView::from_run(&r)).unwrap();
+    let doc = Html::parse_document(&html);
+    let section = doc
+        .select(&sel("#interpretation"))
+        .next()
+        .expect("#interpretation is drawn");
+    let svgs = section.select(&sel("svg")).count();
+    assert!(svgs >= 2, "heat maps and R² chart: {svgs} svg");
+    let text: String = section.text().collect();
+    assert!(text.contains("h20"), "head names from the horizons");
 }

@@ -43,7 +43,7 @@ impl AlphaModel for Spy {
 
 #[test]
 fn test_timing_decisions_see_exactly_what_is_known() {
-    let spec = spec("strategies/default.toml");
+    let spec = spec("strategies/ew_tiny.toml");
     let market = load_market(&root().join("fixtures/tiny"), &LoadOptions::default()).unwrap();
     let seen = Arc::new(Mutex::new(Seen::default()));
     let mut progress = |_: usize, _: usize| {};

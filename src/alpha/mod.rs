@@ -3,15 +3,23 @@
 //! The engine calls [`AlphaModel::fit`] from the retrain timer (default every
 //! six months, first on the first day of the window) and
 //! [`AlphaModel::score`] at every rebalance, both with a point-in-time
-//! [`Context`]. Built in: `ew`, `factor`, `file`, `reversal`; the deep models
-//! implement the same trait.
+//! [`Context`]. Built in: `ew`, `factor`, `file`, `reversal`, `linear`, and
+//! the deep models `mlp`, `mgat`, `dmfm` (docs/dmfm.md). Only this module
+//! knows candle.
 
+pub mod deep;
 mod ew;
 mod file;
+pub mod interpret;
+mod linear;
 mod reversal;
+pub mod samples;
 
+pub use deep::{Arch, DeepModel, IndustryGatMode, TrainEvent, TrainProgress};
 pub use ew::EqualWeightModel;
 pub use file::FileModel;
+pub use interpret::Interpretation;
+pub use linear::LinearModel;
 pub use reversal::ReversalModel;
 
 use crate::context::Context;
@@ -38,12 +46,87 @@ pub trait AlphaModel: Send {
     /// Scores `universe` (today's eligible candidates, ascending ids);
     /// returns one score per symbol, NaN for "no score".
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>>;
+    /// What the model learned, per retrain window (factor attention for the
+    /// DMFM), for `report.json` and `attention.csv`. None for models without.
+    fn interpretation(&self) -> Option<Interpretation> {
+        None
+    }
+}
+
+/// Resolves factor names (default: every column) to column indices.
+fn factor_columns(
+    chosen: &Option<Vec<String>>,
+    names: &[String],
+    missing: &dyn Fn(&str) -> Error,
+) -> Result<(Vec<usize>, Vec<String>)> {
+    let chosen: Vec<String> = chosen.clone().unwrap_or_else(|| names.to_vec());
+    let mut columns = Vec::new();
+    for n in &chosen {
+        columns.push(
+            names
+                .iter()
+                .position(|x| x == n)
+                .ok_or_else(|| missing(n))?,
+        );
+    }
+    Ok((columns, chosen))
+}
+
+/// Builds the model a spec asks for; `progress` receives the deep models'
+/// epochs (the CLI draws bars from it).
+pub fn build_model_with_progress(
+    config: &ModelConfig,
+    market: &Market,
+    names: &[String],
+    seed: u64,
+    progress: Option<TrainProgress>,
+) -> Result<Box<dyn AlphaModel>> {
+    let missing = |n: &str| missing_factor(n, names);
+    let deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
+        let (columns, chosen) = factor_columns(&d.factors, names, &missing)?;
+        let mut m = DeepModel::new(arch, d.clone(), columns, chosen, seed)?;
+        if let Some(p) = progress {
+            m = m.with_progress(p);
+        }
+        Ok(Box::new(m))
+    };
+    match config {
+        ModelConfig::Linear(l) => {
+            let (columns, chosen) = factor_columns(&l.factors, names, &missing)?;
+            if columns.is_empty() {
+                return Err(Error::Run(
+                    "model `linear` needs factors, but the bundle has no factors.csv".into(),
+                ));
+            }
+            Ok(Box::new(LinearModel::new(l.clone(), columns, chosen)))
+        }
+        ModelConfig::Mlp(d) => deep(Arch::Mlp, d),
+        ModelConfig::Mgat(d) => deep(Arch::Mgat, d),
+        ModelConfig::Dmfm(d) => deep(Arch::Dmfm, d),
+        other => build_model_with_factors(other, market, names, seed),
+    }
 }
 
 /// Builds the model a spec asks for, checking names against the market's
 /// factor columns (`factors.csv` only).
-pub fn build_model(config: &ModelConfig, market: &Market) -> Result<Box<dyn AlphaModel>> {
-    build_model_with_factors(config, market, &market.factors.names)
+pub fn build_model(
+    config: &ModelConfig,
+    market: &Market,
+    seed: u64,
+) -> Result<Box<dyn AlphaModel>> {
+    build_model_with_factors(config, market, &market.factors.names, seed)
+}
+
+fn missing_factor(n: &str, names: &[String]) -> Error {
+    Error::Run(format!(
+        "model: factor `{n}` is not a factor column (columns: {})",
+        if names.is_empty() {
+            "none — the bundle has no factors.csv and the spec selects no library `factors`"
+                .to_owned()
+        } else {
+            names.join(", ")
+        }
+    ))
 }
 
 /// Builds the model a spec asks for; `names` are the run's factor columns
@@ -52,18 +135,9 @@ pub fn build_model_with_factors(
     config: &ModelConfig,
     market: &Market,
     names: &[String],
+    seed: u64,
 ) -> Result<Box<dyn AlphaModel>> {
-    let missing = |n: &str| {
-        Error::Run(format!(
-            "model: factor `{n}` is not a factor column (columns: {})",
-            if names.is_empty() {
-                "none — the bundle has no factors.csv and the spec selects no library `factors`"
-                    .to_owned()
-            } else {
-                names.join(", ")
-            }
-        ))
-    };
+    let missing = |n: &str| missing_factor(n, names);
     Ok(match config {
         ModelConfig::Ew { factors, signs } => {
             let chosen: Vec<String> = factors.clone().unwrap_or_else(|| names.to_vec());
@@ -99,5 +173,11 @@ pub fn build_model_with_factors(
             &market.symbols,
         )?)),
         ModelConfig::Reversal { window } => Box::new(ReversalModel::new(*window)),
+        ModelConfig::Linear(_)
+        | ModelConfig::Mlp(_)
+        | ModelConfig::Mgat(_)
+        | ModelConfig::Dmfm(_) => {
+            return build_model_with_progress(config, market, names, seed, None)
+        }
     })
 }

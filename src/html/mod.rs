@@ -900,6 +900,17 @@ fn interpretation(r: &Value) -> Option<Interpretation> {
         .map(|gs| {
             gs.iter()
                 .map(|g| {
+                    // The deep models write groups as plain names; a factor belongs to
+                    // the group before the first `:` of its name (`all` without one).
+                    if let Some(name) = g.as_str() {
+                        let members = factors
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, f)| f.split_once(':').map_or("all", |(g, _)| g) == name)
+                            .map(|(i, _)| i)
+                            .collect();
+                        return (name.to_owned(), members);
+                    }
                     let members = strings(g.get("factors"));
                     (
                         g.get("name")
@@ -915,7 +926,16 @@ fn interpretation(r: &Value) -> Option<Interpretation> {
                 .collect()
         })
         .unwrap_or_default();
-    let windows: Vec<String> = windows_v.iter().map(|w| text(w, "/start")).collect();
+    let windows: Vec<String> = windows_v
+        .iter()
+        .map(|w| {
+            if w.get("start").is_some() {
+                text(w, "/start")
+            } else {
+                text(w, "/as_of")
+            }
+        })
+        .collect();
     let mut heads: Vec<HeadView> = Vec::new();
     for (wi, w) in windows_v.iter().enumerate() {
         for head in w
@@ -924,14 +944,14 @@ fn interpretation(r: &Value) -> Option<Interpretation> {
             .into_iter()
             .flatten()
         {
-            let name = head
-                .get("name")
-                .map(|n| {
-                    n.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| n.to_string())
-                })
-                .unwrap_or_default();
+            let name = match (head.get("name"), head.get("horizon")) {
+                (Some(n), _) => n
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| n.to_string()),
+                (None, Some(h)) => format!("h{h}"),
+                (None, None) => String::new(),
+            };
             let k = match heads.iter().position(|x| x.name == name) {
                 Some(k) => k,
                 None => {
@@ -944,11 +964,11 @@ fn interpretation(r: &Value) -> Option<Interpretation> {
                     heads.len() - 1
                 }
             };
-            let fw = floats(head.get("factor_weights"));
+            let fw = floats(head.get("factor_weights").or(head.get("factor_attention")));
             for (f, x) in fw.iter().enumerate().take(factors.len()) {
                 heads[k].factor_weights[wi][f] = *x;
             }
-            let gw = floats(head.get("group_weights"));
+            let gw = floats(head.get("group_weights").or(head.get("group_attention")));
             for (g, (_, members)) in groups.iter().enumerate() {
                 heads[k].group_weights[wi][g] = match gw.get(g) {
                     Some(x) => *x,

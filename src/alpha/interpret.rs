@@ -1,0 +1,113 @@
+//! Model interpretation written to `report.json` (`interpretation`) and to
+//! `attention.csv` in the run folder. The JSON shape is documented in
+//! docs/dmfm.md; numbers are rounded to 6 decimals so reports are stable.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Every retrain window of a learned model.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Interpretation {
+    pub model: String,
+    /// Factor names in input order.
+    pub factors: Vec<String>,
+    /// Factor groups (`group:name` → `group`; names without a colon → `all`), in order of first appearance.
+    pub groups: Vec<String>,
+    pub windows: Vec<WindowInterpretation>,
+}
+
+/// One retrain window.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct WindowInterpretation {
+    /// The last close known at the retrain (labels end on or before it).
+    pub as_of: String,
+    pub train_dates: usize,
+    pub valid_dates: usize,
+    /// Epochs run and the epoch whose weights were kept (1-based; 0 = none).
+    pub epochs: usize,
+    pub best_epoch: usize,
+    pub best_valid_loss: Option<f64>,
+    /// How the window was fitted: "trained", "loaded", "warm-started", "skipped: …".
+    pub status: String,
+    /// Per head (deep models with factor attention only).
+    pub heads: Vec<HeadInterpretation>,
+}
+
+/// One head of one window, measured on the window's validation dates (the
+/// training dates when there is no validation set).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct HeadInterpretation {
+    pub horizon: u32,
+    /// Mean attention per factor (ā_k averaged over dates), in `factors` order; sums to 1.
+    pub factor_attention: Vec<f64>,
+    /// Sum of `factor_attention` over each group, in `groups` order.
+    pub group_attention: Vec<f64>,
+    /// R² of f̂_k explaining f_k: 1 − Σ(f − f̂)² / Σ(f − mean_date(f))², pooled over dates.
+    pub r2: f64,
+}
+
+/// Group of a factor name: the text before the first `:`, else `all`.
+pub fn group_of(name: &str) -> &str {
+    name.split_once(':').map_or("all", |(g, _)| g)
+}
+
+/// Rounds to 6 decimals (−0 → 0).
+pub fn round6(x: f64) -> f64 {
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+impl Interpretation {
+    /// Groups of `factors` and the index of each factor's group.
+    pub fn groups_of(factors: &[String]) -> (Vec<String>, Vec<usize>) {
+        let mut groups: Vec<String> = Vec::new();
+        let mut index = Vec::with_capacity(factors.len());
+        for f in factors {
+            let g = group_of(f);
+            let i = groups.iter().position(|x| x == g).unwrap_or_else(|| {
+                groups.push(g.to_owned());
+                groups.len() - 1
+            });
+            index.push(i);
+        }
+        (groups, index)
+    }
+
+    /// `attention.csv`: as_of,horizon,kind,name,value with kind `factor`,
+    /// `group` or `r2` (one row per window and head for r2).
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from("as_of,horizon,kind,name,value\n");
+        for w in &self.windows {
+            for h in &w.heads {
+                for (n, v) in self.factors.iter().zip(&h.factor_attention) {
+                    let _ = writeln!(s, "{},{},factor,{},{}", w.as_of, h.horizon, n, v);
+                }
+                for (n, v) in self.groups.iter().zip(&h.group_attention) {
+                    let _ = writeln!(s, "{},{},group,{},{}", w.as_of, h.horizon, n, v);
+                }
+                let _ = writeln!(s, "{},{},r2,,{}", w.as_of, h.horizon, h.r2);
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_groups_of_names() {
+        let names: Vec<String> = ["mom:ret20", "f0", "vol:std20", "mom:ret60"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (g, i) = Interpretation::groups_of(&names);
+        assert_eq!(g, vec!["mom", "all", "vol"]);
+        assert_eq!(i, vec![0, 1, 2, 0]);
+    }
+}
