@@ -524,7 +524,9 @@ impl Engine<'_> {
                 self.out.stock_days += b.bars.len() as u64;
                 self.history.apply_close(&mut b);
                 if let Some(lib) = &mut self.library {
-                    lib.on_close(&self.history, b.benchmark_close);
+                    let d = b.day;
+                    let outputs = self.signal_set[d.index()] || self.model.wants_factors(d);
+                    lib.on_close(&self.history, b.benchmark_close, outputs);
                     let (symbols, values, missing) = lib.output();
                     self.history.set_library_factors(symbols, values, missing);
                 }

@@ -210,6 +210,9 @@ impl AlphaModel for RecordingModel {
     fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
         self.inner.observe(ctx)
     }
+    fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
+        self.inner.wants_factors(day)
+    }
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
         let s = self.inner.score(ctx, universe)?;
         let row: Vec<(SymbolId, f64)> = universe.iter().copied().zip(s.iter().copied()).collect();

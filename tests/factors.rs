@@ -213,3 +213,89 @@ fn test_real_data_csi500_factor_signs() {
     // No fundamentals in this bundle: value factors are absent, not invented.
     assert_eq!(r.get("ep").unwrap().days, 0);
 }
+
+/// The library computes its columns on signal days and on the days a model
+/// asks for (`AlphaModel::wants_factors`); on other days they read NaN, and
+/// the values on requested days do not depend on the skipped days.
+#[test]
+fn test_factors_computed_on_signal_days_and_requested_days_only() {
+    use alphasim::alpha::AlphaModel;
+    use alphasim::context::Context;
+    use alphasim::data::{DayIndex, SymbolId};
+    use std::sync::{Arc, Mutex};
+
+    type Log = Arc<Mutex<Vec<(u32, Vec<f64>)>>>;
+    struct Probe {
+        every: u32,
+        log: Log,
+    }
+    impl AlphaModel for Probe {
+        fn name(&self) -> &str {
+            "probe"
+        }
+        fn wants_factors(&self, day: DayIndex) -> bool {
+            day.0 % self.every == 0
+        }
+        fn observe(&mut self, ctx: &Context<'_>) -> alphasim::Result<()> {
+            let k = ctx.factor_index("ret20").expect("library column");
+            let v: Vec<f64> = ctx.candidates().iter().map(|&s| ctx.factor(s, k)).collect();
+            self.log.lock().unwrap().push((ctx.day().0, v));
+            Ok(())
+        }
+        fn score(&mut self, _: &Context<'_>, u: &[SymbolId]) -> alphasim::Result<Vec<f64>> {
+            Ok(vec![0.0; u.len()])
+        }
+    }
+    let text = r#"
+        data = "."
+        index = "synth"
+        factors = ["reversal:ret20"]
+        [model]
+        kind = "ew"
+    "#;
+    let spec = spec_text(text, &root().join("fixtures/tiny"));
+    let market =
+        alphasim::data::load_market(&root().join("fixtures/tiny"), &Default::default()).unwrap();
+    let run_with = |every: u32| -> Vec<(u32, Vec<f64>)> {
+        let log: Log = Default::default();
+        let mut progress = |_: usize, _: usize| {};
+        let model = Box::new(Probe {
+            every,
+            log: log.clone(),
+        });
+        alphasim::engine::run_with_model(&spec, &market, model, &mut progress).unwrap();
+        let v = log.lock().unwrap().clone();
+        v
+    };
+    let signal: Vec<u32> = alphasim::schedule::signal_days(
+        &market.bars.dates,
+        DayIndex(0),
+        DayIndex(market.bars.dates.len() as u32 - 1),
+        &spec.config.schedule,
+    )
+    .iter()
+    .map(|d| d.0)
+    .collect();
+    let sparse = run_with(1000); // only day 0 requested
+    let dense = run_with(1); // every day requested
+    let mut computed_days = 0;
+    for ((day, a), (_, b)) in sparse.iter().zip(&dense) {
+        let wanted = *day == 0 || signal.contains(day);
+        if wanted {
+            // Same values whether or not the other days were computed.
+            let same = a
+                .iter()
+                .zip(b)
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()));
+            assert!(same, "day {day}");
+            computed_days += 1;
+        } else {
+            assert!(a.iter().all(|x| x.is_nan()), "day {day} was not requested");
+            assert!(
+                b.iter().any(|x| x.is_finite()) || *day < 20,
+                "day {day} requested"
+            );
+        }
+    }
+    assert!(computed_days > 10);
+}

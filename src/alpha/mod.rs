@@ -43,6 +43,14 @@ pub trait AlphaModel: Send {
     fn observe(&mut self, _ctx: &Context<'_>) -> Result<()> {
         Ok(())
     }
+    /// Whether the model reads factor values at the close of `day` when it
+    /// is not a signal day. The factor library computes and preprocesses its
+    /// columns only on signal days and on the days a model asks for here
+    /// (on other days the library columns read NaN); its rolling state is
+    /// updated every day regardless. Default: signal days only.
+    fn wants_factors(&self, _day: crate::data::DayIndex) -> bool {
+        false
+    }
     /// Scores `universe` (today's eligible candidates, ascending ids);
     /// returns one score per symbol, NaN for "no score".
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>>;

@@ -103,7 +103,10 @@ impl FactorLibrary {
 
     /// Processes today's close. `history` has today's bars applied;
     /// `benchmark_close` is the benchmark level today when the run has levels.
-    pub fn on_close(&mut self, history: &History, benchmark_close: Option<f64>) {
+    /// The rolling state always advances; today's values are computed and
+    /// preprocessed only when `outputs` is true (signal days and the days a
+    /// model asks for), otherwise [`FactorLibrary::output`] is empty.
+    pub fn on_close(&mut self, history: &History, benchmark_close: Option<f64>, outputs: bool) {
         self.price.update(history.bars(), benchmark_close);
         let ctx = history.context();
         let reports = ctx.reports();
@@ -111,6 +114,12 @@ impl FactorLibrary {
             self.fundamentals
                 .ingest(&reports[self.reports_seen..], &self.price.last_adj);
             self.reports_seen = reports.len();
+        }
+        if !outputs {
+            self.symbols.clear();
+            self.values.clear();
+            self.missing.clear();
+            return;
         }
         self.symbols = ctx.candidates();
         let n = self.symbols.len();

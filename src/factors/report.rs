@@ -187,6 +187,10 @@ impl AlphaModel for PanelCollector {
         "factor-panel"
     }
 
+    fn wants_factors(&self, _day: crate::data::DayIndex) -> bool {
+        self.state.lock().expect("panel state lock").daily
+    }
+
     fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
         let mut st = self.state.lock().expect("panel state lock");
         if st.stats.is_empty() {

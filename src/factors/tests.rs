@@ -124,7 +124,7 @@ fn run_library(days: &[Vec<BarRow>], bench: &[f64]) -> Vec<Vec<[f64; N_FACTORS]>
             ..Default::default()
         };
         h.apply_close(&mut batch);
-        lib.on_close(&h, Some(bench[d]));
+        lib.on_close(&h, Some(bench[d]), true);
         let mut rows = vec![[f64::NAN; N_FACTORS]; 3];
         let (symbols, _, _) = lib.output();
         for (i, s) in symbols.to_vec().iter().enumerate() {

@@ -444,6 +444,10 @@ impl AlphaModel for DeepModel {
         &self.name
     }
 
+    fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
+        day.0 % self.cfg.samples.every_days.max(1) == 0
+    }
+
     fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
         self.store
             .observe(ctx, &self.columns, self.cfg.samples.every_days);
