@@ -471,7 +471,22 @@ pub fn run_sweep(
     put("comparison.csv", outcome.comparison_csv())?;
     put("break_even.csv", outcome.break_even_csv())?;
     put("comparison.md", outcome.comparison_markdown(spec))?;
+    // report.html of the sweep: the first variant's report plus the comparison
+    // of all variants (alpha and IR against cost, break-even, the table).
+    let mut view = crate::html::RunView::from_dir(&out.join(name(0)))?;
+    view.report["sweep"] = outcome.sweep_json();
+    put("report.html", crate::html::render(&view)?)?;
     Ok(outcome)
+}
+
+/// The x position of a variant in the sweep page: the sum of its swept
+/// `costs.*_bps` values (commission + slippage per side, say).
+fn cost_bps_of(params: &[(String, toml::Value)]) -> f64 {
+    params
+        .iter()
+        .filter(|(k, _)| k.starts_with("costs.") && k.ends_with("_bps"))
+        .filter_map(|(_, v)| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+        .sum()
 }
 
 /// Break-even values along every numeric axis (see the module docs).
@@ -596,6 +611,55 @@ impl SweepOutcome {
             .first()
             .map(|r| r.params.iter().map(|p| p.0.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// The `sweep` object report.html reads (docs/report.md): one entry per
+    /// variant with its cost position (Σ swept `costs.*_bps`), grouped by the
+    /// values of the other axes; the break-even is the first one found along
+    /// the first axis, shifted by the other swept bps at their first values.
+    pub fn sweep_json(&self) -> serde_json::Value {
+        let variants: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let group: Vec<String> = r
+                    .params
+                    .iter()
+                    .skip(1)
+                    .map(|(k, v)| format!("{k}={}", value_text(v)))
+                    .collect();
+                let parameters: serde_json::Map<String, serde_json::Value> = r
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(value_text(v))))
+                    .collect();
+                serde_json::json!({
+                    "name": r.name,
+                    "group": if group.is_empty() { "all".to_owned() } else { group.join(", ") },
+                    "parameters": parameters,
+                    "cost_bps": cost_bps_of(&r.params),
+                    "annual_return": r.annual_return,
+                    "alpha": r.alpha,
+                    "information_ratio": r.information_ratio,
+                    "sharpe": r.sharpe,
+                    "max_drawdown": r.max_drawdown,
+                    "turnover_annual": r.turnover_annual,
+                    "cost_total": r.cost_total,
+                })
+            })
+            .collect();
+        let break_even = self
+            .break_even
+            .iter()
+            .find_map(|b| b.value.map(|v| v + cost_bps_of(&b.fixed)));
+        let mut out = serde_json::json!({
+            "x_label": "swept costs per side, summed (bps)",
+            "variants": variants,
+        });
+        if let Some(v) = break_even {
+            out["break_even_cost_bps"] = serde_json::json!(v);
+        }
+        out
     }
 
     /// `comparison.csv`: variant, one column per swept key, then the metrics.

@@ -40,7 +40,12 @@ fn test_sweep_output_identical_for_any_jobs() {
     let three = sweep(&s, &sets, 3, b.path());
     assert_eq!(one.rows.len(), 12);
     assert_eq!(one.rows, three.rows);
-    for f in ["comparison.csv", "comparison.md", "break_even.csv"] {
+    for f in [
+        "comparison.csv",
+        "comparison.md",
+        "break_even.csv",
+        "report.html",
+    ] {
         assert!(
             read(&a.path().join(f)) == read(&b.path().join(f)),
             "{f} differs"
@@ -79,6 +84,29 @@ fn test_sweep_output_identical_for_any_jobs() {
     assert!(alpha("0", "0", "none") > alpha("20", "0", "none"));
     assert!(alpha("20", "0", "none") > alpha("40", "0", "none"));
     assert!(alpha("0", "0", "none") > alpha("0", "10", "none"));
+
+    // The sweep page: report.html at the sweep root draws the comparison; each
+    // variant sits at x = commission + slippage (the swept costs.*_bps), one line
+    // per value of the other axes.
+    let json = one.sweep_json();
+    let variants = json["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 12);
+    for (v, r) in variants.iter().zip(&one.rows) {
+        let p: Vec<String> = r
+            .params
+            .iter()
+            .map(|p| alphasim::sweep::value_text(&p.1))
+            .collect();
+        let expected = p[0].parse::<f64>().unwrap() + p[1].parse::<f64>().unwrap();
+        assert_eq!(v["cost_bps"].as_f64().unwrap(), expected);
+        assert_eq!(v["alpha"].as_f64().unwrap(), r.alpha);
+        assert_eq!(
+            v["group"].as_str().unwrap(),
+            format!("costs.slippage_bps={}, execution.market={}", p[1], p[2])
+        );
+    }
+    let html = String::from_utf8(read(&a.path().join("report.html"))).unwrap();
+    assert!(html.contains("id=\"sweep\"") && html.contains("chart-sweep-alpha"));
 }
 
 #[test]
