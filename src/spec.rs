@@ -256,6 +256,13 @@ pub struct DeepConfig {
     /// Industry GAT: `block` (per industry) or `masked` (one n × n masked attention).
     #[serde(default)]
     pub industry_gat: crate::alpha::IndustryGatMode,
+    /// Output activation of the deep-factor heads: `leaky_relu` (the paper,
+    /// slope 0.01) or `linear`. Left out of report.json when `leaky_relu`.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::alpha::HeadActivation::is_default"
+    )]
+    pub head_activation: crate::alpha::HeadActivation,
     #[serde(default)]
     pub label: LabelNorm,
     #[serde(default)]

@@ -15,7 +15,7 @@ mod linear;
 mod reversal;
 pub mod samples;
 
-pub use deep::{Arch, DeepModel, IndustryGatMode, TrainEvent, TrainProgress};
+pub use deep::{Arch, DeepModel, HeadActivation, IndustryGatMode, TrainEvent, TrainProgress};
 pub use ew::EqualWeightModel;
 pub use file::FileModel;
 pub use interpret::Interpretation;

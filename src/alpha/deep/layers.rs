@@ -121,21 +121,46 @@ pub fn block_mask(blocks: &[(usize, usize)], n: usize, device: &Device) -> Resul
     Tensor::from_vec(m, (n, n), device)
 }
 
-/// K deep-factor heads: f_k = LeakyReLU(W_kᵀ x + b_k), one Linear with K outputs.
+/// The output activation of the deep-factor heads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadActivation {
+    /// f_k = LeakyReLU(W_kᵀ x + b_k), slope 0.01 (the paper).
+    #[default]
+    LeakyRelu,
+    /// f_k = W_kᵀ x + b_k: negative scores pass through unsquashed.
+    Linear,
+}
+
+impl HeadActivation {
+    /// True for the default (the spec omits it from report.json then).
+    pub fn is_default(&self) -> bool {
+        *self == HeadActivation::default()
+    }
+}
+
+/// K deep-factor heads: f_k = act(W_kᵀ x + b_k), one Linear with K outputs,
+/// act = LeakyReLU (default) or identity.
 #[derive(Debug, Clone)]
 pub struct Heads {
     l: Linear,
+    activation: HeadActivation,
 }
 
 impl Heads {
-    pub fn new(input: usize, k: usize, vb: VarBuilder) -> Result<Self> {
+    pub fn new(input: usize, k: usize, activation: HeadActivation, vb: VarBuilder) -> Result<Self> {
         Ok(Heads {
             l: candle_nn::linear(input, k, vb)?,
+            activation,
         })
     }
     /// n × input → n × K.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        ops::leaky_relu(&self.l.forward(x)?, SLOPE)
+        let z = self.l.forward(x)?;
+        match self.activation {
+            HeadActivation::LeakyRelu => ops::leaky_relu(&z, SLOPE),
+            HeadActivation::Linear => Ok(z),
+        }
     }
 }
 
@@ -211,6 +236,8 @@ pub struct Network {
 }
 
 impl Network {
+    /// Sizes and switches mirror `DeepConfig` one-for-one.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         arch: Arch,
         m: usize,
@@ -218,6 +245,7 @@ impl Network {
         k: usize,
         gat_heads: usize,
         mode: IndustryGatMode,
+        head_activation: HeadActivation,
         vb: VarBuilder,
     ) -> Result<Self> {
         let encoder = Encoder::new(m, h, vb.pp("encoder"))?;
@@ -241,7 +269,7 @@ impl Network {
             encoder,
             industry,
             universe,
-            heads: Heads::new(width, k, vb.pp("heads"))?,
+            heads: Heads::new(width, k, head_activation, vb.pp("heads"))?,
             attention,
             mode,
         })
@@ -420,9 +448,48 @@ mod tests {
     }
 
     #[test]
+    fn test_linear_heads_are_affine_and_leaky_heads_squash_negatives() {
+        // 2 inputs → 2 heads, W (K × input) = [[1, -2], [0.5, 3]], b = [0.25, -1].
+        let w = [1.0f32, -2.0, 0.5, 3.0];
+        let b = [0.25f32, -1.0];
+        let x = [[1.0f32, 2.0], [-1.0, 0.5], [4.0, -1.0]];
+        // Wᵀx + b by hand: row i, head k = Σ_j W[k][j] x[i][j] + b[k].
+        let want: Vec<Vec<f32>> = x
+            .iter()
+            .map(|r| {
+                (0..2)
+                    .map(|k| w[2 * k] * r[0] + w[2 * k + 1] * r[1] + b[k])
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            want,
+            vec![vec![-2.75, 5.5], vec![-1.75, -0.0], vec![6.25, -2.0]]
+        );
+        let xt = Tensor::from_slice(&x.concat(), (3, 2), &Device::Cpu).unwrap();
+        for act in [HeadActivation::Linear, HeadActivation::LeakyRelu] {
+            let map = VarMap::new();
+            let heads = Heads::new(2, 2, act, vb(&map).pp("heads")).unwrap();
+            set(&map, "heads.weight", &w);
+            set(&map, "heads.bias", &b);
+            let got: Vec<Vec<f32>> = heads.forward(&xt).unwrap().to_vec2().unwrap();
+            for (gr, wr) in got.iter().zip(&want) {
+                for (&g, &z) in gr.iter().zip(wr) {
+                    let expect = match act {
+                        HeadActivation::Linear => z,
+                        HeadActivation::LeakyRelu if z < 0.0 => 0.01 * z,
+                        HeadActivation::LeakyRelu => z,
+                    };
+                    assert!((g - expect).abs() < 1e-6, "{act:?}: {g} vs {expect}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn test_heads_and_factor_attention_shapes_gradients_and_formula() {
         let map = VarMap::new();
-        let heads = Heads::new(6, 3, vb(&map).pp("heads")).unwrap();
+        let heads = Heads::new(6, 3, HeadActivation::LeakyRelu, vb(&map).pp("heads")).unwrap();
         let att = FactorAttention::new(4, 3, vb(&map).pp("att")).unwrap();
         let x = input(5, 4);
         let f = heads.forward(&input(5, 6)).unwrap();
@@ -475,7 +542,8 @@ mod tests {
         ] {
             for mode in [IndustryGatMode::Block, IndustryGatMode::Masked] {
                 let map = VarMap::new();
-                let net = Network::new(arch, 4, 8, 5, 2, mode, vb(&map)).unwrap();
+                let net = Network::new(arch, 4, 8, 5, 2, mode, HeadActivation::default(), vb(&map))
+                    .unwrap();
                 let out = net.forward(&input(9, 4), &[(0, 4), (4, 5)], true).unwrap();
                 assert_eq!(out.f.dims(), &[9, 5]);
                 let mut loss = out.f.sqr().unwrap().sum_all().unwrap();

@@ -24,7 +24,7 @@
 pub mod layers;
 pub mod loss;
 
-pub use layers::{Arch, IndustryGatMode};
+pub use layers::{Arch, HeadActivation, IndustryGatMode};
 
 use super::interpret::{round6, HeadInterpretation, Interpretation, WindowInterpretation};
 use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore};
@@ -139,6 +139,7 @@ impl DeepModel {
             cfg.horizons.len(),
             cfg.gat_heads,
             cfg.industry_gat,
+            cfg.head_activation,
             vb,
         )
         .m()?;

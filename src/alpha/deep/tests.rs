@@ -119,3 +119,26 @@ fn test_deep_load_missing_file_says_what_to_do() {
         .unwrap_err();
     assert!(err.to_string().contains("alphasim train"), "{err}");
 }
+
+#[test]
+fn test_head_activation_spec_default_and_linear() {
+    let d = deep_config("dmfm");
+    assert_eq!(d.head_activation, HeadActivation::LeakyRelu);
+    // the default stays out of the serialized spec (report.json unchanged)
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(!json.contains("head_activation"), "{json}");
+    let text = "data = \".\"\n[model]\nkind = \"mlp\"\nhead_activation = \"linear\"\n";
+    let c: SpecConfig = toml::from_str(text).expect("valid spec");
+    let crate::spec::ModelConfig::Mlp(m) = c.model else {
+        unreachable!("mlp")
+    };
+    assert_eq!(m.head_activation, HeadActivation::Linear);
+    let json = serde_json::to_string(&m).unwrap();
+    assert!(json.contains("\"head_activation\":\"linear\""), "{json}");
+    let bad = "data = \".\"\n[model]\nkind = \"mlp\"\nhead_activation = \"relu\"\n";
+    let err = toml::from_str::<SpecConfig>(bad).unwrap_err().to_string();
+    assert!(
+        err.contains("leaky_relu") && err.contains("linear"),
+        "{err}"
+    );
+}
