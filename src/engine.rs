@@ -585,19 +585,11 @@ impl Engine<'_> {
         // At the open only the open price is known: quotes come from the batch's
         // `open` column, never from today's close; the limit reference is the
         // last close before today (the history has not taken today's bars yet).
-        let quotes: hashbrown::HashMap<SymbolId, Quote> = self
-            .portfolio
-            .holdings
-            .keys()
-            .copied()
-            .chain(order.targets.iter().map(|t| t.0))
-            .filter_map(|s| {
-                let i = bars.binary_search_by_key(&s, |b| b.symbol).ok()?;
-                let b = &bars[i];
-                b.is_traded()
-                    .then(|| (s, self.quote_for(b, b.open, self.history.last_close_adj(s))))
-            })
-            .collect();
+        let quotes = self.quotes(&order, |s| {
+            let b = &bars[bars.binary_search_by_key(&s, |b| b.symbol).ok()?];
+            b.is_traded()
+                .then(|| self.quote_for(b, b.open, self.history.last_close_adj(s)))
+        });
         let date = self.batch.date;
         self.execute(order, date, |s| quotes.get(&s).copied());
         self.batch.bars = bars;
@@ -609,19 +601,27 @@ impl Engine<'_> {
         };
         let h = &self.history;
         let date = self.batch.date;
-        // Quotes are collected first: the portfolio is borrowed mutably by the fill.
-        let quotes: hashbrown::HashMap<SymbolId, Quote> = self
-            .portfolio
+        let quotes = self.quotes(&order, |s| {
+            let b = h.bar(s).filter(|b| b.is_traded())?;
+            Some(self.quote_for(b, b.close, h.previous_close_adj(s)))
+        });
+        self.execute(order, date, |s| quotes.get(&s).copied());
+    }
+
+    /// Fill quotes of every holding and target that can trade now. Collected
+    /// before the fill, which borrows the portfolio mutably.
+    fn quotes(
+        &self,
+        order: &PendingOrder,
+        quote: impl Fn(SymbolId) -> Option<Quote>,
+    ) -> hashbrown::HashMap<SymbolId, Quote> {
+        self.portfolio
             .holdings
             .keys()
             .copied()
             .chain(order.targets.iter().map(|t| t.0))
-            .filter_map(|s| {
-                let b = h.bar(s).filter(|b| b.is_traded())?;
-                Some((s, self.quote_for(b, b.close, h.previous_close_adj(s))))
-            })
-            .collect();
-        self.execute(order, date, |s| quotes.get(&s).copied());
+            .filter_map(|s| quote(s).map(|q| (s, q)))
+            .collect()
     }
 
     fn execute(

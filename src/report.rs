@@ -599,8 +599,8 @@ const RULES: &[&str] = &[
     "quantile returns: eligible stocks sorted by score ascending (ties by symbol), bucket = floor(i x q / n), mean forward return per bucket averaged over signal days",
 ];
 
-/// Six decimals, or "NaN".
-fn fmt6(x: f64) -> String {
+/// Six decimals, or "NaN" (−0 printed as 0): the summary's and tables' number format.
+pub(crate) fn fmt6(x: f64) -> String {
     if x.is_finite() {
         let s = format!("{x:.6}");
         if s == "-0.000000" {

@@ -545,19 +545,6 @@ pub fn break_even(plan: &SweepPlan, rows: &[VariantRow]) -> Vec<BreakEven> {
     out
 }
 
-fn f6(x: f64) -> String {
-    if x.is_finite() {
-        let s = format!("{x:.6}");
-        if s == "-0.000000" {
-            "0.000000".to_owned()
-        } else {
-            s
-        }
-    } else {
-        "NaN".to_owned()
-    }
-}
-
 fn fixed_text(fixed: &[(String, toml::Value)]) -> String {
     if fixed.is_empty() {
         return "-".to_owned();
@@ -584,14 +571,14 @@ const METRIC_COLUMNS: [&str; 9] = [
 impl VariantRow {
     fn metric_cells(&self) -> Vec<String> {
         vec![
-            f6(self.annual_return),
-            f6(self.alpha),
-            f6(self.information_ratio),
-            f6(self.sharpe),
-            f6(self.max_drawdown),
-            f6(self.turnover_annual),
+            crate::report::fmt6(self.annual_return),
+            crate::report::fmt6(self.alpha),
+            crate::report::fmt6(self.information_ratio),
+            crate::report::fmt6(self.sharpe),
+            crate::report::fmt6(self.max_drawdown),
+            crate::report::fmt6(self.turnover_annual),
             format!("{:.2}", self.cost_total),
-            f6(self.cost_annual),
+            crate::report::fmt6(self.cost_annual),
             self.unfilled.to_string(),
         ]
     }
@@ -698,9 +685,9 @@ impl SweepOutcome {
                 "{},{},{},{},{}",
                 csv_cell(&b.axis),
                 csv_cell(&fixed_text(&b.fixed)),
-                b.value.map(f6).unwrap_or_default(),
-                f6(b.alpha_first),
-                f6(b.alpha_last)
+                b.value.map(crate::report::fmt6).unwrap_or_default(),
+                crate::report::fmt6(b.alpha_first),
+                crate::report::fmt6(b.alpha_last)
             );
         }
         s
@@ -745,7 +732,7 @@ impl SweepOutcome {
         }
         for b in &self.break_even {
             let what = match b.value {
-                Some(v) => format!("**{}**", f6(v)),
+                Some(v) => format!("**{}**", crate::report::fmt6(v)),
                 None if b.alpha_first > 0.0 && b.alpha_last > 0.0 => {
                     "none in range (alpha > 0 throughout)".to_owned()
                 }
@@ -757,8 +744,8 @@ impl SweepOutcome {
                 b.axis,
                 fixed_text(&b.fixed),
                 what,
-                f6(b.alpha_first),
-                f6(b.alpha_last)
+                crate::report::fmt6(b.alpha_first),
+                crate::report::fmt6(b.alpha_last)
             );
         }
         s
