@@ -5,7 +5,10 @@
 //! `constituents.csv`, `benchmark.csv`, `factors.csv`, `fundamentals.csv`)
 //! plus `meta.json`, which records the settings, the planted signal and the
 //! *oracle IC*: the information coefficient of the true expected return, the
-//! best any model can hope for on this market. The output depends only on
+//! best any model can hope for on this market, and `oracle_scores.csv`, that
+//! expected return as `date,symbol,score` (μ/s, every listed stock at every
+//! close) for the `file` model (`path = "{data}/oracle_scores.csv"`), so the
+//! oracle is backtested over exactly a model's test period. The output depends only on
 //! the configuration and the seed: the same seed gives byte-identical files.
 //!
 //! # Market model
@@ -150,6 +153,9 @@ use crate::{Error, Result};
 
 /// Name of the one index in a generated bundle.
 pub const INDEX_NAME: &str = "synth";
+
+/// The oracle's scores in a generated bundle (see `write_oracle_scores`).
+pub const ORACLE_SCORES_FILE: &str = "oracle_scores.csv";
 
 /// Horizons (trading days) of the oracle IC.
 pub const IC_HORIZONS: [usize; 4] = [1, 5, 10, 20];
@@ -574,8 +580,9 @@ pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<Gener
     }
     benchmark.finish()?;
 
-    // ---- Oracle IC. ----
+    // ---- Oracle IC and oracle scores. ----
     let (oracle_ic, oracle_rank_ic) = oracle_ics(n, n_days, &day_members, &panel);
+    write_oracle_scores(out, &date_text, &stocks, &panel)?;
 
     let summary = GenerateSummary {
         n_stocks: n,
@@ -1237,6 +1244,34 @@ fn select_members(
             chosen
         })
         .collect()
+}
+
+/// Writes `oracle_scores.csv` (`date,symbol,score`, readable by the `file`
+/// model): the true expected return μ_{i,t} / s (the unscaled signal, 9
+/// decimals) of every listed stock at every close, so a backtest of the oracle
+/// on the test period is measured exactly like a model's scores.
+fn write_oracle_scores(
+    out: &Path,
+    date_text: &[String],
+    stocks: &[Stock],
+    panel: &Panel,
+) -> Result<()> {
+    let n = stocks.len();
+    let mut file = CsvOut::create(out, ORACLE_SCORES_FILE, "date,symbol,score")?;
+    for (t, date) in date_text.iter().enumerate() {
+        for (i, stock) in stocks.iter().enumerate() {
+            if t < stock.first || t > stock.last {
+                continue;
+            }
+            let line = &mut file.line;
+            line.extend_from_slice(date.as_bytes());
+            line.push(b',');
+            line.extend_from_slice(stock.symbol.as_bytes());
+            write!(line, ",{:.9}", panel.mu[t * n + i] / SIGNAL_SCALE).expect("write to Vec");
+            file.end_line()?;
+        }
+    }
+    file.finish()
 }
 
 /// Mean Pearson and Spearman oracle IC per horizon.

@@ -306,6 +306,30 @@ pub struct LossConfig {
     /// c: weight of the ICIR over the batch.
     #[serde(default = "plus_one")]
     pub icir: f64,
+    /// What the distance term trains: `"both"` (the paper: the deep factor
+    /// is pulled towards its attention estimate and the attention towards
+    /// the factor) or `"attention"` (the factor is held fixed in that term,
+    /// so the attention explains the factor without shaping it).
+    #[serde(default, skip_serializing_if = "DistanceTrains::is_default")]
+    pub distance_trains: DistanceTrains,
+}
+
+/// See [`LossConfig::distance_trains`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistanceTrains {
+    /// Gradients of ‖f − f̂‖ reach both the heads and the factor attention.
+    #[default]
+    Both,
+    /// Only the factor attention (f is detached in the distance term).
+    Attention,
+}
+
+impl DistanceTrains {
+    /// True for the default (omitted from report.json then).
+    pub fn is_default(&self) -> bool {
+        *self == DistanceTrains::default()
+    }
 }
 
 impl Default for LossConfig {
@@ -314,6 +338,7 @@ impl Default for LossConfig {
             distance: 1.0,
             factor_return: 1.0,
             icir: 1.0,
+            distance_trains: DistanceTrains::Both,
         }
     }
 }
@@ -585,6 +610,14 @@ pub struct Spec {
     pub source: String,
     /// The folder relative paths resolve against.
     pub base: PathBuf,
+    /// A `file` model path written as `{data}/…` (relative to the data
+    /// bundle), kept so that `--data` moves it with the bundle.
+    data_relative_scores: Option<PathBuf>,
+}
+
+/// The part after a leading `{data}` component, if the path has one.
+fn data_relative(p: &Path) -> Option<PathBuf> {
+    p.strip_prefix("{data}").ok().map(Path::to_path_buf)
 }
 
 impl Spec {
@@ -606,8 +639,12 @@ impl Spec {
         if config.name.is_none() {
             config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
+        let mut data_relative_scores = None;
         match &mut config.model {
-            ModelConfig::File { path: p } => *p = resolve(base, p),
+            ModelConfig::File { path: p } => match data_relative(p) {
+                Some(rest) => data_relative_scores = Some(rest),
+                None => *p = resolve(base, p),
+            },
             ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
                 for p in [&mut d.load_weights, &mut d.save_weights]
                     .into_iter()
@@ -619,13 +656,15 @@ impl Spec {
             _ => {}
         }
         let data_dir = resolve(base, &config.data);
-        let spec = Spec {
+        let mut spec = Spec {
             config,
             path: path.to_path_buf(),
-            data_dir,
+            data_dir: data_dir.clone(),
             source: text.to_owned(),
             base: base.to_path_buf(),
+            data_relative_scores,
         };
+        spec.set_data_dir(data_dir);
         spec.check().map_err(spec_err)?;
         Ok(spec)
     }
@@ -633,8 +672,18 @@ impl Spec {
     /// Replaces the data folder (the CLI's `--data`).
     pub fn with_data_dir(mut self, dir: PathBuf) -> Self {
         self.config.data = dir.clone();
-        self.data_dir = dir;
+        self.set_data_dir(dir);
         self
+    }
+
+    /// Sets the resolved data folder and the `{data}/…` scores path with it.
+    fn set_data_dir(&mut self, dir: PathBuf) {
+        if let (Some(rest), ModelConfig::File { path }) =
+            (&self.data_relative_scores, &mut self.config.model)
+        {
+            *path = dir.join(rest);
+        }
+        self.data_dir = dir;
     }
 
     /// The factor-library selection (catalogue indices); empty without `factors`.
@@ -802,7 +851,7 @@ impl Spec {
         let text = toml::to_string(&table).map_err(|e| spec_err(e.to_string()))?;
         let mut spec = Spec::from_str_at(&text, &self.path, &self.base)?;
         spec.config.data = self.config.data.clone();
-        spec.data_dir = self.data_dir.clone();
+        spec.set_data_dir(self.data_dir.clone());
         spec.config.name = self.config.name.clone();
         spec.source = self.source.clone();
         Ok(spec)

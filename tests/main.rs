@@ -11,6 +11,7 @@ mod dmfm;
 mod factors;
 mod hand;
 mod lookahead;
+mod oracle;
 mod real_data;
 mod report_html;
 mod scenarios;

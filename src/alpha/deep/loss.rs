@@ -15,10 +15,15 @@
 //!   batch the mean IC is used instead.
 //!
 //! A small ε keeps every division finite (a constant factor has z = 0).
+//!
+//! `distance_trains = "attention"` detaches f_k inside the distance term: the
+//! attention still learns to explain the deep factor, but the factor is
+//! shaped by the return terms alone (f̂ = F ā with ā a softmax is a convex
+//! combination of the inputs, so it cannot follow negative loadings).
 
 use candle_core::{Result, Tensor, D};
 
-pub use crate::spec::LossConfig;
+pub use crate::spec::{DistanceTrains, LossConfig};
 
 const EPS: f64 = 1e-10;
 
@@ -76,7 +81,11 @@ pub fn batch_loss(dates: &[DateTerms<'_>], w: &LossConfig) -> Result<(Tensor, [f
         betas.push(factor_return(d.f, d.returns)?);
         ics.push(ic(d.f, d.returns)?);
         if let Some(fh) = d.fhat {
-            dists.push(distance(d.f, fh)?);
+            let f = match w.distance_trains {
+                DistanceTrains::Both => d.f.clone(),
+                DistanceTrains::Attention => d.f.detach(),
+            };
+            dists.push(distance(&f, fh)?);
         }
     }
     let beta = Tensor::stack(&betas, 0)?.mean(0)?; // K
@@ -166,6 +175,60 @@ mod tests {
     }
 
     #[test]
+    fn test_distance_trains_attention_detaches_the_factor() {
+        use candle_core::Var;
+        let f = Var::from_tensor(&col(&F)).unwrap();
+        let fh = Var::from_tensor(&col(&[0.2, -1.0, 1.5, 0.5, 0.0])).unwrap();
+        let r = col(&R);
+        for (trains, f_moves) in [
+            (DistanceTrains::Both, true),
+            (DistanceTrains::Attention, false),
+        ] {
+            let w = LossConfig {
+                distance: 1.0,
+                factor_return: 0.0,
+                icir: 0.0,
+                distance_trains: trains,
+            };
+            let dates = [DateTerms {
+                f: f.as_tensor(),
+                fhat: Some(fh.as_tensor()),
+                returns: &r,
+            }];
+            let (loss, _) = batch_loss(&dates, &w).unwrap();
+            // d RMS(f − f̂)/d f̂_i = (f̂_i − f_i) / (n · RMS): independent of the mode.
+            let (fv, hv) = (F, [0.2, -1.0, 1.5, 0.5, 0.0]);
+            let rms = (fv
+                .iter()
+                .zip(&hv)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                / 5.0)
+                .sqrt();
+            let grads = loss.backward().unwrap();
+            let gh: Vec<Vec<f32>> = grads.get(fh.as_tensor()).unwrap().to_vec2().unwrap();
+            for i in 0..5 {
+                let expected = (hv[i] - fv[i]) / (5.0 * rms);
+                assert!(
+                    (f64::from(gh[i][0]) - expected).abs() < 1e-5,
+                    "{trains:?} {i}"
+                );
+            }
+            let gf = grads.get(f.as_tensor());
+            let moved = gf.is_some_and(|g| {
+                g.abs()
+                    .unwrap()
+                    .sum_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap()
+                    > 0.0
+            });
+            assert_eq!(moved, f_moves, "{trains:?}");
+        }
+    }
+
+    #[test]
     fn test_batch_loss_combines_terms() {
         // two dates, one head: loss = d·mean dist − b·mean β − c·ICIR
         let f2 = [1.0, 0.5, -0.5, 0.0, 2.0];
@@ -175,6 +238,7 @@ mod tests {
             distance: 0.5,
             factor_return: 2.0,
             icir: 0.3,
+            ..LossConfig::default()
         };
         let dist = |a: &[f64], b: &[f64]| {
             (a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>() / a.len() as f64).sqrt()
