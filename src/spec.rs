@@ -372,6 +372,30 @@ pub struct TrainConfig {
     /// Seed for initialisation and shuffling (default: the spec's `seed`).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// What early stopping and the best checkpoint are judged on: the whole
+    /// validation loss (`"loss"`) or only its return terms (`"returns"`:
+    /// −b·β − c·ICIR, without the distance term, which measures how well the
+    /// attention explains the factor, not how well the factor predicts).
+    #[serde(default, skip_serializing_if = "StopOn::is_default")]
+    pub stop_on: StopOn,
+}
+
+/// See [`TrainConfig::stop_on`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopOn {
+    /// The full validation loss.
+    #[default]
+    Loss,
+    /// The validation loss without the distance term.
+    Returns,
+}
+
+impl StopOn {
+    /// True for the default (omitted from report.json then).
+    pub fn is_default(&self) -> bool {
+        *self == StopOn::default()
+    }
 }
 
 fn default_epochs() -> usize {
@@ -398,6 +422,7 @@ impl Default for TrainConfig {
             warm_start: false,
             threads: 1,
             seed: None,
+            stop_on: StopOn::Loss,
         }
     }
 }

@@ -31,7 +31,7 @@ use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOpti
 use super::AlphaModel;
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
-use crate::spec::{DeepConfig, LabelNorm};
+use crate::spec::{DeepConfig, LabelNorm, StopOn};
 use crate::{Error, Result};
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
@@ -292,6 +292,13 @@ impl DeepModel {
         loss::batch_loss(&terms, &self.cfg.loss).m()
     }
 
+    /// The return terms of a loss from its logged parts [distance, β, ICIR]
+    /// (each already averaged over heads): −b·β − c·ICIR.
+    fn returns_part(&self, parts: [f32; 3]) -> f64 {
+        let w = &self.cfg.loss;
+        -w.factor_return * f64::from(parts[1]) - w.icir * f64::from(parts[2])
+    }
+
     /// Trains one window; returns (epochs run, best epoch, best validation loss).
     fn train(
         &mut self,
@@ -334,8 +341,12 @@ impl DeepModel {
                 None
             } else {
                 let batch: Vec<&Batch> = valid.iter().collect();
-                let (loss, _) = self.batch_loss(&batch, false)?;
-                Some(f64::from(loss.to_scalar::<f32>().m()?))
+                let (loss, parts) = self.batch_loss(&batch, false)?;
+                let loss = f64::from(loss.to_scalar::<f32>().m()?);
+                Some(match t.stop_on {
+                    StopOn::Loss => loss,
+                    StopOn::Returns => self.returns_part(parts),
+                })
             };
             if let Some(p) = self.progress.as_mut() {
                 p(&TrainEvent {

@@ -142,3 +142,48 @@ fn test_head_activation_spec_default_and_linear() {
         "{err}"
     );
 }
+
+#[test]
+fn test_stop_on_returns_judges_the_checkpoint_without_the_distance() {
+    let batches: Vec<Batch> = (0..5)
+        .map(|i| {
+            let s = sample(9, 3, i as f32 * 0.1);
+            let r: Vec<f32> = (0..18)
+                .map(|j| ((j * (i + 3) % 5) as f32 - 2.0) * 0.01)
+                .collect();
+            Batch {
+                x: matrix(&s.x, 9, 3, &Device::Cpu).unwrap(),
+                returns: matrix(&r, 9, 2, &Device::Cpu).unwrap(),
+                blocks: s.blocks(),
+            }
+        })
+        .collect();
+    let date = Date::from_ymd_opt(2020, 1, 2).unwrap();
+    let mut cfg = deep_config("dmfm");
+    assert_eq!(cfg.train.stop_on, StopOn::Loss);
+    cfg.train.stop_on = StopOn::Returns;
+    cfg.train.epochs = 4;
+    let mut a = DeepModel::new(Arch::Dmfm, cfg, (0..3).collect(), names(3), 3).unwrap();
+    let (_, best, best_loss) = a.train(&batches[..3], &batches[3..], date, 1).unwrap();
+    assert!(best >= 1);
+    // Recompute at the restored weights: full loss minus d · mean RMS(f − f̂).
+    let valid: Vec<&Batch> = batches[3..].iter().collect();
+    let (loss, _) = a.batch_loss(&valid, false).unwrap();
+    let mut dist = 0.0;
+    for b in &valid {
+        let out = a.net.forward(&b.x, &b.blocks, false).unwrap();
+        let f: Vec<Vec<f32>> = out.f.to_vec2().unwrap();
+        let fh: Vec<Vec<f32>> = out.fhat.unwrap().to_vec2().unwrap();
+        for k in 0..2 {
+            let ss: f64 = f
+                .iter()
+                .zip(&fh)
+                .map(|(x, y)| f64::from(x[k] - y[k]).powi(2))
+                .sum();
+            dist += (ss / 9.0).sqrt() / 2.0 / valid.len() as f64;
+        }
+    }
+    let expected = f64::from(loss.to_scalar::<f32>().unwrap()) - dist;
+    let got = best_loss.expect("validation dates");
+    assert!((got - expected).abs() < 1e-4, "{got} vs {expected}");
+}
