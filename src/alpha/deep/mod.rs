@@ -328,15 +328,19 @@ impl DeepModel {
         for epoch in 1..=t.epochs {
             epochs = epoch;
             order.shuffle(&mut rng);
-            let (mut total, mut steps) = (0.0, 0usize);
+            let (mut total, mut total_returns, mut steps) = (0.0, 0.0, 0usize);
             for chunk in order.chunks(t.batch_dates) {
                 let batch: Vec<&Batch> = chunk.iter().map(|&i| &train[i]).collect();
-                let (loss, _) = self.batch_loss(&batch, true)?;
+                let (loss, parts) = self.batch_loss(&batch, true)?;
                 total += f64::from(loss.to_scalar::<f32>().m()?);
+                total_returns += self.returns_part(parts);
                 steps += 1;
                 opt.backward_step(&loss).m()?;
             }
-            let train_loss = total / steps.max(1) as f64;
+            let train_loss = match t.stop_on {
+                StopOn::Loss => total,
+                StopOn::Returns => total_returns,
+            } / steps.max(1) as f64;
             let valid_loss = if valid.is_empty() {
                 None
             } else {

@@ -187,3 +187,157 @@ fn test_stop_on_returns_judges_the_checkpoint_without_the_distance() {
     let got = best_loss.expect("validation dates");
     assert!((got - expected).abs() < 1e-4, "{got} vs {expected}");
 }
+
+/// The planted signal of the generator, noise-free: 0.5f0 + 0.3f1 − 0.3f2 +
+/// 0.4f3f4 + 0.4(f5 − industry mean of f5), on iid N(0, 1) factors, 10
+/// industries of 20 stocks sorted by industry. Returns (x, truth, groups).
+fn planted_date(rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>, Vec<u32>) {
+    use rand_distr::{Distribution, StandardNormal};
+    let (n, m, per) = (200, 8, 20);
+    let x: Vec<f32> = (0..n * m)
+        .map(|_| StandardNormal.sample(&mut *rng))
+        .collect();
+    let group: Vec<u32> = (0..n as u32).map(|i| i / per as u32).collect();
+    let mean5: Vec<f32> = (0..n / per)
+        .map(|g| (0..per).map(|i| x[(g * per + i) * m + 5]).sum::<f32>() / per as f32)
+        .collect();
+    let truth = (0..n)
+        .map(|i| {
+            let f = &x[i * m..(i + 1) * m];
+            0.5 * f[0] + 0.3 * f[1] - 0.3 * f[2]
+                + 0.4 * f[3] * f[4]
+                + 0.4 * (f[5] - mean5[group[i] as usize])
+        })
+        .collect();
+    (x, truth, group)
+}
+
+fn pearson32(a: &[f64], b: &[f32]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (
+        a.iter().sum::<f64>() / n,
+        b.iter().map(|&v| f64::from(v)).sum::<f64>() / n,
+    );
+    let (mut c, mut va, mut vb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        let (dx, dy) = (x - ma, f64::from(*y) - mb);
+        c += dx * dy;
+        va += dx * dx;
+        vb += dy * dy;
+    }
+    c / (va * vb).sqrt()
+}
+
+/// Capacity check behind docs/dmfm.md's generated-market table: with the
+/// return noise removed, each deep architecture learns the planted signal,
+/// interaction and industry-relative term included, well beyond what a
+/// linear model of the raw factors can reach (its ceiling here is
+/// √(0.25+0.09+0.09+0.4²·0.95)/√(that + 0.16) ≈ 0.88, the f3·f4 part being
+/// orthogonal to every linear function of the factors).
+#[test]
+fn test_deep_models_learn_the_noise_free_planted_signal() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let make = |rng: &mut ChaCha8Rng| {
+        let (x, y, group) = planted_date(rng);
+        let s = Sample {
+            day: crate::data::DayIndex(0),
+            date: Date::from_ymd_opt(2020, 1, 2).unwrap(),
+            symbols: (0..200u32).map(SymbolId).collect(),
+            x,
+            group,
+        };
+        (s, y)
+    };
+    let train: Vec<(Sample, Vec<f32>)> = (0..48).map(|_| make(&mut rng)).collect();
+    let test: Vec<(Sample, Vec<f32>)> = (0..8).map(|_| make(&mut rng)).collect();
+    let batches: Vec<Batch> = train
+        .iter()
+        .map(|(s, y)| Batch {
+            x: matrix(&s.x, 200, 8, &Device::Cpu).unwrap(),
+            returns: matrix(y, 200, 1, &Device::Cpu).unwrap(),
+            blocks: s.blocks(),
+        })
+        .collect();
+    // The linear reference: least squares of the truth on [1, x] over every
+    // training row (normal equations, Gauss-Jordan), scored on the test dates.
+    let mut a = [[0f64; 10]; 9];
+    for (s, y) in &train {
+        for (row, &t) in s.x.chunks(8).zip(y) {
+            let z: Vec<f64> = std::iter::once(1.0)
+                .chain(row.iter().map(|&v| f64::from(v)))
+                .collect();
+            for i in 0..9 {
+                for j in 0..9 {
+                    a[i][j] += z[i] * z[j];
+                }
+                a[i][9] += z[i] * f64::from(t);
+            }
+        }
+    }
+    for c in 0..9 {
+        let p = a[c][c];
+        for v in a[c].iter_mut() {
+            *v /= p;
+        }
+        for r in 0..9 {
+            if r != c {
+                let f = a[r][c];
+                let pivot = a[c];
+                for (v, q) in a[r].iter_mut().zip(pivot) {
+                    *v -= f * q;
+                }
+            }
+        }
+    }
+    let linear: f64 = test
+        .iter()
+        .map(|(s, y)| {
+            let score: Vec<f64> =
+                s.x.chunks(8)
+                    .map(|row| {
+                        a[0][9]
+                            + row
+                                .iter()
+                                .enumerate()
+                                .map(|(k, &v)| a[k + 1][9] * f64::from(v))
+                                .sum::<f64>()
+                    })
+                    .collect();
+            pearson32(&score, y)
+        })
+        .sum::<f64>()
+        / test.len() as f64;
+    assert!((0.8..0.9).contains(&linear), "linear reference {linear:.3}");
+    for (kind, arch) in [
+        ("mlp", Arch::Mlp),
+        ("mgat", Arch::Mgat),
+        ("dmfm", Arch::Dmfm),
+    ] {
+        let text = format!(
+            "data = \".\"\n[model]\nkind = \"{kind}\"\nhidden = 32\nhorizons = [1]\n\
+             score_horizon = 1\nhead_activation = \"linear\"\n\
+             [model.loss]\nicir = 0.0\ndistance_trains = \"attention\"\n\
+             [model.train]\nepochs = 30\nlr = 0.003\nbatch_dates = 8\nstop_on = \"returns\"\n"
+        );
+        let c: SpecConfig = toml::from_str(&text).expect("valid spec");
+        let (crate::spec::ModelConfig::Mlp(cfg)
+        | crate::spec::ModelConfig::Mgat(cfg)
+        | crate::spec::ModelConfig::Dmfm(cfg)) = c.model
+        else {
+            unreachable!("deep kind")
+        };
+        let mut model = DeepModel::new(arch, cfg, (0..8).collect(), names(8), 11).unwrap();
+        let date = Date::from_ymd_opt(2020, 1, 2).unwrap();
+        model.train(&batches, &[], date, 1).unwrap();
+        let corr: f64 = test
+            .iter()
+            .map(|(s, y)| pearson32(&model.score_sample(s).unwrap(), y))
+            .sum::<f64>()
+            / test.len() as f64;
+        // measured: mlp 0.980, mgat 0.981, dmfm 0.990 (linear 0.863)
+        assert!(
+            corr > 0.95,
+            "{kind}: corr(score, truth) {corr:.3} on unseen dates"
+        );
+    }
+}
