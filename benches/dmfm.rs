@@ -1,0 +1,195 @@
+//! DMFM speed (release build): `cargo bench --bench dmfm`.
+//!
+//! - `train_step/<mode>/t<T>/n<N>`: one training day-step of the real
+//!   [`Network`] and loss of `alpha::deep` (forward in training mode, the
+//!   DMFM loss on one date, backward, AdamW step) at n = 300, 500, 1,000
+//!   stocks, m = 63 factors, h = 64, 1 GAT head, 5 horizon heads, 30
+//!   industries of uneven sizes (rows sorted by industry, as the model does).
+//! - `eval/<mode>/t<T>/n<N>`: forward only, eval mode (scoring a date).
+//! - `<mode>` is the industry GAT: `block` (the default) or `masked`.
+//!
+//! Threads: candle sizes its element-wise barrier pool and rayon's global
+//! pool once per process from `RAYON_NUM_THREADS` (gemm reads it per call),
+//! so a thread count cannot be switched inside one process. This bench
+//! therefore re-runs itself once per thread count (T = 1, 2) with
+//! `RAYON_NUM_THREADS=T` set before any candle call; `DMFM_BENCH_THREADS=1`
+//! (or `2`) runs a single count. The allocator tuning of `alphasim::malloc`
+//! is applied at start-up as in the binary (`ALPHASIM_MALLOC_DEFAULT=1`
+//! measures without it). Inputs are seeded; every criterion argument (a
+//! filter, `--quick`, …) is passed to the child runs.
+
+use alphasim::alpha::deep::layers::{Arch, HeadActivation, IndustryGatMode, Network};
+use alphasim::alpha::deep::loss::{batch_loss, DateTerms, LossConfig};
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use criterion::Criterion;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::Duration;
+
+const M: usize = 63;
+const H: usize = 64;
+const K: usize = 5;
+const INDUSTRIES: usize = 30;
+const SIZES: [usize; 3] = [300, 500, 1000];
+
+/// 30 industry blocks of uneven sizes summing to n: sizes ∝ 1/(i + 1)^0.6
+/// (the largest ≈ 11 % of n, the smallest ≈ 1.5 %), like an A-share index.
+fn blocks(n: usize) -> Vec<(usize, usize)> {
+    let w: Vec<f64> = (0..INDUSTRIES)
+        .map(|i| 1.0 / ((i + 1) as f64).powf(0.6))
+        .collect();
+    let total: f64 = w.iter().sum();
+    let mut sizes: Vec<usize> = w
+        .iter()
+        .map(|x| ((x / total * n as f64).floor() as usize).max(1))
+        .collect();
+    let mut short = n - sizes.iter().sum::<usize>();
+    let mut i = 0;
+    while short > 0 {
+        sizes[i % INDUSTRIES] += 1;
+        short -= 1;
+        i += 1;
+    }
+    let mut start = 0;
+    sizes
+        .into_iter()
+        .map(|l| {
+            let b = (start, l);
+            start += l;
+            b
+        })
+        .collect()
+}
+
+struct Setup {
+    map: VarMap,
+    net: Network,
+    x: Tensor,
+    r: Tensor,
+    blocks: Vec<(usize, usize)>,
+}
+
+fn setup(n: usize, mode: IndustryGatMode) -> Setup {
+    let dev = Device::Cpu;
+    let map = VarMap::new();
+    let vb = VarBuilder::from_varmap(&map, DType::F32, &dev);
+    let net =
+        Network::new(Arch::Dmfm, M, H, K, 1, mode, HeadActivation::default(), vb).expect("network");
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    {
+        // seeded Glorot-uniform init in sorted-name order (as the model does)
+        let data = map.data().lock().expect("varmap");
+        let mut names: Vec<&String> = data.keys().collect();
+        names.sort();
+        for name in names {
+            let v = &data[name];
+            let dims = v.dims().to_vec();
+            let count: usize = dims.iter().product();
+            let vals: Vec<f32> = if name.ends_with("running_var") || name.contains(".bn.weight") {
+                vec![1.0; count]
+            } else if name.ends_with("bias") || name.ends_with("running_mean") {
+                vec![0.0; count]
+            } else {
+                let fan: usize = dims.iter().sum();
+                let b = (6.0 / fan as f32).sqrt();
+                (0..count).map(|_| rng.random_range(-b..b)).collect()
+            };
+            v.set(&Tensor::from_vec(vals, dims, &dev).expect("init"))
+                .expect("set");
+        }
+    }
+    let x: Vec<f32> = (0..n * M).map(|_| rng.random_range(-3.0..3.0)).collect();
+    let r: Vec<f32> = (0..n * K).map(|_| rng.random_range(-2.0..2.0)).collect();
+    Setup {
+        map,
+        net,
+        x: Tensor::from_vec(x, (n, M), &dev).expect("x"),
+        r: Tensor::from_vec(r, (n, K), &dev).expect("r"),
+        blocks: blocks(n),
+    }
+}
+
+fn bench(c: &mut Criterion, threads: usize) {
+    let modes = [
+        ("block", IndustryGatMode::Block),
+        ("masked", IndustryGatMode::Masked),
+    ];
+    for (label, mode) in modes {
+        let mut group = c.benchmark_group(format!("train_step/{label}/t{threads}"));
+        for n in SIZES {
+            let s = setup(n, mode);
+            let params = ParamsAdamW {
+                lr: 1e-4,
+                weight_decay: 0.0,
+                ..ParamsAdamW::default()
+            };
+            let vars = s
+                .map
+                .data()
+                .lock()
+                .expect("varmap")
+                .iter()
+                .filter(|(k, _)| !k.ends_with("running_mean") && !k.ends_with("running_var"))
+                .map(|(_, v)| v.clone())
+                .collect();
+            let mut opt = AdamW::new(vars, params).expect("adamw");
+            let cfg = LossConfig::default();
+            group.bench_function(format!("n{n}"), |b| {
+                b.iter(|| {
+                    let out = s.net.forward(&s.x, &s.blocks, true).expect("forward");
+                    let terms = [DateTerms {
+                        f: &out.f,
+                        fhat: out.fhat.as_ref(),
+                        returns: &s.r,
+                    }];
+                    let (loss, _) = batch_loss(&terms, &cfg).expect("loss");
+                    opt.backward_step(&loss).expect("step");
+                })
+            });
+        }
+        group.finish();
+        let mut group = c.benchmark_group(format!("eval/{label}/t{threads}"));
+        for n in SIZES {
+            let s = setup(n, mode);
+            group.bench_function(format!("n{n}"), |b| {
+                b.iter(|| {
+                    let out = s.net.forward(&s.x, &s.blocks, false).expect("forward");
+                    out.f.to_vec2::<f32>().expect("scores")
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+fn main() {
+    alphasim::malloc::retain_freed_memory();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Ok(t) = std::env::var("DMFM_BENCH_THREADS") {
+        let threads: usize = t.parse().expect("DMFM_BENCH_THREADS is a number");
+        // before any candle call: sizes candle's pools for this process
+        std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+        std::env::set_var("CANDLE_NUM_THREADS", threads.to_string());
+        let mut c = Criterion::default()
+            .sample_size(20)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4))
+            .configure_from_args();
+        bench(&mut c, threads);
+        c.final_summary();
+        return;
+    }
+    let exe = std::env::current_exe().expect("bench executable");
+    for threads in [1, 2] {
+        let status = std::process::Command::new(&exe)
+            .args(&args)
+            .env("DMFM_BENCH_THREADS", threads.to_string())
+            .status()
+            .expect("run the bench child");
+        assert!(
+            status.success(),
+            "bench child with {threads} threads failed"
+        );
+    }
+}
