@@ -6,7 +6,11 @@
 //!   stocks, m = 63 factors, h = 64, 1 GAT head, 5 horizon heads, 30
 //!   industries of uneven sizes (rows sorted by industry, as the model does).
 //! - `eval/<mode>/t<T>/n<N>`: forward only, eval mode (scoring a date).
-//! - `<mode>` is the industry GAT: `block` (the default) or `masked`.
+//! - `<mode>`: `block` = the default network (industry GAT per industry
+//!   block and the universe GAT, both with the fused op); `masked` = the
+//!   industry GAT as one n × n masked attention in plain candle ops (universe
+//!   GAT fused); `plain` = both GAT layers in plain candle ops, block-wise
+//!   (the reference implementation, `Network::with_plain_gat`).
 //!
 //! Threads: candle sizes its element-wise barrier pool and rayon's global
 //! pool once per process from `RAYON_NUM_THREADS` (gemm reads it per call),
@@ -70,12 +74,13 @@ struct Setup {
     blocks: Vec<(usize, usize)>,
 }
 
-fn setup(n: usize, mode: IndustryGatMode) -> Setup {
+fn setup(n: usize, mode: IndustryGatMode, plain: bool) -> Setup {
     let dev = Device::Cpu;
     let map = VarMap::new();
     let vb = VarBuilder::from_varmap(&map, DType::F32, &dev);
     let net =
         Network::new(Arch::Dmfm, M, H, K, 1, mode, HeadActivation::default(), vb).expect("network");
+    let net = if plain { net.with_plain_gat() } else { net };
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     {
         // seeded Glorot-uniform init in sorted-name order (as the model does)
@@ -112,13 +117,14 @@ fn setup(n: usize, mode: IndustryGatMode) -> Setup {
 
 fn bench(c: &mut Criterion, threads: usize) {
     let modes = [
-        ("block", IndustryGatMode::Block),
-        ("masked", IndustryGatMode::Masked),
+        ("block", IndustryGatMode::Block, false),
+        ("masked", IndustryGatMode::Masked, false),
+        ("plain", IndustryGatMode::Block, true),
     ];
-    for (label, mode) in modes {
+    for (label, mode, plain) in modes {
         let mut group = c.benchmark_group(format!("train_step/{label}/t{threads}"));
         for n in SIZES {
-            let s = setup(n, mode);
+            let s = setup(n, mode, plain);
             let params = ParamsAdamW {
                 lr: 1e-4,
                 weight_decay: 0.0,
@@ -151,7 +157,7 @@ fn bench(c: &mut Criterion, threads: usize) {
         group.finish();
         let mut group = c.benchmark_group(format!("eval/{label}/t{threads}"));
         for n in SIZES {
-            let s = setup(n, mode);
+            let s = setup(n, mode, plain);
             group.bench_function(format!("n{n}"), |b| {
                 b.iter(|| {
                     let out = s.net.forward(&s.x, &s.blocks, false).expect("forward");

@@ -93,13 +93,25 @@ impl Gat {
         Ok((ops::softmax(&e, D::Minus1)?, wh))
     }
 
-    /// Full (or masked) attention over all n stocks: n × input → n × out.
+    /// Full (or masked) attention over all n stocks with plain tensor ops:
+    /// n × input → n × out.
     pub fn forward(&self, h: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
         let (alpha, wh) = self.attention(h, mask)?;
         alpha.matmul(&wh)?.mean(0)
     }
 
-    /// Block-wise attention: the graph is a union of cliques given as
+    /// Attention over a union of cliques given as contiguous (start, len) row
+    /// blocks (one block (0, n) = the full graph) with the fused op of
+    /// [`super::gat_op`]: the projection W h is a candle matmul, the rest one
+    /// custom op with an analytic backward. Same result as [`Gat::forward`] /
+    /// [`Gat::forward_blocks`] to float tolerance (tests); what the network runs.
+    pub fn forward_fused(&self, h: &Tensor, blocks: &[(usize, usize)]) -> Result<Tensor> {
+        let wh = self.w.forward(h)?; // n × (heads · out)
+        super::gat_op::gat_attention(&wh, &self.a_src, &self.a_dst, self.heads, blocks)
+    }
+
+    /// Block-wise attention with plain tensor ops (the reference of
+    /// [`Gat::forward_fused`]): the graph is a union of cliques given as
     /// contiguous (start, len) row blocks; each block attends only within itself.
     pub fn forward_blocks(&self, h: &Tensor, blocks: &[(usize, usize)]) -> Result<Tensor> {
         let parts = blocks
@@ -233,6 +245,7 @@ pub struct Network {
     heads: Heads,
     attention: Option<FactorAttention>,
     mode: IndustryGatMode,
+    fused: bool,
 }
 
 impl Network {
@@ -272,7 +285,25 @@ impl Network {
             heads: Heads::new(width, k, head_activation, vb.pp("heads"))?,
             attention,
             mode,
+            fused: true,
         })
+    }
+
+    /// Runs the GAT layers with plain tensor ops instead of the fused op
+    /// (the reference implementation; for tests and the speed benchmark).
+    pub fn with_plain_gat(mut self) -> Self {
+        self.fused = false;
+        self
+    }
+
+    /// The universe GAT: all rows attend to all rows.
+    fn universe_gat(&self, h: &Tensor) -> Result<Tensor> {
+        let gat = self.universe.as_ref().expect("mgat or dmfm");
+        if self.fused {
+            gat.forward_fused(h, &[(0, h.dim(0)?)])
+        } else {
+            gat.forward(h, None)
+        }
     }
 
     /// One date: `x` n × m (rows sorted by industry), `blocks` its industry blocks.
@@ -281,13 +312,14 @@ impl Network {
         let features = match self.arch {
             Arch::Mlp => c,
             Arch::Mgat => {
-                let hu = self.universe.as_ref().expect("mgat").forward(&c, None)?;
+                let hu = self.universe_gat(&c)?;
                 let cu = (&c - hu)?;
                 Tensor::cat(&[&c, &cu], 1)?
             }
             Arch::Dmfm => {
                 let gat = self.industry.as_ref().expect("dmfm");
                 let hi = match self.mode {
+                    IndustryGatMode::Block if self.fused => gat.forward_fused(&c, blocks)?,
                     IndustryGatMode::Block => gat.forward_blocks(&c, blocks)?,
                     IndustryGatMode::Masked => {
                         let mask = block_mask(blocks, c.dim(0)?, c.device())?;
@@ -295,7 +327,7 @@ impl Network {
                     }
                 };
                 let ci = (&c - hi)?;
-                let hu = self.universe.as_ref().expect("dmfm").forward(&ci, None)?;
+                let hu = self.universe_gat(&ci)?;
                 let cu = (&ci - hu)?;
                 Tensor::cat(&[&c, &ci, &cu], 1)?
             }
