@@ -102,12 +102,12 @@ impl Gat {
 
     /// Attention over a union of cliques given as contiguous (start, len) row
     /// blocks (one block (0, n) = the full graph) with the fused op of
-    /// [`super::gat_op`]: the projection W h is a candle matmul, the rest one
+    /// [`super::fused`]: the projection W h is a candle matmul, the rest one
     /// custom op with an analytic backward. Same result as [`Gat::forward`] /
     /// [`Gat::forward_blocks`] to float tolerance (tests); what the network runs.
     pub fn forward_fused(&self, h: &Tensor, blocks: &[(usize, usize)]) -> Result<Tensor> {
         let wh = self.w.forward(h)?; // n × (heads · out)
-        super::gat_op::gat_attention(&wh, &self.a_src, &self.a_dst, self.heads, blocks)
+        super::fused::gat_attention(&wh, &self.a_src, &self.a_dst, self.heads, blocks)
     }
 
     /// Block-wise attention with plain tensor ops (the reference of
@@ -193,8 +193,16 @@ impl FactorAttention {
             m,
         })
     }
-    /// `f`: n × m → (ā: K × m, f̂: n × K).
+    /// `f`: n × m → (ā: K × m, f̂: n × K), with the fused op of
+    /// [`super::fused`] for the softmax and the mean.
     pub fn forward(&self, f: &Tensor) -> Result<(Tensor, Tensor)> {
+        let a = super::fused::factor_attention_mean(&self.l.forward(f)?, self.k, self.m)?;
+        let fhat = f.matmul(&a.t()?)?;
+        Ok((a, fhat))
+    }
+
+    /// [`FactorAttention::forward`] in plain tensor ops (the reference).
+    pub fn forward_plain(&self, f: &Tensor) -> Result<(Tensor, Tensor)> {
         let n = f.dim(0)?;
         let u = ops::leaky_relu(&self.l.forward(f)?, SLOPE)?.reshape((n, self.k, self.m))?;
         let a = ops::softmax(&u, D::Minus1)?.mean(0)?; // K × m
@@ -289,8 +297,9 @@ impl Network {
         })
     }
 
-    /// Runs the GAT layers with plain tensor ops instead of the fused op
-    /// (the reference implementation; for tests and the speed benchmark).
+    /// Runs the GAT layers and the factor attention with plain tensor ops
+    /// instead of the fused ops (the reference implementation; for tests and
+    /// the speed benchmark).
     pub fn with_plain_gat(mut self) -> Self {
         self.fused = false;
         self
@@ -335,7 +344,11 @@ impl Network {
         let f = self.heads.forward(&features)?;
         let (attention, fhat) = match &self.attention {
             Some(a) => {
-                let (w, fhat) = a.forward(x)?;
+                let (w, fhat) = if self.fused {
+                    a.forward(x)?
+                } else {
+                    a.forward_plain(x)?
+                };
                 (Some(w), Some(fhat))
             }
             None => (None, None),

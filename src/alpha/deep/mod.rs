@@ -21,7 +21,7 @@
 //! - Each window is trained from a fresh seeded init unless
 //!   `train.warm_start`, which continues from the previous window's best weights.
 
-pub mod gat_op;
+pub mod fused;
 pub mod layers;
 pub mod loss;
 

@@ -1,5 +1,11 @@
-//! Fused GAT attention: one candle `CustomOp3` for everything after the
-//! projection W h, with an analytic backward.
+//! Fused candle custom ops with analytic backward passes for the two
+//! attention layers of the DMFM, where plain tensor ops spend most of a
+//! training step on element-wise passes over large intermediates:
+//! [`gat_attention`] (graph attention after the projection W h) and
+//! [`factor_attention_mean`] (the factor-attention softmax averaged over
+//! stocks). The plain versions in [`super::layers`] are the test references.
+//!
+//! ## GAT attention
 //!
 //! For a graph that is a union of cliques given as contiguous row blocks
 //! (the industry graph with rows sorted by industry; the universe graph is
@@ -26,18 +32,27 @@
 //! gradients) of the plain tensor version are built. α is kept from the
 //! forward pass for the backward.
 //!
-//! Numerics versus the plain candle ops ([`super::layers::Gat::forward`],
-//! kept as the test reference): the same formula in the same order, except
+//! ## Factor attention
+//!
+//! ā_k = (1/n) Σ_i softmax_j(LeakyReLU_0.01(U_ikj)) for U (n × K·m); backward
+//! with G = ∂L/∂ā / n and A_i the softmax of row i:
+//! ∂L/∂U_ikj = A_ikj (G_kj − Σ_j' A_ikj' G_kj') · (U_ikj > 0 ? 1 : 0.01).
+//!
+//! ## Numerics
+//!
+//! Versus the plain candle ops: the same formulas in the same order, except
 //! that exp is a polynomial (Cephes `expf`, ≤ 2 ulp, see [`exp_neg`]) and
 //! the row maxima / sums are accumulated in 16 lanes; results agree to ~1e-6
 //! relative (tests: forward, gradients, finite differences). Every loop has a
 //! fixed order, so results are bit-identical across runs and thread counts.
 
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
 /// Negative slope inside GAT attention.
 const SLOPE: f32 = super::layers::GAT_SLOPE as f32;
+/// Negative slope of the factor-attention LeakyReLU.
+const FA_SLOPE: f32 = super::layers::SLOPE as f32;
 /// Accumulator lanes of the row reductions (fixed, so the summation order
 /// does not depend on the vector width the CPU offers).
 const LANES: usize = 16;
@@ -462,9 +477,146 @@ impl CustomOp3 for GatAttention {
     }
 }
 
+/// The fused factor-attention mean; see the module docs.
+pub struct FactorAttentionMean {
+    k: usize,
+    m: usize,
+    /// The softmax rows A (n × K·m) of the forward pass, for the backward.
+    attention: Mutex<Option<Vec<f32>>>,
+}
+
+/// `u` (n × K·m, the factor-attention pre-activations W_a F) → ā (K × m):
+/// the softmax over the m factors of LeakyReLU(u) per stock and head,
+/// averaged over the n stocks.
+pub fn factor_attention_mean(u: &Tensor, k: usize, m: usize) -> Result<Tensor> {
+    let (_, width) = u.dims2()?;
+    if width != k * m {
+        candle_core::bail!("factor_attention_mean: width {width} is not {k} × {m}");
+    }
+    let op = FactorAttentionMean {
+        k,
+        m,
+        attention: Mutex::new(None),
+    };
+    u.contiguous()?.apply_op1(op)
+}
+
+/// Sum of a slice in 16 lanes (a fixed order for every vector width).
+#[inline(always)]
+fn lane_sum(v: &[f32]) -> f32 {
+    let mut s = [0f32; LANES];
+    for c in v.chunks(LANES) {
+        for (x, a) in c.iter().zip(s.iter_mut()) {
+            *a += *x;
+        }
+    }
+    s.iter().sum()
+}
+
+/// Factor-attention rows of width m: `a` = softmax(LeakyReLU(`u`)) per row;
+/// `acc` (K·m) += the rows of each stock.
+#[inline(always)]
+fn fa_forward_body(u: &[f32], a: &mut [f32], acc: &mut [f32], m: usize) {
+    let km = acc.len();
+    for (ur, ar) in u.chunks(km).zip(a.chunks_mut(km)) {
+        for ((uh, ah), sh) in ur.chunks(m).zip(ar.chunks_mut(m)).zip(acc.chunks_mut(m)) {
+            let mut mx = f32::NEG_INFINITY;
+            for (v, &x) in ah.iter_mut().zip(uh) {
+                *v = x.max(FA_SLOPE * x);
+                mx = mx.max(*v);
+            }
+            for v in ah.iter_mut() {
+                *v = exp_neg(*v - mx);
+            }
+            let sum = lane_sum(ah);
+            for (v, s) in ah.iter_mut().zip(sh) {
+                *v /= sum;
+                *s += *v;
+            }
+        }
+    }
+}
+
+/// Factor-attention backward: `du` = A (g − A·g) · slope(u), row by row,
+/// with `g` (K·m) the gradient of the mean already divided by n.
+#[inline(always)]
+fn fa_backward_body(u: &[f32], a: &[f32], g: &[f32], du: &mut [f32], m: usize) {
+    let km = g.len();
+    for ((ur, ar), dr) in u.chunks(km).zip(a.chunks(km)).zip(du.chunks_mut(km)) {
+        for (((uh, ah), gh), dh) in ur
+            .chunks(m)
+            .zip(ar.chunks(m))
+            .zip(g.chunks(m))
+            .zip(dr.chunks_mut(m))
+        {
+            for ((d, &av), &gv) in dh.iter_mut().zip(ah).zip(gh) {
+                *d = av * gv;
+            }
+            let dot = lane_sum(dh);
+            for (((d, &av), &gv), &x) in dh.iter_mut().zip(ah).zip(gh).zip(uh) {
+                let slope = if x > 0.0 { 1.0 } else { FA_SLOPE };
+                *d = av * (gv - dot) * slope;
+            }
+        }
+    }
+}
+
+dispatch!(fa_forward, fa_forward_body, (u: &[f32], a: &mut [f32], acc: &mut [f32], m: usize) -> ());
+dispatch!(fa_backward, fa_backward_body, (u: &[f32], a: &[f32], g: &[f32], du: &mut [f32], m: usize) -> ());
+
+impl CustomOp1 for FactorAttentionMean {
+    fn name(&self) -> &'static str {
+        "factor-attention-mean"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let u = slice(s, l)?;
+        let (k, m) = (self.k, self.m);
+        let n = u.len() / (k * m);
+        let mut a = vec![0f32; u.len()];
+        let mut acc = vec![0f32; k * m];
+        fa_forward(u, &mut a, &mut acc, m);
+        let inv = 1.0 / n.max(1) as f32;
+        for v in &mut acc {
+            *v *= inv;
+        }
+        *self.attention.lock().expect("factor attention") = Some(a);
+        Ok((CpuStorage::F32(acc), Shape::from((k, m))))
+    }
+
+    fn bwd(&self, u: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let (k, m) = (self.k, self.m);
+        let uv = u.flatten_all()?.to_vec1::<f32>()?;
+        let n = uv.len() / (k * m);
+        let inv = 1.0 / n.max(1) as f32;
+        let g: Vec<f32> = grad
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .into_iter()
+            .map(|v| v * inv)
+            .collect();
+        let cached = self.attention.lock().expect("factor attention");
+        let fresh;
+        let a = match cached.as_ref() {
+            Some(a) => a,
+            None => {
+                let mut a = vec![0f32; uv.len()];
+                fa_forward(&uv, &mut a, &mut vec![0f32; k * m], m);
+                fresh = a;
+                &fresh
+            }
+        };
+        let mut du = vec![0f32; uv.len()];
+        fa_backward(&uv, a, &g, &mut du, m);
+        Ok(Some(Tensor::from_vec(du, u.shape(), u.device())?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::layers::Gat;
+    use super::super::layers::{
+        Arch, FactorAttention, Gat, HeadActivation, IndustryGatMode, Network,
+    };
     use super::*;
     use candle_core::{DType, Device, Var};
     use candle_nn::{VarBuilder, VarMap};
@@ -630,5 +782,128 @@ mod tests {
         assert!(gat_attention(&wh, &a, &a, 1, &[(0, 2), (3, 2)]).is_err());
         assert!(gat_attention(&wh, &a, &a, 1, &[(0, 4)]).is_err());
         assert!(gat_attention(&wh, &a, &a, 1, &[(0, 5)]).is_ok());
+    }
+    /// The fused factor attention against the plain ops: ā, f̂ and the
+    /// gradients of the weights and the input.
+    #[test]
+    fn test_fused_factor_attention_matches_plain() {
+        let (n, m, k) = (13, 9, 3);
+        let map = VarMap::new();
+        let vb = VarBuilder::from_varmap(&map, DType::F32, &Device::Cpu);
+        let fa = FactorAttention::new(m, k, vb).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for (_, v) in map.data().lock().unwrap().iter() {
+            v.set(&random(&mut rng, v.dims(), 0.9)).unwrap();
+        }
+        let x = Var::from_tensor(&random(&mut rng, &[n, m], 2.0)).unwrap();
+        let wa = random(&mut rng, &[k, m], 1.0);
+        let wf = random(&mut rng, &[n, k], 1.0);
+        let (af, ff) = fa.forward(x.as_tensor()).unwrap();
+        let (ap, fp) = fa.forward_plain(x.as_tensor()).unwrap();
+        assert!(max_rel_diff(&af, &ap) < 1e-5);
+        assert!(max_rel_diff(&ff, &fp) < 1e-5);
+        let loss = |a: Tensor, f: Tensor| {
+            ((a * &wa).unwrap().sum_all().unwrap() + (f * &wf).unwrap().sum_all().unwrap()).unwrap()
+        };
+        let gf = loss(af, ff).backward().unwrap();
+        let gp = loss(ap, fp).backward().unwrap();
+        let data = map.data().lock().unwrap();
+        let mut vars: Vec<(String, Tensor)> = data
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect();
+        vars.push(("x".into(), x.as_tensor().clone()));
+        for (name, v) in vars {
+            let d = max_rel_diff(gf.get(&v).unwrap(), gp.get(&v).unwrap());
+            assert!(d < 1e-4, "∂{name} differs by {d}");
+        }
+    }
+
+    /// Central finite differences of Σ ā ⊙ R in the pre-activations u.
+    #[test]
+    fn test_factor_attention_gradient_matches_finite_differences() {
+        let (n, k, m) = (4, 2, 5);
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let u = Var::from_tensor(&random(&mut rng, &[n, k * m], 2.0)).unwrap();
+        let r = random(&mut rng, &[k, m], 1.0);
+        let value = |t: &Tensor| -> f64 {
+            let a = factor_attention_mean(t, k, m).unwrap();
+            let v: Vec<f32> = (a * &r).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+            v.iter().map(|&x| f64::from(x)).sum()
+        };
+        let a = factor_attention_mean(u.as_tensor(), k, m).unwrap();
+        let grads = (a * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let analytic: Vec<f32> = grads
+            .get(u.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let base: Vec<f32> = u.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
+        let eps = 1e-3f32;
+        for idx in 0..base.len() {
+            let at = |d: f32| {
+                let mut v = base.clone();
+                v[idx] += d;
+                value(&Tensor::from_vec(v, (n, k * m), &Device::Cpu).unwrap())
+            };
+            let numeric = (at(eps) - at(-eps)) / (2.0 * f64::from(eps));
+            let got = f64::from(analytic[idx]);
+            assert!(
+                (got - numeric).abs() < 1e-3 * (1.0 + numeric.abs()),
+                "entry {idx}: analytic {got} vs numeric {numeric}"
+            );
+        }
+    }
+
+    /// The whole DMFM network with the fused ops against the plain one (same
+    /// weights): deep factors, attention estimates and every weight gradient.
+    #[test]
+    fn test_network_fused_matches_plain() {
+        let (n, m) = (31, 6);
+        let blocks = [(0, 7), (7, 1), (8, 15), (23, 8)];
+        let map = VarMap::new();
+        let vb = VarBuilder::from_varmap(&map, DType::F32, &Device::Cpu);
+        let net = Network::new(
+            Arch::Dmfm,
+            m,
+            8,
+            3,
+            2,
+            IndustryGatMode::Block,
+            HeadActivation::Linear,
+            vb,
+        )
+        .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let mut names: Vec<String> = map.data().lock().unwrap().keys().cloned().collect();
+        names.sort();
+        for name in &names {
+            let data = map.data().lock().unwrap();
+            let v = &data[name];
+            if !name.contains(".bn.") {
+                v.set(&random(&mut rng, v.dims(), 0.7)).unwrap();
+            }
+        }
+        let plain = net.clone().with_plain_gat();
+        let x = random(&mut rng, &[n, m], 2.0);
+        let w = random(&mut rng, &[n, 3], 1.0);
+        let a = net.forward(&x, &blocks, true).unwrap();
+        let b = plain.forward(&x, &blocks, true).unwrap();
+        assert!(max_rel_diff(&a.f, &b.f) < 1e-5);
+        assert!(max_rel_diff(a.fhat.as_ref().unwrap(), b.fhat.as_ref().unwrap()) < 1e-5);
+        let loss = |o: &super::super::layers::Output| {
+            ((&o.f * &w).unwrap().sum_all().unwrap()
+                + (o.fhat.as_ref().unwrap() * &w).unwrap().sum_all().unwrap())
+            .unwrap()
+        };
+        let (ga, gb) = (loss(&a).backward().unwrap(), loss(&b).backward().unwrap());
+        let data = map.data().lock().unwrap();
+        for name in names.iter().filter(|n| !n.contains("running")) {
+            let v = data[name].as_tensor();
+            let d = max_rel_diff(ga.get(v).unwrap(), gb.get(v).unwrap());
+            assert!(d < 1e-4, "∂{name} differs by {d}");
+        }
     }
 }
