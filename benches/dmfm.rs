@@ -169,8 +169,88 @@ fn bench(c: &mut Criterion, threads: usize) {
     }
 }
 
+/// CPU time of this thread, ns (`/proc/thread-self/schedstat`; unaffected by
+/// other processes queueing for the cores, unlike wall time).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `DMFM_BENCH_SECTIONS=1`: CPU ms per training step split into forward,
+/// loss, backward and AdamW update, 1 thread (a profile by sections).
+fn sections() {
+    let only: Option<usize> = std::env::var("DMFM_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for n in SIZES.into_iter().filter(|n| only.is_none_or(|o| o == *n)) {
+        let s = setup(n, IndustryGatMode::Block, false);
+        let vars: Vec<candle_core::Var> = s
+            .map
+            .data()
+            .lock()
+            .expect("varmap")
+            .iter()
+            .filter(|(k, _)| !k.ends_with("running_mean") && !k.ends_with("running_var"))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let params = ParamsAdamW {
+            lr: 1e-4,
+            weight_decay: 0.0,
+            ..ParamsAdamW::default()
+        };
+        let mut opt = AdamW::new(vars, params).expect("adamw");
+        let cfg = LossConfig::default();
+        let mut t = [0u64; 5];
+        let iters: usize = std::env::var("DMFM_BENCH_ITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60);
+        for it in 0..iters + 10 {
+            let t0 = thread_cpu_ns();
+            let out = s.net.forward(&s.x, &s.blocks, true).expect("forward");
+            let t1 = thread_cpu_ns();
+            let terms = [DateTerms {
+                f: &out.f,
+                fhat: out.fhat.as_ref(),
+                returns: &s.r,
+            }];
+            let (loss, _) = batch_loss(&terms, &cfg).expect("loss");
+            let t2 = thread_cpu_ns();
+            let grads = loss.backward().expect("backward");
+            let t3 = thread_cpu_ns();
+            opt.step(&grads).expect("step");
+            drop((grads, loss, out));
+            let t4 = thread_cpu_ns();
+            if it >= 10 {
+                for (acc, d) in t
+                    .iter_mut()
+                    .zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0])
+                {
+                    *acc += d;
+                }
+            }
+        }
+        let ms = |v: u64| v as f64 / iters as f64 / 1e6;
+        println!(
+            "n{n}: forward {:.2} ms, loss {:.2}, backward {:.2}, adamw {:.2}, total {:.2} (CPU ms per step)",
+            ms(t[0]),
+            ms(t[1]),
+            ms(t[2]),
+            ms(t[3]),
+            ms(t[4])
+        );
+    }
+}
+
 fn main() {
     alphasim::malloc::retain_freed_memory();
+    if std::env::var_os("DMFM_BENCH_SECTIONS").is_some() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+        sections();
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Ok(t) = std::env::var("DMFM_BENCH_THREADS") {
         let threads: usize = t.parse().expect("DMFM_BENCH_THREADS is a number");

@@ -16,13 +16,43 @@ pub const GAT_SLOPE: f64 = 0.2;
 /// Additive mask for pairs outside the graph.
 const MASKED: f32 = -1e9;
 
+/// A dense layer y = x Wᵀ + b with candle_nn's parameter names (`weight`
+/// out × in, `bias` out) and initialisation, so saved weights are unchanged;
+/// the bias add is the fused [`super::fused::bias_add`] (same bits as
+/// `candle_nn::Linear`, faster backward).
+#[derive(Debug, Clone)]
+pub struct Dense {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+/// A [`Dense`] layer from `vb` (as `candle_nn::linear`).
+pub fn dense(input: usize, out: usize, vb: VarBuilder) -> Result<Dense> {
+    let l = candle_nn::linear(input, out, vb)?;
+    Ok(Dense {
+        weight: l.weight().clone(),
+        bias: l.bias().expect("linear has a bias").clone(),
+    })
+}
+
+impl Module for Dense {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        super::fused::bias_add(&x.matmul(&self.weight.t()?)?, &self.bias)
+    }
+}
+
+/// LeakyReLU (the fused op of [`super::fused::leaky_relu`]).
+fn lrelu(x: &Tensor, slope: f64) -> Result<Tensor> {
+    super::fused::leaky_relu(x, slope)
+}
+
 /// C = MLP(BatchNorm(F)): BatchNorm over the stocks of a date, then two
 /// Linear + LeakyReLU layers to h units.
 #[derive(Debug, Clone)]
 pub struct Encoder {
     norm: BatchNorm,
-    l1: Linear,
-    l2: Linear,
+    l1: Dense,
+    l2: Dense,
 }
 
 impl Encoder {
@@ -35,15 +65,15 @@ impl Encoder {
         };
         Ok(Encoder {
             norm: candle_nn::batch_norm(m, cfg, vb.pp("bn"))?,
-            l1: candle_nn::linear(m, h, vb.pp("l1"))?,
-            l2: candle_nn::linear(h, h, vb.pp("l2"))?,
+            l1: dense(m, h, vb.pp("l1"))?,
+            l2: dense(h, h, vb.pp("l2"))?,
         })
     }
     /// `x`: n × m → n × h.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let z = self.norm.forward_t(x, train)?;
-        let z = ops::leaky_relu(&self.l1.forward(&z)?, SLOPE)?;
-        ops::leaky_relu(&self.l2.forward(&z)?, SLOPE)
+        let z = lrelu(&self.l1.forward(&z)?, SLOPE)?;
+        lrelu(&self.l2.forward(&z)?, SLOPE)
     }
 }
 
@@ -155,14 +185,14 @@ impl HeadActivation {
 /// act = LeakyReLU (default) or identity.
 #[derive(Debug, Clone)]
 pub struct Heads {
-    l: Linear,
+    l: Dense,
     activation: HeadActivation,
 }
 
 impl Heads {
     pub fn new(input: usize, k: usize, activation: HeadActivation, vb: VarBuilder) -> Result<Self> {
         Ok(Heads {
-            l: candle_nn::linear(input, k, vb)?,
+            l: dense(input, k, vb)?,
             activation,
         })
     }
@@ -170,7 +200,7 @@ impl Heads {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let z = self.l.forward(x)?;
         match self.activation {
-            HeadActivation::LeakyRelu => ops::leaky_relu(&z, SLOPE),
+            HeadActivation::LeakyRelu => lrelu(&z, SLOPE),
             HeadActivation::Linear => Ok(z),
         }
     }
@@ -180,7 +210,7 @@ impl Heads {
 /// softmax over factors, ā_k = mean over stocks, f̂_k = F ā_k.
 #[derive(Debug, Clone)]
 pub struct FactorAttention {
-    l: Linear,
+    l: Dense,
     k: usize,
     m: usize,
 }
@@ -188,7 +218,7 @@ pub struct FactorAttention {
 impl FactorAttention {
     pub fn new(m: usize, k: usize, vb: VarBuilder) -> Result<Self> {
         Ok(FactorAttention {
-            l: candle_nn::linear(m, k * m, vb)?,
+            l: dense(m, k * m, vb)?,
             k,
             m,
         })
