@@ -122,6 +122,9 @@ fn bench(c: &mut Criterion, threads: usize) {
         ("plain", IndustryGatMode::Block, true),
     ];
     for (label, mode, plain) in modes {
+        // the machine is shared: log the load next to each group's numbers
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        println!("load average before {label}/t{threads}: {}", load.trim());
         let mut group = c.benchmark_group(format!("train_step/{label}/t{threads}"));
         for n in SIZES {
             let s = setup(n, mode, plain);
@@ -179,13 +182,21 @@ fn thread_cpu_ns() -> u64 {
 }
 
 /// `DMFM_BENCH_SECTIONS=1`: CPU ms per training step split into forward,
-/// loss, backward and AdamW update, 1 thread (a profile by sections).
+/// loss, backward and AdamW update, `DMFM_BENCH_THREADS` (default 1) threads
+/// (a profile by sections), and a digest of the trained output;
+/// `DMFM_BENCH_MODE=masked|plain` for the other networks, `DMFM_BENCH_N=500` for one
+/// size, `DMFM_BENCH_ITERS` steps (default 60, after 10 warm-up steps).
 fn sections() {
     let only: Option<usize> = std::env::var("DMFM_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok());
     for n in SIZES.into_iter().filter(|n| only.is_none_or(|o| o == *n)) {
-        let s = setup(n, IndustryGatMode::Block, false);
+        let (mode, plain) = match std::env::var("DMFM_BENCH_MODE").as_deref() {
+            Ok("masked") => (IndustryGatMode::Masked, false),
+            Ok("plain") => (IndustryGatMode::Block, true),
+            _ => (IndustryGatMode::Block, false),
+        };
+        let s = setup(n, mode, plain);
         let vars: Vec<candle_core::Var> = s
             .map
             .data()
@@ -232,14 +243,36 @@ fn sections() {
                 }
             }
         }
+        // a digest of the trained network's output: equal digests across
+        // thread counts show the run is bit-identical
+        let f: Vec<f32> = s
+            .net
+            .forward(&s.x, &s.blocks, false)
+            .expect("forward")
+            .f
+            .flatten_all()
+            .expect("flatten")
+            .to_vec1()
+            .expect("scores");
+        let digest = f.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+            (h ^ u64::from(v.to_bits())).wrapping_mul(0x0100_0000_01b3)
+        });
+        println!("n{n}: output digest after the steps {digest:016x}");
+        let t0 = thread_cpu_ns();
+        for _ in 0..iters {
+            let out = s.net.forward(&s.x, &s.blocks, false).expect("forward");
+            out.f.to_vec2::<f32>().expect("scores");
+        }
+        let eval = thread_cpu_ns() - t0;
         let ms = |v: u64| v as f64 / iters as f64 / 1e6;
         println!(
-            "n{n}: forward {:.2} ms, loss {:.2}, backward {:.2}, adamw {:.2}, total {:.2} (CPU ms per step)",
+            "n{n}: forward {:.2} ms, loss {:.2}, backward {:.2}, adamw {:.2}, total {:.2} (CPU ms per step); eval {:.2}",
             ms(t[0]),
             ms(t[1]),
             ms(t[2]),
             ms(t[3]),
-            ms(t[4])
+            ms(t[4]),
+            ms(eval)
         );
     }
 }
@@ -247,7 +280,9 @@ fn sections() {
 fn main() {
     alphasim::malloc::retain_freed_memory();
     if std::env::var_os("DMFM_BENCH_SECTIONS").is_some() {
-        std::env::set_var("RAYON_NUM_THREADS", "1");
+        let t = std::env::var("DMFM_BENCH_THREADS").unwrap_or_else(|_| "1".into());
+        std::env::set_var("RAYON_NUM_THREADS", &t);
+        std::env::set_var("CANDLE_NUM_THREADS", &t);
         sections();
         return;
     }
