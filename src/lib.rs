@@ -30,6 +30,7 @@
 //! | [`html`] | the self-contained `report.html` with inline SVG charts (plotters) |
 //! | [`spec`] | strategy specs (TOML) |
 //! | [`cli`] | the command line (the only module that knows clap and indicatif) |
+//! | [`malloc`] | start-up allocator tuning (glibc keeps freed tensor memory) |
 
 pub mod alpha;
 pub mod cli;
@@ -44,6 +45,7 @@ pub mod factors;
 pub mod feed;
 pub mod generate;
 pub mod html;
+pub mod malloc;
 pub mod market;
 pub mod metrics;
 pub mod portfolio;

@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    alphasim::malloc::retain_freed_memory();
     let cli = alphasim::cli::Cli::parse();
     match alphasim::cli::run(cli).map_err(anyhow::Error::from) {
         Ok(code) => std::process::ExitCode::from(code as u8),

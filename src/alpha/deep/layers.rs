@@ -16,13 +16,43 @@ pub const GAT_SLOPE: f64 = 0.2;
 /// Additive mask for pairs outside the graph.
 const MASKED: f32 = -1e9;
 
+/// A dense layer y = x Wᵀ + b with candle_nn's parameter names (`weight`
+/// out × in, `bias` out) and initialisation, so saved weights are unchanged;
+/// the bias add is the fused [`super::fused::bias_add`] (same bits as
+/// `candle_nn::Linear`, faster backward).
+#[derive(Debug, Clone)]
+pub struct Dense {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+/// A [`Dense`] layer from `vb` (as `candle_nn::linear`).
+pub fn dense(input: usize, out: usize, vb: VarBuilder) -> Result<Dense> {
+    let l = candle_nn::linear(input, out, vb)?;
+    Ok(Dense {
+        weight: l.weight().clone(),
+        bias: l.bias().expect("linear has a bias").clone(),
+    })
+}
+
+impl Module for Dense {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        super::fused::bias_add(&x.matmul(&self.weight.t()?)?, &self.bias)
+    }
+}
+
+/// LeakyReLU (the fused op of [`super::fused::leaky_relu`]).
+fn lrelu(x: &Tensor, slope: f64) -> Result<Tensor> {
+    super::fused::leaky_relu(x, slope)
+}
+
 /// C = MLP(BatchNorm(F)): BatchNorm over the stocks of a date, then two
 /// Linear + LeakyReLU layers to h units.
 #[derive(Debug, Clone)]
 pub struct Encoder {
     norm: BatchNorm,
-    l1: Linear,
-    l2: Linear,
+    l1: Dense,
+    l2: Dense,
 }
 
 impl Encoder {
@@ -35,15 +65,15 @@ impl Encoder {
         };
         Ok(Encoder {
             norm: candle_nn::batch_norm(m, cfg, vb.pp("bn"))?,
-            l1: candle_nn::linear(m, h, vb.pp("l1"))?,
-            l2: candle_nn::linear(h, h, vb.pp("l2"))?,
+            l1: dense(m, h, vb.pp("l1"))?,
+            l2: dense(h, h, vb.pp("l2"))?,
         })
     }
     /// `x`: n × m → n × h.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let z = self.norm.forward_t(x, train)?;
-        let z = ops::leaky_relu(&self.l1.forward(&z)?, SLOPE)?;
-        ops::leaky_relu(&self.l2.forward(&z)?, SLOPE)
+        let z = lrelu(&self.l1.forward(&z)?, SLOPE)?;
+        lrelu(&self.l2.forward(&z)?, SLOPE)
     }
 }
 
@@ -93,13 +123,25 @@ impl Gat {
         Ok((ops::softmax(&e, D::Minus1)?, wh))
     }
 
-    /// Full (or masked) attention over all n stocks: n × input → n × out.
+    /// Full (or masked) attention over all n stocks with plain tensor ops:
+    /// n × input → n × out.
     pub fn forward(&self, h: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
         let (alpha, wh) = self.attention(h, mask)?;
         alpha.matmul(&wh)?.mean(0)
     }
 
-    /// Block-wise attention: the graph is a union of cliques given as
+    /// Attention over a union of cliques given as contiguous (start, len) row
+    /// blocks (one block (0, n) = the full graph) with the fused op of
+    /// [`super::fused`]: the projection W h is a candle matmul, the rest one
+    /// custom op with an analytic backward. Same result as [`Gat::forward`] /
+    /// [`Gat::forward_blocks`] to float tolerance (tests); what the network runs.
+    pub fn forward_fused(&self, h: &Tensor, blocks: &[(usize, usize)]) -> Result<Tensor> {
+        let wh = self.w.forward(h)?; // n × (heads · out)
+        super::fused::gat_attention(&wh, &self.a_src, &self.a_dst, self.heads, blocks)
+    }
+
+    /// Block-wise attention with plain tensor ops (the reference of
+    /// [`Gat::forward_fused`]): the graph is a union of cliques given as
     /// contiguous (start, len) row blocks; each block attends only within itself.
     pub fn forward_blocks(&self, h: &Tensor, blocks: &[(usize, usize)]) -> Result<Tensor> {
         let parts = blocks
@@ -143,14 +185,14 @@ impl HeadActivation {
 /// act = LeakyReLU (default) or identity.
 #[derive(Debug, Clone)]
 pub struct Heads {
-    l: Linear,
+    l: Dense,
     activation: HeadActivation,
 }
 
 impl Heads {
     pub fn new(input: usize, k: usize, activation: HeadActivation, vb: VarBuilder) -> Result<Self> {
         Ok(Heads {
-            l: candle_nn::linear(input, k, vb)?,
+            l: dense(input, k, vb)?,
             activation,
         })
     }
@@ -158,7 +200,7 @@ impl Heads {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let z = self.l.forward(x)?;
         match self.activation {
-            HeadActivation::LeakyRelu => ops::leaky_relu(&z, SLOPE),
+            HeadActivation::LeakyRelu => lrelu(&z, SLOPE),
             HeadActivation::Linear => Ok(z),
         }
     }
@@ -168,7 +210,7 @@ impl Heads {
 /// softmax over factors, ā_k = mean over stocks, f̂_k = F ā_k.
 #[derive(Debug, Clone)]
 pub struct FactorAttention {
-    l: Linear,
+    l: Dense,
     k: usize,
     m: usize,
 }
@@ -176,13 +218,21 @@ pub struct FactorAttention {
 impl FactorAttention {
     pub fn new(m: usize, k: usize, vb: VarBuilder) -> Result<Self> {
         Ok(FactorAttention {
-            l: candle_nn::linear(m, k * m, vb)?,
+            l: dense(m, k * m, vb)?,
             k,
             m,
         })
     }
-    /// `f`: n × m → (ā: K × m, f̂: n × K).
+    /// `f`: n × m → (ā: K × m, f̂: n × K), with the fused op of
+    /// [`super::fused`] for the softmax and the mean.
     pub fn forward(&self, f: &Tensor) -> Result<(Tensor, Tensor)> {
+        let a = super::fused::factor_attention_mean(&self.l.forward(f)?, self.k, self.m)?;
+        let fhat = f.matmul(&a.t()?)?;
+        Ok((a, fhat))
+    }
+
+    /// [`FactorAttention::forward`] in plain tensor ops (the reference).
+    pub fn forward_plain(&self, f: &Tensor) -> Result<(Tensor, Tensor)> {
         let n = f.dim(0)?;
         let u = ops::leaky_relu(&self.l.forward(f)?, SLOPE)?.reshape((n, self.k, self.m))?;
         let a = ops::softmax(&u, D::Minus1)?.mean(0)?; // K × m
@@ -233,6 +283,7 @@ pub struct Network {
     heads: Heads,
     attention: Option<FactorAttention>,
     mode: IndustryGatMode,
+    fused: bool,
 }
 
 impl Network {
@@ -272,7 +323,26 @@ impl Network {
             heads: Heads::new(width, k, head_activation, vb.pp("heads"))?,
             attention,
             mode,
+            fused: true,
         })
+    }
+
+    /// Runs the GAT layers and the factor attention with plain tensor ops
+    /// instead of the fused ops (the reference implementation; for tests and
+    /// the speed benchmark).
+    pub fn with_plain_gat(mut self) -> Self {
+        self.fused = false;
+        self
+    }
+
+    /// The universe GAT: all rows attend to all rows.
+    fn universe_gat(&self, h: &Tensor) -> Result<Tensor> {
+        let gat = self.universe.as_ref().expect("mgat or dmfm");
+        if self.fused {
+            gat.forward_fused(h, &[(0, h.dim(0)?)])
+        } else {
+            gat.forward(h, None)
+        }
     }
 
     /// One date: `x` n × m (rows sorted by industry), `blocks` its industry blocks.
@@ -281,13 +351,14 @@ impl Network {
         let features = match self.arch {
             Arch::Mlp => c,
             Arch::Mgat => {
-                let hu = self.universe.as_ref().expect("mgat").forward(&c, None)?;
+                let hu = self.universe_gat(&c)?;
                 let cu = (&c - hu)?;
                 Tensor::cat(&[&c, &cu], 1)?
             }
             Arch::Dmfm => {
                 let gat = self.industry.as_ref().expect("dmfm");
                 let hi = match self.mode {
+                    IndustryGatMode::Block if self.fused => gat.forward_fused(&c, blocks)?,
                     IndustryGatMode::Block => gat.forward_blocks(&c, blocks)?,
                     IndustryGatMode::Masked => {
                         let mask = block_mask(blocks, c.dim(0)?, c.device())?;
@@ -295,7 +366,7 @@ impl Network {
                     }
                 };
                 let ci = (&c - hi)?;
-                let hu = self.universe.as_ref().expect("dmfm").forward(&ci, None)?;
+                let hu = self.universe_gat(&ci)?;
                 let cu = (&ci - hu)?;
                 Tensor::cat(&[&c, &ci, &cu], 1)?
             }
@@ -303,7 +374,11 @@ impl Network {
         let f = self.heads.forward(&features)?;
         let (attention, fhat) = match &self.attention {
             Some(a) => {
-                let (w, fhat) = a.forward(x)?;
+                let (w, fhat) = if self.fused {
+                    a.forward(x)?
+                } else {
+                    a.forward_plain(x)?
+                };
                 (Some(w), Some(fhat))
             }
             None => (None, None),

@@ -21,6 +21,7 @@
 //! - Each window is trained from a fresh seeded init unless
 //!   `train.warm_start`, which continues from the previous window's best weights.
 
+pub mod fused;
 pub mod layers;
 pub mod loss;
 
@@ -126,9 +127,14 @@ impl DeepModel {
                 "model `{name}` needs factors, but the bundle has no factors.csv"
             )));
         }
-        // candle's CPU kernels read their thread count from RAYON_NUM_THREADS at
-        // each call; process-wide, as candle offers no per-model setting.
+        // candle's thread count is process-wide: gemm (and the fused ops) read
+        // RAYON_NUM_THREADS at each call, but its element-wise pool and rayon's
+        // global pool are sized once, at the first candle call of the process
+        // (CANDLE_NUM_THREADS first, then RAYON_NUM_THREADS). Building the model
+        // comes before any tensor work in the CLI, so setting both here takes
+        // full effect; a later model with another count only changes gemm.
         std::env::set_var("RAYON_NUM_THREADS", cfg.train.threads.to_string());
+        std::env::set_var("CANDLE_NUM_THREADS", cfg.train.threads.to_string());
         let device = Device::Cpu;
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
