@@ -30,6 +30,22 @@ fn names(m: usize) -> Vec<String> {
     (0..m).map(|i| format!("g{}:f{i}", i % 2)).collect()
 }
 
+/// `count` dates of 9 stocks × 3 factors (blocks of 3) with two horizons of
+/// returns `(label(i, j) − 2) / 100` for date i, cell j.
+fn toy_batches(count: usize, label: impl Fn(usize, usize) -> usize) -> Vec<Batch> {
+    (0..count)
+        .map(|i| {
+            let s = sample(9, 3, i as f32 * 0.1);
+            let r: Vec<f32> = (0..18).map(|j| (label(i, j) as f32 - 2.0) * 0.01).collect();
+            Batch {
+                x: matrix(&s.x, 9, 3, &Device::Cpu).unwrap(),
+                returns: matrix(&r, 9, 2, &Device::Cpu).unwrap(),
+                blocks: s.blocks(),
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn test_deep_init_is_seeded() {
     let a = DeepModel::new(
@@ -73,17 +89,7 @@ fn test_deep_save_load_identical_scores() {
         let cfg = deep_config("dmfm");
         let mut a = DeepModel::new(arch, cfg.clone(), (0..3).collect(), names(3), 1).unwrap();
         // train a few steps so the weights (and BatchNorm running stats) move
-        let batches: Vec<Batch> = (0..4)
-            .map(|i| {
-                let s = sample(9, 3, i as f32 * 0.1);
-                let r: Vec<f32> = (0..18).map(|j| ((j * 3 % 5) as f32 - 2.0) * 0.01).collect();
-                Batch {
-                    x: matrix(&s.x, 9, 3, &Device::Cpu).unwrap(),
-                    returns: matrix(&r, 9, 2, &Device::Cpu).unwrap(),
-                    blocks: s.blocks(),
-                }
-            })
-            .collect();
+        let batches = toy_batches(4, |_, j| j * 3 % 5);
         let date = Date::from_ymd_opt(2020, 1, 2).unwrap();
         let (_, best, _) = a.train(&batches[..3], &batches[3..], date, 1).unwrap();
         assert!(best >= 1);
@@ -145,19 +151,7 @@ fn test_head_activation_spec_default_and_linear() {
 
 #[test]
 fn test_stop_on_returns_judges_the_checkpoint_without_the_distance() {
-    let batches: Vec<Batch> = (0..5)
-        .map(|i| {
-            let s = sample(9, 3, i as f32 * 0.1);
-            let r: Vec<f32> = (0..18)
-                .map(|j| ((j * (i + 3) % 5) as f32 - 2.0) * 0.01)
-                .collect();
-            Batch {
-                x: matrix(&s.x, 9, 3, &Device::Cpu).unwrap(),
-                returns: matrix(&r, 9, 2, &Device::Cpu).unwrap(),
-                blocks: s.blocks(),
-            }
-        })
-        .collect();
+    let batches = toy_batches(5, |i, j| j * (i + 3) % 5);
     let date = Date::from_ymd_opt(2020, 1, 2).unwrap();
     let mut cfg = deep_config("dmfm");
     assert_eq!(cfg.train.stop_on, StopOn::Loss);
