@@ -237,7 +237,7 @@ impl SweepPlan {
                 &key,
                 None,
                 format!(
-                    "`{key}` cannot be swept; a sweep varies `model` (names of [models.<name>] tables), `index`, and costs.*, execution.*, portfolio.*, initial_capital (replayed on each scoring); model hyper-parameters (a key such as model.hidden) would change the scores: write one [models.<name>] table per setting and sweep `model` instead"
+                    "`{key}` cannot be swept: it would change the scores\n  fix: write one [models.<name>] table per setting and sweep `model = [\"name\", ...]`; a sweep varies `model`, `index`, and costs.*, execution.*, portfolio.*, initial_capital (replayed on each scoring)"
                 ),
             ));
         }
@@ -1181,16 +1181,18 @@ impl SweepOutcome {
     pub fn table1_markdown(&self, spec: &Spec) -> String {
         let c = &spec.config;
         let mut s = String::new();
+        let groups = self.table1_groups();
+        let (n_models, n_indices) = groups.first().map_or((0, 0), |g| (g.1.len(), g.2.len()));
         let _ = writeln!(
             s,
-            "# Table 1: {} ({} models × {} indices)\n",
+            "# Table 1: {} ({n_models} model{} × {n_indices} {})\n",
             c.name.as_deref().unwrap_or("run"),
-            self.table1_groups().first().map_or(0, |g| g.1.len()),
-            self.table1_groups().first().map_or(0, |g| g.2.len()),
+            if n_models == 1 { "" } else { "s" },
+            if n_indices == 1 { "index" } else { "indices" },
         );
         let _ = writeln!(
             s,
-            "α = mean(daily portfolio − index return) × {n}; IR = α / tracking error; Sharpe of the portfolio (rf {rf}); ICIR = mean/std of the {h}-day-forward Pearson IC over the signal days (not annualised). {rebalance} top {frac} equal weight, fill {fill}, costs: {costs}.\n",
+            "α = mean(daily portfolio return − benchmark return) × {n}, the benchmark being the index; IR = α / tracking error; Sharpe of the portfolio (rf {rf}); ICIR = mean/std of the {h}-day-forward Pearson IC over the signal days (not annualised). {rebalance} top {frac} equal weight, fill {fill}, costs: {costs}.\n",
             n = c.annualisation,
             rf = c.risk_free_rate,
             h = c.ic_horizon,
@@ -1206,7 +1208,7 @@ impl SweepOutcome {
             },
             costs = crate::costs::CostModel::describe(&c.cost_settings().build()),
         );
-        for (other, models, indices, rows) in self.table1_groups() {
+        for (other, models, indices, rows) in groups {
             if !other.is_empty() {
                 let _ = writeln!(s, "## {}\n", fixed_text(&other));
             }
