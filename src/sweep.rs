@@ -751,48 +751,53 @@ pub fn run_sweep(
             seconds,
         });
     };
-    let score_one = |_: usize, (i, model): (usize, Box<dyn AlphaModel>)| -> (usize, Result<Scored>) {
-        let started = std::time::Instant::now();
-        let result = (|| -> Result<Scored> {
-            let recorded = Arc::new(Mutex::new(RecordedScores::new()));
-            let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
-            let mut quiet = |_: usize, _: usize| {};
-            let records =
-                run_with_options(&specs[i], market, recorder, RunOptions::default(), &mut quiet)?;
-            let result = RunResult {
-                report: Report::build(&specs[i], market, &records),
-                records,
-                symbol_names: market.symbols.names().to_vec(),
-            };
-            result.write_parts(&out.join(name(i)), options.positions)?;
-            let scores = std::mem::take(&mut *recorded.lock().expect("the recorder is done"));
-            // Only symbols that were ever scored can ever be held: replays stream only those.
-            let mut mask = vec![false; market.n_symbols()];
-            for row in scores.values() {
-                for (s, _) in row {
-                    mask[s.index()] = true;
+    let score_one =
+        |_: usize, (i, model): (usize, Box<dyn AlphaModel>)| -> (usize, Result<Scored>) {
+            let started = std::time::Instant::now();
+            let result = (|| -> Result<Scored> {
+                let recorded = Arc::new(Mutex::new(RecordedScores::new()));
+                let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
+                let mut quiet = |_: usize, _: usize| {};
+                let records = run_with_options(
+                    &specs[i],
+                    market,
+                    recorder,
+                    RunOptions::default(),
+                    &mut quiet,
+                )?;
+                let result = RunResult {
+                    report: Report::build(&specs[i], market, &records),
+                    records,
+                    symbol_names: market.symbols.names().to_vec(),
+                };
+                result.write_parts(&out.join(name(i)), options.positions)?;
+                let scores = std::mem::take(&mut *recorded.lock().expect("the recorder is done"));
+                // Only symbols that were ever scored can ever be held: replays stream only those.
+                let mut mask = vec![false; market.n_symbols()];
+                for row in scores.values() {
+                    for (s, _) in row {
+                        mask[s.index()] = true;
+                    }
                 }
-            }
-            Ok(Scored {
-                row: VariantRow::from_report(name(i), variants[i].clone(), &result.report),
-                scores: Arc::new(scores),
-                ic: result.records.ic.clone(),
-                model_name: result.records.model_name.clone(),
-                symbols: Arc::new(mask),
-                seconds: started.elapsed().as_secs_f64(),
-            })
-        })();
-        (i, result)
-    };
+                Ok(Scored {
+                    row: VariantRow::from_report(name(i), variants[i].clone(), &result.report),
+                    scores: Arc::new(scores),
+                    ic: result.records.ic.clone(),
+                    model_name: result.records.model_name.clone(),
+                    symbols: Arc::new(mask),
+                    seconds: started.elapsed().as_secs_f64(),
+                })
+            })();
+            (i, result)
+        };
     let scored = run_parallel(jobs, scoring_tasks, &score_one, &mut |_, (i, r)| {
         finished(*i, true, r.as_ref().map_or(0.0, |s| s.seconds));
     });
     let mut by_variant: Vec<(usize, Result<Scored>)> = scored;
     by_variant.sort_by_key(|(i, _)| *i);
-    let scored: Vec<Scored> = first_error(
-        by_variant.into_iter().map(|(_, r)| r).collect(),
-        |g| name(leaders[g]),
-    )?;
+    let scored: Vec<Scored> = first_error(by_variant.into_iter().map(|(_, r)| r).collect(), |g| {
+        name(leaders[g])
+    })?;
     // scored[g] is group g's scoring (leaders are in variant order, as are groups).
     let mut rows: Vec<Option<VariantRow>> = vec![None; total];
     for (g, s) in scored.iter().enumerate() {
@@ -935,6 +940,15 @@ pub fn break_even(plan: &SweepPlan, rows: &[VariantRow]) -> Vec<BreakEven> {
 
 /// The row label of a variant in Table 1: its `model` axis value (the
 /// `[models.<name>]` name), else the model's own name.
+/// One Table-1 table: the values of the other axes, the models (rows) and
+/// indices (column groups) in sweep order, and the variants.
+struct Table1Group<'a> {
+    other: Params,
+    models: Vec<String>,
+    indices: Vec<String>,
+    rows: Vec<&'a VariantRow>,
+}
+
 fn table1_model(r: &VariantRow) -> String {
     r.param("model").unwrap_or_else(|| r.model.clone())
 }
@@ -1169,8 +1183,8 @@ impl SweepOutcome {
     /// The rows of a Table-1 view, grouped: for each combination of the
     /// replayed axes (costs, …) in first-seen order, the models (rows, in
     /// sweep order) × indices (column groups, in sweep order).
-    fn table1_groups(&self) -> Vec<(Params, Vec<String>, Vec<String>, Vec<&VariantRow>)> {
-        let mut groups: Vec<(Params, Vec<String>, Vec<String>, Vec<&VariantRow>)> = Vec::new();
+    fn table1_groups(&self) -> Vec<Table1Group<'_>> {
+        let mut groups: Vec<Table1Group<'_>> = Vec::new();
         for r in &self.rows {
             let other: Params = r
                 .params
@@ -1178,22 +1192,27 @@ impl SweepOutcome {
                 .filter(|(k, _)| !SCORING.contains(&k.as_str()))
                 .cloned()
                 .collect();
-            let g = match groups.iter().position(|g| g.0 == other) {
+            let g = match groups.iter().position(|g| g.other == other) {
                 Some(g) => g,
                 None => {
-                    groups.push((other, Vec::new(), Vec::new(), Vec::new()));
+                    groups.push(Table1Group {
+                        other,
+                        models: Vec::new(),
+                        indices: Vec::new(),
+                        rows: Vec::new(),
+                    });
                     groups.len() - 1
                 }
             };
             let (model, index) = (table1_model(r), r.index.clone());
             let grp = &mut groups[g];
-            if !grp.1.contains(&model) {
-                grp.1.push(model);
+            if !grp.models.contains(&model) {
+                grp.models.push(model);
             }
-            if !grp.2.contains(&index) {
-                grp.2.push(index);
+            if !grp.indices.contains(&index) {
+                grp.indices.push(index);
             }
-            grp.3.push(r);
+            grp.rows.push(r);
         }
         groups
     }
@@ -1206,7 +1225,9 @@ impl SweepOutcome {
         let c = &spec.config;
         let mut s = String::new();
         let groups = self.table1_groups();
-        let (n_models, n_indices) = groups.first().map_or((0, 0), |g| (g.1.len(), g.2.len()));
+        let (n_models, n_indices) = groups
+            .first()
+            .map_or((0, 0), |g| (g.models.len(), g.indices.len()));
         let _ = writeln!(
             s,
             "# Table 1: {} ({n_models} model{} × {n_indices} {})\n",
@@ -1232,7 +1253,13 @@ impl SweepOutcome {
             },
             costs = crate::costs::CostModel::describe(&c.cost_settings().build()),
         );
-        for (other, models, indices, rows) in groups {
+        for Table1Group {
+            other,
+            models,
+            indices,
+            rows,
+        } in groups
+        {
             if !other.is_empty() {
                 let _ = writeln!(s, "## {}\n", fixed_text(&other));
             }
@@ -1243,15 +1270,14 @@ impl SweepOutcome {
                 }
             }
             let _ = writeln!(s, "| {} |", header.join(" | "));
-            let _ = writeln!(
-                s,
-                "|---|{}",
-                "---:|".repeat(header.len() - 1)
-            );
+            let _ = writeln!(s, "|---|{}", "---:|".repeat(header.len() - 1));
             for m in &models {
                 let mut cells = vec![m.clone()];
                 for ix in &indices {
-                    match rows.iter().find(|r| table1_model(r) == *m && r.index == *ix) {
+                    match rows
+                        .iter()
+                        .find(|r| table1_model(r) == *m && r.index == *ix)
+                    {
                         Some(r) => {
                             cells.push(pct(r.alpha));
                             cells.push(fixed3(r.icir));
@@ -1263,7 +1289,10 @@ impl SweepOutcome {
                 }
                 let _ = writeln!(s, "| {} |", cells.join(" | "));
             }
-            let _ = writeln!(s, "\nTest period (first signal day t0 .. last day, rebalances):\n");
+            let _ = writeln!(
+                s,
+                "\nTest period (first signal day t0 .. last day, rebalances):\n"
+            );
             for ix in &indices {
                 let mut periods: Vec<String> = Vec::new();
                 for r in rows.iter().filter(|r| r.index == *ix) {

@@ -97,7 +97,11 @@ fn test_model_index_sweep_equals_separate_backtests() {
             r.param("model").unwrap(),
         );
         let body = MODELS.iter().find(|m| m.0 == model).unwrap().1;
-        let start = if index == "alt" { "2015-09-01" } else { "2015-06-01" };
+        let start = if index == "alt" {
+            "2015-09-01"
+        } else {
+            "2015-06-01"
+        };
         let text = format!(
             "data = \"{}\"\nname = \"t1\"\nseed = 7\nstart = \"{start}\"\nindex = \"{index}\"\n\n[schedule]\nretrain_months = 3\n\n[portfolio]\ntop_fraction = 0.2\n\n[costs]\ncommission_bps = {commission}\n\n[model]\n{body}",
             data.path().display()
@@ -143,7 +147,10 @@ fn test_table1_markdown_snapshot() {
     // Rows in sweep order (linear first), column groups in sweep order (synth first).
     let lines: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).collect();
     assert!(lines[0].starts_with("| model | synth α |"), "{md}");
-    assert!(lines[1].starts_with("| linear |") && lines[2].starts_with("| ew |"), "{md}");
+    assert!(
+        lines[1].starts_with("| linear |") && lines[2].starts_with("| ew |"),
+        "{md}"
+    );
     insta::assert_snapshot!("table1_markdown", md);
 }
 
@@ -171,11 +178,17 @@ fn test_sweep_spec_errors_name_line_column_and_fix() {
     all.push_str(&format!("== unknown model name\n{e}\n"));
     // A key a sweep cannot vary.
     let e = sweep_error(&format!("{base}[sweep]\n\"model.hidden\" = [8, 16]\n"));
-    assert!(e.contains("line 11, column 18") && e.contains("[models.<name>]"), "{e}");
+    assert!(
+        e.contains("line 11, column 18") && e.contains("[models.<name>]"),
+        "{e}"
+    );
     all.push_str(&format!("== model hyper-parameter axis\n{e}\n"));
     // Model names are strings.
     let e = sweep_error(&format!("{base}[sweep]\nmodel = [1, 2]\n"));
-    assert!(e.contains("line 11") && e.contains("names (strings)"), "{e}");
+    assert!(
+        e.contains("line 11") && e.contains("names (strings)"),
+        "{e}"
+    );
     // A name twice.
     let e = sweep_error(&format!("{base}[sweep]\nmodel = [\"ew\", \"ew\"]\n"));
     assert!(e.contains("listed twice"), "{e}");
@@ -188,7 +201,10 @@ fn test_sweep_spec_errors_name_line_column_and_fix() {
     .unwrap_err()
     .to_string();
     // (serde reports a model table's unknown key at the table's header line)
-    assert!(e.contains("line 10, column 1") && e.contains("unknown field `hiden`"), "{e}");
+    assert!(
+        e.contains("line 10, column 1") && e.contains("unknown field `hiden`"),
+        "{e}"
+    );
     all.push_str(&format!("== unknown key in [models.mlp]\n{e}\n"));
     // A bad value in [models.<name>] names the table.
     let e = alphasim::spec::Spec::from_str_at(
@@ -205,14 +221,20 @@ fn test_sweep_spec_errors_name_line_column_and_fix() {
         .set(&s, "model=ew,mlp")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("--set `model=ew,mlp`") && e.contains("`mlp` is not a model"), "{e}");
+    assert!(
+        e.contains("--set `model=ew,mlp`") && e.contains("`mlp` is not a model"),
+        "{e}"
+    );
     all.push_str(&format!("== --set unknown model\n{e}\n"));
     // An index the bundle does not have (checked against the market).
     let s = spec_at(&format!("{base}[sweep]\nindex = [\"synth\", \"csi300\"]\n"));
     let market = alphasim::data::load_market(&s.data_dir, &Default::default()).unwrap();
     let plan = SweepPlan::from_spec(&s).unwrap();
     let e = plan.check_market(&s, &market).unwrap_err().to_string();
-    assert!(e.contains("line 11, column 19") && e.contains("use one of: synth"), "{e}");
+    assert!(
+        e.contains("line 11, column 19") && e.contains("use one of: synth"),
+        "{e}"
+    );
     all.push_str(&format!("== unknown index\n{e}\n"));
     insta::assert_snapshot!("sweep_spec_errors", all);
 }
@@ -237,7 +259,9 @@ fn test_real_data_table1_smoke() {
     let mut plan = SweepPlan::default();
     plan.set(&s, "model=ew,linear").unwrap();
     plan.set(&s, "index=csi300").unwrap();
-    let text = s.source.replace("start = \"2012-01-01\"", "start = \"2023-01-01\"");
+    let text = s
+        .source
+        .replace("start = \"2012-01-01\"", "start = \"2023-01-01\"");
     let short = alphasim::spec::Spec::from_str_at(&text, &s.path, &s.base).unwrap();
     let market = alphasim::data::load_market(&short.data_dir, &Default::default()).unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -249,7 +273,10 @@ fn test_real_data_table1_smoke() {
     assert_eq!(o.rows.len(), 2);
     let md = std::fs::read_to_string(out.path().join("table1.md")).unwrap();
     assert!(md.contains("| ew |") && md.contains("| linear |"), "{md}");
-    assert!(md.contains("- csi300: 2023-01-31 .. 2024-12-31 (23 rebalances)"), "{md}");
+    assert!(
+        md.contains("- csi300: 2023-01-31 .. 2024-12-31 (23 rebalances)"),
+        "{md}"
+    );
     for r in &o.rows {
         assert!(r.alpha.is_finite() && r.icir.is_finite() && r.sharpe.is_finite());
         let report: serde_json::Value = serde_json::from_slice(
