@@ -25,8 +25,8 @@
 //! are built on the calling thread, since a deep model sets candle's
 //! process-wide thread count). Every other variant then replays the engine with
 //! a [`ReplayModel`] that hands its group's scores back (no fit, no observe)
-//! and without re-evaluating the IC (it is the same; it is copied from the
-//! group's scoring run), keeping two days of closes instead of the whole
+//! and without re-evaluating the IC (it is the same; it and the model's
+//! interpretation are copied from the group's scoring run), keeping two days of closes instead of the whole
 //! matrix, and — when the benchmark comes from index levels — streaming only
 //! the bars of symbols that were ever scored (nothing else can be held). The
 //! market is loaded once and shared read-only. The replays run on the same
@@ -406,6 +406,9 @@ impl AlphaModel for RecordingModel {
     fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
         self.inner.wants_factors(day)
     }
+    fn interpretation(&self) -> Option<crate::alpha::Interpretation> {
+        self.inner.interpretation()
+    }
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
         let s = self.inner.score(ctx, universe)?;
         let row: Vec<(SymbolId, f64)> = universe.iter().copied().zip(s.iter().copied()).collect();
@@ -574,6 +577,7 @@ struct Scored {
     row: VariantRow,
     scores: Arc<RecordedScores>,
     ic: Vec<crate::engine::IcRecord>,
+    interpretation: Option<crate::alpha::Interpretation>,
     model_name: String,
     symbols: Arc<Vec<bool>>,
     seconds: f64,
@@ -783,6 +787,7 @@ pub fn run_sweep(
                     row: VariantRow::from_report(name(i), variants[i].clone(), &result.report),
                     scores: Arc::new(scores),
                     ic: result.records.ic.clone(),
+                    interpretation: result.records.interpretation.clone(),
                     model_name: result.records.model_name.clone(),
                     symbols: Arc::new(mask),
                     seconds: started.elapsed().as_secs_f64(),
@@ -823,6 +828,7 @@ pub fn run_sweep(
             &mut quiet,
         )?;
         records.ic = s.ic.clone();
+        records.interpretation = s.interpretation.clone();
         let result = RunResult {
             report: Report::build(&specs[i], market, &records),
             records,

@@ -125,6 +125,14 @@ fn test_model_index_sweep_equals_separate_backtests() {
             plain.trades_csv(),
             "{what}: trades.csv"
         );
+        // The learned models' interpretation reaches the variant's report.json.
+        let report: serde_json::Value =
+            serde_json::from_slice(&read(&a.path().join(&r.name).join("report.json"))).unwrap();
+        assert_eq!(
+            report.get("interpretation").is_some(),
+            plain.report.interpretation.is_some(),
+            "{what}: interpretation"
+        );
     }
     // alt starts at its own date: first month end on or after 2015-09-01.
     let alt = one.rows.iter().find(|r| r.index == "alt").unwrap();
