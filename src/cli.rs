@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a strategy spec and write its report folder (no spec: the bundled default on fixtures/tiny).
     Backtest(BacktestArgs),
-    /// Run many cost/execution variants of a spec on one scoring, in parallel, with a comparison table.
+    /// Run many variants of a spec in parallel: models and indices (one scoring each; a Table-1 view) and cost/execution variants (replayed on each scoring), with a comparison table.
     Sweep(SweepArgs),
     /// Write a synthetic market bundle with a planted, known signal.
     Generate(GenerateArgs),
@@ -117,10 +117,10 @@ pub struct FactorsArgs {
 pub struct SweepArgs {
     /// Strategy spec (TOML); its `[sweep]` table gives default axes.
     pub spec: PathBuf,
-    /// An axis KEY=V1,V2,... (e.g. costs.commission_bps=0,10,20); repeat for a cartesian product.
+    /// An axis KEY=V1,V2,... (e.g. costs.commission_bps=0,10,20, model=ew,dmfm, index=csi300,csi500); repeat for a cartesian product.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     pub set: Vec<String>,
-    /// Worker threads for the replays (default: the number of CPUs).
+    /// Worker threads for the scorings and the replays (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Use this data bundle instead of the spec's `data`.
@@ -231,6 +231,7 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn sweep(args: SweepArgs) -> Result<i32> {
+    let started = std::time::Instant::now();
     let mut spec = Spec::from_file(&args.spec)?;
     if let Some(d) = args.data {
         spec = spec.with_data_dir(d);
@@ -254,7 +255,29 @@ fn sweep(args: SweepArgs) -> Result<i32> {
         ))
     });
     let pb = bar(n as u64, "variants");
-    let progress = |done: usize| pb.set_position(done as u64);
+    let quiet = args.quiet;
+    let progress = |e: &crate::sweep::SweepEvent<'_>| {
+        pb.set_position(e.done as u64);
+        if e.scored && !quiet {
+            // Scoring runs are the long ones: one line each, also in a log.
+            let params: Vec<String> = e
+                .params
+                .iter()
+                .map(|(k, v)| format!("{k}={}", crate::sweep::value_text(v)))
+                .collect();
+            pb.suspend(|| {
+                eprintln!(
+                    "scored {} ({}) in {:.1} s [{}/{} variants done, {:.0} s elapsed]",
+                    e.variant,
+                    params.join(", "),
+                    e.seconds,
+                    e.done,
+                    e.total,
+                    started.elapsed().as_secs_f64()
+                )
+            });
+        }
+    };
     let options = crate::sweep::SweepOptions {
         jobs,
         positions: args.positions,
@@ -263,7 +286,25 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     pb.finish_and_clear();
     if !args.quiet {
         print!("{}", outcome.comparison_markdown(&spec));
-        println!("wrote {} variants to {}", n, out.display());
+        if plan.has_scoring_axes() {
+            println!();
+            print!("{}", outcome.table1_markdown(&spec));
+            println!("wrote {}", out.join("table1.md").display());
+        }
+        println!(
+            "wrote {} variants ({} scorings) to {}",
+            n,
+            outcome.scorings,
+            out.display()
+        );
+        // Timings are not deterministic: printed here, never written to the folder.
+        for (variant, secs) in &outcome.scoring_seconds {
+            println!("scoring {variant}: {secs:.1} s");
+        }
+        println!(
+            "sweep took {:.1} s wall time with --jobs {jobs} (loading included)",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(0)
 }

@@ -23,7 +23,7 @@
 //! | [`execution`] | sizing, fills, unfilled orders |
 //! | [`costs`] | composable cost models (commission, stamp duty, transfer fee, slippage, impact) |
 //! | [`market`] | A-share market rules (price limits, lots, T+1, volume cap) and presets |
-//! | [`sweep`] | many cost/execution variants replayed in parallel on one scoring |
+//! | [`sweep`] | model × index scorings and cost/execution replays of one spec, in parallel; the Table-1 view |
 //! | [`engine`] | the simulation loop |
 //! | [`metrics`] | the metric formulas of DESIGN §4 |
 //! | [`report`] | report.json, summary.txt, CSV outputs, trade hash, `--check` |

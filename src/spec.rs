@@ -4,6 +4,12 @@
 //! and the file. Relative paths in a spec (`data`, a score file) are resolved
 //! against the spec file's folder, so a spec runs the same from any working
 //! directory. Every default is written here and echoed in `report.json`.
+//!
+//! For sweeps (`crate::sweep`), a spec may name several models as
+//! `[models.<name>]` tables (each a full `[model]` table; without `[model]`
+//! the first name of `sweep.model` is the model) and per-index settings as
+//! `[indices.<name>]` (`start`, `end`, `benchmark`), which apply whenever the
+//! run's `index` is `<name>` — in a sweep's `index` axis or a plain backtest.
 
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -77,6 +83,29 @@ pub struct SpecConfig {
     /// or nested tables `[sweep.costs]`) mapped to arrays of values. Ignored by `backtest`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sweep: BTreeMap<String, toml::Value>,
+    /// Named models (`[models.<name>]`, each a full `[model]` table) that a
+    /// sweep's `model` axis selects by name. When the spec has no `[model]`,
+    /// the model is the first name of `sweep.model` (else the first name here).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, ModelConfig>,
+    /// Per-index settings (`[indices.<name>]`), applied when the run's
+    /// `index` is `<name>` (in a backtest, or a sweep's `index` axis); they
+    /// win over the top-level `start`, `end` and `benchmark`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub indices: BTreeMap<String, IndexSettings>,
+}
+
+/// Settings that apply when a run's universe is one index (`[indices.<name>]`):
+/// e.g. a later `start` for an index whose membership begins later.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub benchmark: Option<String>,
 }
 
 fn default_capital() -> f64 {
@@ -659,26 +688,27 @@ impl Spec {
             file: path.to_path_buf(),
             message,
         };
-        let mut config: SpecConfig =
-            toml::from_str(text).map_err(|e| spec_err(e.to_string().trim_end().to_owned()))?;
+        let parse_text = with_default_model(text);
+        let mut config: SpecConfig = toml::from_str(&parse_text)
+            .map_err(|e| spec_err(e.to_string().trim_end().to_owned()))?;
         if config.name.is_none() {
             config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
-        let mut data_relative_scores = None;
-        match &mut config.model {
-            ModelConfig::File { path: p } => match data_relative(p) {
-                Some(rest) => data_relative_scores = Some(rest),
-                None => *p = resolve(base, p),
-            },
-            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
-                for p in [&mut d.load_weights, &mut d.save_weights]
-                    .into_iter()
-                    .flatten()
-                {
-                    *p = resolve(base, p);
-                }
+        let data_relative_scores = resolve_model_paths(base, &mut config.model);
+        for m in config.models.values_mut() {
+            resolve_model_paths(base, m);
+        }
+        if let Some(settings) = config.index.as_ref().and_then(|i| config.indices.get(i)) {
+            let settings = settings.clone();
+            if settings.start.is_some() {
+                config.start = settings.start;
             }
-            _ => {}
+            if settings.end.is_some() {
+                config.end = settings.end;
+            }
+            if settings.benchmark.is_some() {
+                config.benchmark = settings.benchmark;
+            }
         }
         let data_dir = resolve(base, &config.data);
         let mut spec = Spec {
@@ -827,21 +857,9 @@ impl Spec {
                 p.winsorize_mad
             ));
         }
-        if let ModelConfig::Reversal { window: 0 } = c.model {
-            return Err("model.window must be at least 1".into());
-        }
-        match &c.model {
-            ModelConfig::Linear(l) => {
-                if l.horizon == 0 {
-                    return Err("model.horizon must be at least 1 trading day".into());
-                }
-                if !(l.ridge.is_finite() && l.ridge >= 0.0) {
-                    return Err(format!("model.ridge = {} must be ≥ 0", l.ridge));
-                }
-                check_samples(&l.samples)?;
-            }
-            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d)?,
-            _ => {}
+        check_model(&c.model)?;
+        for (name, m) in &c.models {
+            check_model(m).map_err(|e| format!("[models.{name}]: {e}"))?;
         }
         Ok(())
     }
@@ -897,6 +915,23 @@ impl Spec {
     }
 }
 
+fn check_model(m: &ModelConfig) -> std::result::Result<(), String> {
+    match m {
+        ModelConfig::Reversal { window: 0 } => Err("model.window must be at least 1".into()),
+        ModelConfig::Linear(l) => {
+            if l.horizon == 0 {
+                return Err("model.horizon must be at least 1 trading day".into());
+            }
+            if !(l.ridge.is_finite() && l.ridge >= 0.0) {
+                return Err(format!("model.ridge = {} must be ≥ 0", l.ridge));
+            }
+            check_samples(&l.samples)
+        }
+        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d),
+        _ => Ok(()),
+    }
+}
+
 fn check_samples(s: &SamplesConfig) -> std::result::Result<(), String> {
     if s.every_days == 0 {
         return Err("model.samples.every_days must be at least 1".into());
@@ -938,6 +973,62 @@ fn check_deep(d: &DeepConfig) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Without a `[model]` table but with `[models.<name>]` tables, appends a
+/// `[model]` copy of the default one (the first name of `sweep.model`, else
+/// the first name). Appended at the end, so line numbers in parse errors
+/// still point into the user's text. Anything unusual is left to the parser.
+fn with_default_model(text: &str) -> String {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return text.to_owned();
+    };
+    if table.contains_key("model") {
+        return text.to_owned();
+    }
+    let Some(models) = table.get("models").and_then(toml::Value::as_table) else {
+        return text.to_owned();
+    };
+    let first_swept = table
+        .get("sweep")
+        .and_then(|s| s.get("model"))
+        .and_then(toml::Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(toml::Value::as_str);
+    let name = first_swept
+        .filter(|n| models.contains_key(*n))
+        .or_else(|| models.keys().next().map(String::as_str));
+    let Some(model) = name.and_then(|n| models.get(n)) else {
+        return text.to_owned();
+    };
+    let mut wrapper = toml::Table::new();
+    wrapper.insert("model".into(), model.clone());
+    match toml::to_string(&wrapper) {
+        Ok(extra) => format!("{text}\n{extra}"),
+        Err(_) => text.to_owned(),
+    }
+}
+
+/// Resolves a model's relative paths against `base`; returns the part after
+/// `{data}/` of a `file` model's path written relative to the data bundle
+/// (left for [`Spec::set_data_dir`] to resolve).
+fn resolve_model_paths(base: &Path, model: &mut ModelConfig) -> Option<PathBuf> {
+    match model {
+        ModelConfig::File { path: p } => match data_relative(p) {
+            Some(rest) => return Some(rest),
+            None => *p = resolve(base, p),
+        },
+        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
+            for p in [&mut d.load_weights, &mut d.save_weights]
+                .into_iter()
+                .flatten()
+            {
+                *p = resolve(base, p);
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 fn resolve(base: &Path, p: &Path) -> PathBuf {

@@ -1,20 +1,36 @@
-//! Sweeps: many cost and execution variants of one spec, on one scoring.
+//! Sweeps: many variants of one spec — models and indices, each scored
+//! once, and cost/execution variants replayed on each scoring.
 //!
 //! Axes come from the spec's `[sweep]` table (dotted keys, or nested tables
 //! such as `[sweep.costs]`, each an array of values) and from `--set
 //! key=v1,v2,...` on the command line (which replaces an axis of the same
-//! key). The variants are the cartesian product, first axis slowest.
+//! key). The variants are the cartesian product, first axis slowest (the
+//! `[sweep]` keys in name order, then `--set` axes in command-line order).
 //!
-//! Only what does not change the scores may vary: `costs.*`, `execution.*`,
-//! `portfolio.*` and `initial_capital`. The alpha model is then fit and
-//! scored **once**: the first variant runs the spec's model in full, with a
-//! recorder that keeps every signal day's scores; every other variant replays
-//! the engine with a [`ReplayModel`] that hands those scores back (no fit, no
-//! observe) and without re-evaluating the IC (it is the same; it is copied
-//! from the first run), keeping two days of closes instead of the whole
+//! Two kinds of keys may vary:
+//! - **scoring keys** ([`SCORING`]): `model` (each value names a
+//!   `[models.<name>]` table of the spec, a full `[model]` table that replaces
+//!   `[model]` in that variant) and `index` (a name in `constituents.csv`;
+//!   the benchmark follows the index unless the spec sets `benchmark`, and
+//!   `[indices.<name>]` settings such as a later `start` apply). Variants with
+//!   the same scoring values form a **scoring group**;
+//! - **replayed keys** ([`REPLAYABLE`]): `costs.*`, `execution.*`,
+//!   `portfolio.*` and `initial_capital`, which act after scoring.
+//!
+//! Anything else (a model hyper-parameter such as `model.hidden`, the
+//! schedule) is an error naming the line and column and the fix (one
+//! `[models.<name>]` table per setting). The first variant of each group
+//! runs its model in full, with a recorder that keeps every signal day's
+//! scores; the scorings run on `jobs` worker threads (costliest first; models
+//! are built on the calling thread, since a deep model sets candle's
+//! process-wide thread count). Every other variant then replays the engine with
+//! a [`ReplayModel`] that hands its group's scores back (no fit, no observe)
+//! and without re-evaluating the IC (it is the same; it and the model's
+//! interpretation are copied from the group's scoring run), keeping two days of closes instead of the whole
 //! matrix, and — when the benchmark comes from index levels — streaming only
-//! the bars of symbols that were ever scored (nothing else can be held). The market is loaded once and shared read-only. The
-//! replays run on `jobs` worker threads fed by a crossbeam channel.
+//! the bars of symbols that were ever scored (nothing else can be held). The
+//! market is loaded once and shared read-only. The replays run on the same
+//! `jobs` workers fed by a crossbeam channel.
 //!
 //! Output: one run folder per variant (`v001`, `v002`, … in product order;
 //! positions.csv only with `--positions`),
@@ -22,11 +38,19 @@
 //! headline metrics) and the break-even table (`break_even.csv`, also in the
 //! markdown): along each numeric axis, for each combination of the other
 //! axes, the value where alpha crosses zero, linearly interpolated between
-//! the two neighbouring variants whose alphas have opposite signs.
+//! the two neighbouring variants whose alphas have opposite signs. When
+//! `model` or `index` is swept, also `table1.md` (the paper's Table 1
+//! layout: a row per model in sweep order, per index α, ICIR, IR, Sharpe,
+//! then each index's test period; one table per combination of the other
+//! axes) and `table1.csv` (the same at full precision, plus IC means).
 //!
 //! Determinism: every variant is a pure function of (spec, overrides,
 //! market, recorded scores), rows are ordered by variant index and written
-//! with fixed formats, so the comparison is byte-identical for any `jobs`.
+//! with fixed formats, so every file is byte-identical for any `jobs` (the
+//! learned models are seeded; `train.threads` is process-wide, so with
+//! several scorings the last model built sets it for all). Timings
+//! are returned in [`SweepOutcome::scoring_seconds`] and printed by the CLI,
+//! never written to the folder.
 
 use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::context::Context;
@@ -40,8 +64,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Keys a sweep may vary (prefixes): they act after scoring.
+/// Keys a sweep may vary (prefixes) that act after scoring: variants that
+/// differ only in these replay one scoring.
 pub const REPLAYABLE: [&str; 4] = ["costs.", "execution.", "portfolio.", "initial_capital"];
+
+/// Keys a sweep may vary that change the scores: `model` (a name of a
+/// `[models.<name>]` table) and `index` (a name in `constituents.csv`). Each
+/// distinct combination of their values is one scoring group.
+pub const SCORING: [&str; 2] = ["model", "index"];
 
 /// One swept parameter and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +91,71 @@ fn sweep_err(spec: &Spec, message: String) -> Error {
         file: spec.path.clone(),
         message,
     }
+}
+
+/// Where a `[sweep]` key's value sits in the spec text: (byte offset, length).
+fn sweep_value_span(spec: &Spec, key: &str) -> Option<(usize, usize)> {
+    #[derive(serde::Deserialize)]
+    struct Spans {
+        #[serde(default)]
+        sweep: BTreeMap<String, toml::Spanned<toml::Value>>,
+    }
+    let spans: Spans = toml::from_str(&spec.source).ok()?;
+    let top = key.split('.').next().unwrap_or(key);
+    let v = spans.sweep.get(key).or_else(|| spans.sweep.get(top))?;
+    let r = v.span();
+    Some((r.start, r.end - r.start))
+}
+
+/// A message pointing at `len` bytes at `offset` of the spec text, in the
+/// layout of the TOML parser's errors (line, column, the line, carets).
+fn at_source(source: &str, offset: usize, len: usize, message: &str) -> String {
+    let offset = offset.min(source.len());
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_no = source[..offset].matches('\n').count() + 1;
+    let column = source[line_start..offset].chars().count() + 1;
+    let line_text = source[line_start..].lines().next().unwrap_or("");
+    let width = source[offset..(offset + len).min(source.len())]
+        .lines()
+        .next()
+        .map_or(1, |t| t.chars().count().max(1));
+    let pad = " ".repeat(line_no.to_string().len());
+    format!(
+        "sweep error at line {line_no}, column {column}\n{pad} |\n{line_no} | {line_text}\n{pad} | {}{}\n{message}",
+        " ".repeat(column - 1),
+        "^".repeat(width)
+    )
+}
+
+/// Where an axis came from: the spec's `[sweep]` table or a `--set` argument.
+#[derive(Debug, Clone, Copy)]
+enum Origin<'a> {
+    File,
+    Set(&'a str),
+}
+
+/// An error about axis `key` (and, when given, one of its values), located
+/// in the spec text when the axis came from the file.
+fn axis_err(spec: &Spec, origin: Origin<'_>, key: &str, value: Option<&str>, msg: String) -> Error {
+    let message = match origin {
+        Origin::Set(arg) => format!("--set `{arg}`: {msg}"),
+        Origin::File => match sweep_value_span(spec, key) {
+            Some((off, len)) => {
+                // Point at the value itself when it can be found in the array.
+                let (off, len) = value
+                    .and_then(|v| {
+                        let quoted = format!("\"{v}\"");
+                        spec.source[off..off + len]
+                            .find(&quoted)
+                            .map(|i| (off + i, quoted.len()))
+                    })
+                    .unwrap_or((off, len));
+                at_source(&spec.source, off, len, &format!("sweep.{key}: {msg}"))
+            }
+            None => format!("sweep.{key}: {msg}"),
+        },
+    };
+    sweep_err(spec, message)
 }
 
 fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
@@ -109,12 +204,15 @@ impl SweepPlan {
         let mut plan = SweepPlan::default();
         for (key, v) in flat {
             let toml::Value::Array(values) = v else {
-                return Err(sweep_err(
+                return Err(axis_err(
                     spec,
-                    format!("sweep.{key} must be an array of values, e.g. [0, 10, 20]"),
+                    Origin::File,
+                    &key,
+                    None,
+                    "must be an array of values, e.g. [0, 10, 20]".into(),
                 ));
             };
-            plan.add(spec, key, values)?;
+            plan.add(spec, Origin::File, key, values)?;
         }
         Ok(plan)
     }
@@ -141,29 +239,124 @@ impl SweepPlan {
         } else {
             values.split(',').map(parse_value).collect()
         };
-        self.add(spec, key.trim().to_owned(), parsed)
+        self.add(spec, Origin::Set(arg), key.trim().to_owned(), parsed)
     }
 
-    fn add(&mut self, spec: &Spec, key: String, values: Vec<toml::Value>) -> Result<()> {
-        if !REPLAYABLE
-            .iter()
-            .any(|p| key.starts_with(p) || key == p.trim_end_matches('.'))
+    fn add(
+        &mut self,
+        spec: &Spec,
+        origin: Origin<'_>,
+        key: String,
+        values: Vec<toml::Value>,
+    ) -> Result<()> {
+        let scoring = SCORING.contains(&key.as_str());
+        if !scoring
+            && !REPLAYABLE
+                .iter()
+                .any(|p| key.starts_with(p) || key == p.trim_end_matches('.'))
         {
-            return Err(sweep_err(
+            return Err(axis_err(
                 spec,
+                origin,
+                &key,
+                None,
                 format!(
-                    "sweep key `{key}` would change the scores; a sweep replays one scoring, so only costs.*, execution.*, portfolio.* and initial_capital may vary (run separate backtests for model or schedule variants)"
+                    "`{key}` cannot be swept: it would change the scores\n  fix: write one [models.<name>] table per setting and sweep `model = [\"name\", ...]`; a sweep varies `model`, `index`, and costs.*, execution.*, portfolio.*, initial_capital (replayed on each scoring)"
                 ),
             ));
         }
         if values.is_empty() {
-            return Err(sweep_err(spec, format!("sweep key `{key}` has no values")));
+            return Err(axis_err(spec, origin, &key, None, "has no values".into()));
+        }
+        if scoring {
+            let mut seen = Vec::new();
+            for v in &values {
+                let Some(name) = v.as_str() else {
+                    return Err(axis_err(
+                        spec,
+                        origin,
+                        &key,
+                        None,
+                        format!(
+                            "values must be names (strings), e.g. {key} = [\"a\", \"b\"]; got `{v}`"
+                        ),
+                    ));
+                };
+                if seen.contains(&name) {
+                    return Err(axis_err(
+                        spec,
+                        origin,
+                        &key,
+                        Some(name),
+                        format!("`{name}` is listed twice; list each name once"),
+                    ));
+                }
+                seen.push(name);
+                if key == "model" && !spec.config.models.contains_key(name) {
+                    let known: Vec<&str> = spec.config.models.keys().map(String::as_str).collect();
+                    let fix = if known.is_empty() {
+                        format!(
+                            "this spec has no [models.<name>] tables; add one per name, e.g. [models.{name}] with kind = \"...\" and the model's settings (a full [model] table)"
+                        )
+                    } else {
+                        format!(
+                            "add a [models.{name}] table (a full [model] table) or use one of: {}",
+                            known.join(", ")
+                        )
+                    };
+                    return Err(axis_err(
+                        spec,
+                        origin,
+                        &key,
+                        Some(name),
+                        format!("`{name}` is not a model of this spec\n  fix: {fix}"),
+                    ));
+                }
+            }
         }
         match self.axes.iter_mut().find(|a| a.key == key) {
             Some(a) => a.values = values,
             None => self.axes.push(Axis { key, values }),
         }
         Ok(())
+    }
+
+    /// Checks the `index` axis against the bundle's indices (located in the spec text).
+    pub fn check_market(&self, spec: &Spec, market: &Market) -> Result<()> {
+        let Some(axis) = self.axes.iter().find(|a| a.key == "index") else {
+            return Ok(());
+        };
+        for v in &axis.values {
+            let name = v.as_str().unwrap_or_default();
+            if !market.constituents.contains_key(name) {
+                let known: Vec<&str> = market.constituents.keys().map(String::as_str).collect();
+                let origin = if sweep_value_span(spec, "index").is_some() {
+                    Origin::File
+                } else {
+                    Origin::Set("index=...")
+                };
+                return Err(axis_err(
+                    spec,
+                    origin,
+                    "index",
+                    Some(name),
+                    format!(
+                        "`{name}` is not an index of the bundle's constituents.csv\n  fix: use one of: {}",
+                        if known.is_empty() {
+                            "none — the bundle has no constituents.csv".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a Table-1 view applies (the model and/or the index is swept).
+    pub fn has_scoring_axes(&self) -> bool {
+        self.axes.iter().any(|a| SCORING.contains(&a.key.as_str()))
     }
 
     /// The cartesian product of the axes, first axis slowest (one empty variant without axes).
@@ -212,6 +405,9 @@ impl AlphaModel for RecordingModel {
     }
     fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
         self.inner.wants_factors(day)
+    }
+    fn interpretation(&self) -> Option<crate::alpha::Interpretation> {
+        self.inner.interpretation()
     }
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
         let s = self.inner.score(ctx, universe)?;
@@ -266,11 +462,23 @@ pub type Params = Vec<(String, toml::Value)>;
 pub struct VariantRow {
     pub name: String,
     pub params: Vec<(String, toml::Value)>,
+    /// The model's name in the report (`ew`, `dmfm`, …).
+    pub model: String,
+    /// The universe index (`all` without one).
+    pub index: String,
+    /// First signal day (t0) and last day of the evaluation window.
+    pub t0: Option<String>,
+    pub end: String,
+    pub rebalances: usize,
     pub annual_return: f64,
     pub alpha: f64,
     pub information_ratio: f64,
     pub sharpe: f64,
     pub max_drawdown: f64,
+    pub ic_mean: f64,
+    pub icir: f64,
+    pub rank_ic_mean: f64,
+    pub rank_icir: f64,
     pub turnover_annual: f64,
     pub cost_total: f64,
     pub cost_annual: f64,
@@ -283,16 +491,33 @@ impl VariantRow {
         VariantRow {
             name,
             params,
+            model: r.run.model.clone(),
+            index: r.conventions.universe.clone(),
+            t0: r.window.t0.clone(),
+            end: r.window.end.clone(),
+            rebalances: r.window.rebalances,
             annual_return: m.portfolio.annual_return,
             alpha: m.excess.alpha,
             information_ratio: m.excess.information_ratio,
             sharpe: m.portfolio.sharpe,
             max_drawdown: m.portfolio.max_drawdown,
+            ic_mean: m.ic.ic_mean,
+            icir: m.ic.icir,
+            rank_ic_mean: m.ic.rank_ic_mean,
+            rank_icir: m.ic.rank_icir,
             turnover_annual: m.trading.turnover_annual,
             cost_total: m.trading.cost_total,
             cost_annual: m.trading.cost_annual,
             unfilled: m.trading.unfilled.values().sum(),
         }
+    }
+
+    /// The value of swept key `key`, as text.
+    pub fn param(&self, key: &str) -> Option<String> {
+        self.params
+            .iter()
+            .find(|p| p.0 == key)
+            .map(|p| value_text(&p.1))
     }
 }
 
@@ -314,148 +539,311 @@ pub struct BreakEven {
 pub struct SweepOutcome {
     pub rows: Vec<VariantRow>,
     pub break_even: Vec<BreakEven>,
+    /// The swept keys that change the scores (`model`, `index`), in axis order.
+    pub scoring_keys: Vec<String>,
+    /// Number of scorings (groups of variants that share the scores).
+    pub scorings: usize,
+    /// Wall time of each scoring run: (variant name, seconds). Not written to
+    /// any file (it is not deterministic); the CLI prints it.
+    pub scoring_seconds: Vec<(String, f64)>,
 }
 
 /// How a sweep runs and what it writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SweepOptions {
-    /// Worker threads for the replays.
+    /// Worker threads for the scorings and the replays.
     pub jobs: usize,
     /// Write positions.csv in every variant folder (off by default: it is the
     /// largest file of a run, and a sweep is about the comparison).
     pub positions: bool,
 }
 
-/// Runs every variant of `plan` on `market` and writes the folders and
-/// tables under `out`. `progress` is called with the number of variants done.
-pub fn run_sweep(
-    spec: &Spec,
-    market: &Market,
-    plan: &SweepPlan,
-    options: SweepOptions,
-    out: &Path,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<SweepOutcome> {
-    let jobs = options.jobs;
-    let variants = plan.variants();
-    // Every variant spec is parsed and checked before anything runs.
-    let specs: Vec<Spec> = variants
-        .iter()
-        .map(|v| spec.with_overrides(v))
-        .collect::<Result<_>>()?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let name = |i: usize| format!("v{:03}", i + 1);
-    // The first variant scores the model (and records the scores).
-    let recorded = Arc::new(Mutex::new(RecordedScores::new()));
-    let model = build_model_with_factors(
-        &specs[0].config.model,
-        market,
-        &crate::engine::factor_columns(&specs[0], market)?,
-        specs[0].config.seed,
-    )?;
-    let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
-    let mut quiet = |_: usize, _: usize| {};
-    let first_records = run_with_options(
-        &specs[0],
-        market,
-        recorder,
-        RunOptions::default(),
-        &mut quiet,
-    )?;
-    let first = RunResult {
-        report: Report::build(&specs[0], market, &first_records),
-        records: first_records,
-        symbol_names: market.symbols.names().to_vec(),
-    };
-    first.write_parts(&out.join(name(0)), options.positions)?;
-    let mut rows: Vec<Option<VariantRow>> = vec![None; specs.len()];
-    rows[0] = Some(VariantRow::from_report(
-        name(0),
-        variants[0].clone(),
-        &first.report,
-    ));
-    progress(1);
-    let scores = Arc::new(std::mem::take(
-        &mut *recorded.lock().expect("the recorder is done"),
-    ));
-    let ic = first.records.ic.clone();
-    // Only symbols that were ever scored can ever be held: replays stream only those.
-    let mut mask = vec![false; market.n_symbols()];
-    for row in scores.values() {
-        for (s, _) in row {
-            mask[s.index()] = true;
-        }
-    }
-    let symbols = Arc::new(mask);
-    let model_name = first.records.model_name.clone();
-    drop(first);
-    // The other variants replay on `jobs` workers.
-    let (tx, rx) = crossbeam_channel::unbounded::<usize>();
-    for i in 1..specs.len() {
-        tx.send(i).expect("the receiver is alive");
+/// A variant finished (the progress callback's argument).
+#[derive(Debug, Clone)]
+pub struct SweepEvent<'a> {
+    /// Variants finished so far, of `total`.
+    pub done: usize,
+    pub total: usize,
+    /// The variant that finished (`v001`, …) and its swept values.
+    pub variant: &'a str,
+    pub params: &'a [(String, toml::Value)],
+    /// True for a scoring run (the model fitted and scored), false for a replay.
+    pub scored: bool,
+    pub seconds: f64,
+}
+
+/// What a scoring run leaves for its group's replays.
+struct Scored {
+    row: VariantRow,
+    scores: Arc<RecordedScores>,
+    ic: Vec<crate::engine::IcRecord>,
+    interpretation: Option<crate::alpha::Interpretation>,
+    model_name: String,
+    symbols: Arc<Vec<bool>>,
+    seconds: f64,
+}
+
+/// Runs `f` on every task on up to `jobs` threads; results come back in task
+/// order (so output never depends on `jobs`). `done` is called on the calling
+/// thread as each task finishes, in finishing order. `f` gets the task index.
+fn run_parallel<T: Send, R: Send>(
+    jobs: usize,
+    tasks: Vec<T>,
+    f: &(dyn Fn(usize, T) -> R + Sync),
+    done: &mut dyn FnMut(usize, &R),
+) -> Vec<R> {
+    let n = tasks.len();
+    let (tx, rx) = crossbeam_channel::unbounded::<(usize, T)>();
+    for t in tasks.into_iter().enumerate() {
+        tx.send(t).expect("the receiver is alive");
     }
     drop(tx);
-    let (done_tx, done_rx) = crossbeam_channel::unbounded::<(usize, Result<VariantRow>)>();
-    let workers = jobs.max(1).min(specs.len().saturating_sub(1).max(1));
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<(usize, R)>();
+    let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
     std::thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 0..jobs.max(1).min(n.max(1)) {
             let (rx, done_tx) = (rx.clone(), done_tx.clone());
-            let (specs, variants, scores, ic, model_name, symbols) =
-                (&specs, &variants, &scores, &ic, &model_name, &symbols);
             scope.spawn(move || {
-                for i in rx {
-                    let result = (|| -> Result<VariantRow> {
-                        let model = Box::new(ReplayModel::new(model_name.clone(), scores.clone()));
-                        let mut quiet = |_: usize, _: usize| {};
-                        let mut records = run_with_options(
-                            &specs[i],
-                            market,
-                            model,
-                            RunOptions {
-                                evaluate_ic: false,
-                                lean_history: true,
-                                symbols: Some(symbols.clone()),
-                                record_positions: options.positions,
-                            },
-                            &mut quiet,
-                        )?;
-                        records.ic = ic.clone();
-                        let result = RunResult {
-                            report: Report::build(&specs[i], market, &records),
-                            records,
-                            symbol_names: market.symbols.names().to_vec(),
-                        };
-                        result.write_parts(&out.join(name(i)), options.positions)?;
-                        Ok(VariantRow::from_report(
-                            name(i),
-                            variants[i].clone(),
-                            &result.report,
-                        ))
-                    })();
-                    if done_tx.send((i, result)).is_err() {
+                for (i, t) in rx {
+                    if done_tx.send((i, f(i, t))).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(done_tx);
-        let mut done = 1;
-        let mut first_error = None;
         for (i, r) in done_rx {
-            done += 1;
-            progress(done);
-            match r {
-                Ok(row) => rows[i] = Some(row),
-                Err(e) => {
-                    first_error.get_or_insert((i, e));
-                }
+            done(i, &r);
+            out[i] = Some(r);
+        }
+    });
+    out.into_iter()
+        .map(|r| r.expect("every task reported"))
+        .collect()
+}
+
+/// The first error in task order (deterministic whatever finished first).
+fn first_error<R>(results: Vec<Result<R>>, name: impl Fn(usize) -> String) -> Result<Vec<R>> {
+    let mut out = Vec::with_capacity(results.len());
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(x) => out.push(x),
+            Err(e) => return Err(Error::Run(format!("sweep variant {}: {e}", name(i)))),
+        }
+    }
+    Ok(out)
+}
+
+/// The spec's `[models.<name>]` table, as TOML (the override of `model`).
+fn model_table(spec: &Spec, name: &str) -> Result<toml::Value> {
+    let table: toml::Table = spec
+        .source
+        .parse()
+        .map_err(|e: toml::de::Error| sweep_err(spec, e.to_string()))?;
+    table
+        .get("models")
+        .and_then(|m| m.get(name))
+        .cloned()
+        .ok_or_else(|| sweep_err(spec, format!("sweep.model: no [models.{name}] table")))
+}
+
+/// A variant's spec: `model = "name"` selects `[models.name]`; other keys
+/// are set as they are.
+pub fn variant_spec(spec: &Spec, params: &[(String, toml::Value)]) -> Result<Spec> {
+    let overrides: Vec<(String, toml::Value)> = params
+        .iter()
+        .map(|(k, v)| match (k.as_str(), v.as_str()) {
+            ("model", Some(name)) => Ok((k.clone(), model_table(spec, name)?)),
+            _ => Ok((k.clone(), v.clone())),
+        })
+        .collect::<Result<_>>()?;
+    spec.with_overrides(&overrides)
+}
+
+/// A rough relative cost of scoring a variant, to start the longest first
+/// (scheduling only: the output does not depend on it).
+fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
+    use crate::spec::ModelConfig;
+    let weight = match &spec.config.model {
+        ModelConfig::Dmfm(_) => 8,
+        ModelConfig::Mgat(_) => 6,
+        ModelConfig::Mlp(_) => 3,
+        ModelConfig::Linear(_) => 1,
+        _ => 0,
+    };
+    let members = spec
+        .config
+        .index
+        .as_ref()
+        .and_then(|i| market.constituents.get(i))
+        .map_or(market.n_symbols(), Vec::len) as u64;
+    weight * members.max(1)
+}
+
+/// Runs every variant of `plan` on `market` and writes the folders and
+/// tables under `out`. `progress` is called as each variant finishes.
+pub fn run_sweep(
+    spec: &Spec,
+    market: &Market,
+    plan: &SweepPlan,
+    options: SweepOptions,
+    out: &Path,
+    progress: &(dyn Fn(&SweepEvent<'_>) + Sync),
+) -> Result<SweepOutcome> {
+    let jobs = options.jobs.max(1);
+    plan.check_market(spec, market)?;
+    let variants = plan.variants();
+    let total = variants.len();
+    // Every variant spec is parsed and checked before anything runs.
+    let specs: Vec<Spec> = variants
+        .iter()
+        .map(|v| variant_spec(spec, v))
+        .collect::<Result<_>>()?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let name = |i: usize| format!("v{:03}", i + 1);
+    // Scoring groups: variants with the same model and index values share the
+    // scores; the first variant of each group scores, the others replay.
+    let scoring_keys: Vec<String> = plan
+        .axes
+        .iter()
+        .filter(|a| SCORING.contains(&a.key.as_str()))
+        .map(|a| a.key.clone())
+        .collect();
+    let key_of = |v: &Params| -> Params {
+        v.iter()
+            .filter(|(k, _)| SCORING.contains(&k.as_str()))
+            .cloned()
+            .collect()
+    };
+    let mut group_keys: Vec<Params> = Vec::new();
+    let mut group_of = vec![0usize; total];
+    let mut leaders: Vec<usize> = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let k = key_of(v);
+        group_of[i] = match group_keys.iter().position(|g| *g == k) {
+            Some(g) => g,
+            None => {
+                group_keys.push(k);
+                leaders.push(i);
+                leaders.len() - 1
             }
-        }
-        match first_error {
-            Some((i, e)) => Err(Error::Run(format!("sweep variant {}: {e}", name(i)))),
-            None => Ok(()),
-        }
+        };
+    }
+    // Models are built here, one after the other (a deep model sets candle's
+    // process-wide thread count), then moved to the workers; the costliest
+    // scorings start first.
+    let mut scoring_tasks: Vec<(usize, Box<dyn AlphaModel>)> = Vec::with_capacity(leaders.len());
+    for &i in &leaders {
+        let model = build_model_with_factors(
+            &specs[i].config.model,
+            market,
+            &crate::engine::factor_columns(&specs[i], market)?,
+            specs[i].config.seed,
+        )?;
+        scoring_tasks.push((i, model));
+    }
+    scoring_tasks.sort_by_key(|(i, _)| (std::cmp::Reverse(scoring_cost(&specs[*i], market)), *i));
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let finished = |i: usize, scored: bool, seconds: f64| {
+        let done = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        progress(&SweepEvent {
+            done,
+            total,
+            variant: &name(i),
+            params: &variants[i],
+            scored,
+            seconds,
+        });
+    };
+    let score_one =
+        |_: usize, (i, model): (usize, Box<dyn AlphaModel>)| -> (usize, Result<Scored>) {
+            let started = std::time::Instant::now();
+            let result = (|| -> Result<Scored> {
+                let recorded = Arc::new(Mutex::new(RecordedScores::new()));
+                let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
+                let mut quiet = |_: usize, _: usize| {};
+                let records = run_with_options(
+                    &specs[i],
+                    market,
+                    recorder,
+                    RunOptions::default(),
+                    &mut quiet,
+                )?;
+                let result = RunResult {
+                    report: Report::build(&specs[i], market, &records),
+                    records,
+                    symbol_names: market.symbols.names().to_vec(),
+                };
+                result.write_parts(&out.join(name(i)), options.positions)?;
+                let scores = std::mem::take(&mut *recorded.lock().expect("the recorder is done"));
+                // Only symbols that were ever scored can ever be held: replays stream only those.
+                let mut mask = vec![false; market.n_symbols()];
+                for row in scores.values() {
+                    for (s, _) in row {
+                        mask[s.index()] = true;
+                    }
+                }
+                Ok(Scored {
+                    row: VariantRow::from_report(name(i), variants[i].clone(), &result.report),
+                    scores: Arc::new(scores),
+                    ic: result.records.ic.clone(),
+                    interpretation: result.records.interpretation.clone(),
+                    model_name: result.records.model_name.clone(),
+                    symbols: Arc::new(mask),
+                    seconds: started.elapsed().as_secs_f64(),
+                })
+            })();
+            (i, result)
+        };
+    let scored = run_parallel(jobs, scoring_tasks, &score_one, &mut |_, (i, r)| {
+        finished(*i, true, r.as_ref().map_or(0.0, |s| s.seconds));
+    });
+    let mut by_variant: Vec<(usize, Result<Scored>)> = scored;
+    by_variant.sort_by_key(|(i, _)| *i);
+    let scored: Vec<Scored> = first_error(by_variant.into_iter().map(|(_, r)| r).collect(), |g| {
+        name(leaders[g])
     })?;
+    // scored[g] is group g's scoring (leaders are in variant order, as are groups).
+    let mut rows: Vec<Option<VariantRow>> = vec![None; total];
+    for (g, s) in scored.iter().enumerate() {
+        rows[leaders[g]] = Some(s.row.clone());
+    }
+    // The other variants replay their group's scores on `jobs` workers.
+    let replays: Vec<usize> = (0..total).filter(|i| !leaders.contains(i)).collect();
+    let replay_one = |_: usize, i: usize| -> Result<VariantRow> {
+        let started = std::time::Instant::now();
+        let s = &scored[group_of[i]];
+        let model = Box::new(ReplayModel::new(s.model_name.clone(), s.scores.clone()));
+        let mut quiet = |_: usize, _: usize| {};
+        let mut records = run_with_options(
+            &specs[i],
+            market,
+            model,
+            RunOptions {
+                evaluate_ic: false,
+                lean_history: true,
+                symbols: Some(s.symbols.clone()),
+                record_positions: options.positions,
+            },
+            &mut quiet,
+        )?;
+        records.ic = s.ic.clone();
+        records.interpretation = s.interpretation.clone();
+        let result = RunResult {
+            report: Report::build(&specs[i], market, &records),
+            records,
+            symbol_names: market.symbols.names().to_vec(),
+        };
+        result.write_parts(&out.join(name(i)), options.positions)?;
+        let row = VariantRow::from_report(name(i), variants[i].clone(), &result.report);
+        finished(i, false, started.elapsed().as_secs_f64());
+        Ok(row)
+    };
+    let replayed = run_parallel(jobs, replays.clone(), &replay_one, &mut |_, _| {});
+    let replayed = first_error(replayed, |k| name(replays[k]))?;
+    for (k, row) in replayed.into_iter().enumerate() {
+        rows[replays[k]] = Some(row);
+    }
     let rows: Vec<VariantRow> = rows
         .into_iter()
         .map(|r| r.expect("every variant reported"))
@@ -463,6 +851,13 @@ pub fn run_sweep(
     let outcome = SweepOutcome {
         break_even: break_even(plan, &rows),
         rows,
+        scorings: leaders.len(),
+        scoring_seconds: leaders
+            .iter()
+            .zip(&scored)
+            .map(|(i, s)| (name(*i), s.seconds))
+            .collect(),
+        scoring_keys,
     };
     let put = |file: &str, text: String| -> Result<()> {
         let p = out.join(file);
@@ -471,6 +866,10 @@ pub fn run_sweep(
     put("comparison.csv", outcome.comparison_csv())?;
     put("break_even.csv", outcome.break_even_csv())?;
     put("comparison.md", outcome.comparison_markdown(spec))?;
+    if plan.has_scoring_axes() {
+        put("table1.md", outcome.table1_markdown(spec))?;
+        put("table1.csv", outcome.table1_csv())?;
+    }
     // report.html of the sweep: the first variant's report plus the comparison
     // of all variants (alpha and IR against cost, break-even, the table).
     let mut view = crate::html::RunView::from_dir(&out.join(name(0)))?;
@@ -543,6 +942,37 @@ pub fn break_even(plan: &SweepPlan, rows: &[VariantRow]) -> Vec<BreakEven> {
         }
     }
     out
+}
+
+/// The row label of a variant in Table 1: its `model` axis value (the
+/// `[models.<name>]` name), else the model's own name.
+/// One Table-1 table: the values of the other axes, the models (rows) and
+/// indices (column groups) in sweep order, and the variants.
+struct Table1Group<'a> {
+    other: Params,
+    models: Vec<String>,
+    indices: Vec<String>,
+    rows: Vec<&'a VariantRow>,
+}
+
+fn table1_model(r: &VariantRow) -> String {
+    r.param("model").unwrap_or_else(|| r.model.clone())
+}
+
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}%", x * 100.0)
+    } else {
+        "n/a".to_owned()
+    }
+}
+
+fn fixed3(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "n/a".to_owned()
+    }
 }
 
 fn fixed_text(fixed: &[(String, toml::Value)]) -> String {
@@ -696,9 +1126,14 @@ impl SweepOutcome {
     /// `comparison.md`: the table and the break-even lines.
     pub fn comparison_markdown(&self, spec: &Spec) -> String {
         let mut s = String::new();
+        let scorings = if self.scorings <= 1 {
+            "one scoring".to_owned()
+        } else {
+            format!("{} scorings", self.scorings)
+        };
         let _ = writeln!(
             s,
-            "# Sweep: {} ({} variants, one scoring)\n",
+            "# Sweep: {} ({} variants, {scorings})\n",
             spec.config.name.as_deref().unwrap_or("run"),
             self.rows.len()
         );
@@ -750,6 +1185,177 @@ impl SweepOutcome {
         }
         s
     }
+
+    /// The rows of a Table-1 view, grouped: for each combination of the
+    /// replayed axes (costs, …) in first-seen order, the models (rows, in
+    /// sweep order) × indices (column groups, in sweep order).
+    fn table1_groups(&self) -> Vec<Table1Group<'_>> {
+        let mut groups: Vec<Table1Group<'_>> = Vec::new();
+        for r in &self.rows {
+            let other: Params = r
+                .params
+                .iter()
+                .filter(|(k, _)| !SCORING.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            let g = match groups.iter().position(|g| g.other == other) {
+                Some(g) => g,
+                None => {
+                    groups.push(Table1Group {
+                        other,
+                        models: Vec::new(),
+                        indices: Vec::new(),
+                        rows: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let (model, index) = (table1_model(r), r.index.clone());
+            let grp = &mut groups[g];
+            if !grp.models.contains(&model) {
+                grp.models.push(model);
+            }
+            if !grp.indices.contains(&index) {
+                grp.indices.push(index);
+            }
+            grp.rows.push(r);
+        }
+        groups
+    }
+
+    /// `table1.md`: the paper's Table 1 layout — one row per model (sweep
+    /// order), per index α (annualised mean daily active return against the
+    /// index), ICIR (of the per-signal-day Pearson IC), IR and Sharpe; then
+    /// each index's test period. No timings (they go to stdout only).
+    pub fn table1_markdown(&self, spec: &Spec) -> String {
+        let c = &spec.config;
+        let mut s = String::new();
+        let groups = self.table1_groups();
+        let (n_models, n_indices) = groups
+            .first()
+            .map_or((0, 0), |g| (g.models.len(), g.indices.len()));
+        let _ = writeln!(
+            s,
+            "# Table 1: {} ({n_models} model{} × {n_indices} {})\n",
+            c.name.as_deref().unwrap_or("run"),
+            if n_models == 1 { "" } else { "s" },
+            if n_indices == 1 { "index" } else { "indices" },
+        );
+        let _ = writeln!(
+            s,
+            "α = mean(daily portfolio return − benchmark return) × {n}, the benchmark being the index; IR = α / tracking error; Sharpe of the portfolio (rf {rf}); ICIR = mean/std of the {h}-day-forward Pearson IC over the signal days (not annualised). {rebalance} top {frac} equal weight, fill {fill}, costs: {costs}.\n",
+            n = c.annualisation,
+            rf = c.risk_free_rate,
+            h = c.ic_horizon,
+            rebalance = match c.schedule.rebalance {
+                crate::spec::Rebalance::Monthly => "Monthly",
+                crate::spec::Rebalance::Weekly => "Weekly",
+                crate::spec::Rebalance::EveryNDays => "Every-n-days",
+            },
+            frac = c.portfolio.top_fraction,
+            fill = match c.execution.fill {
+                crate::spec::Fill::NextOpen => "next open",
+                crate::spec::Fill::Close => "same close",
+            },
+            costs = crate::costs::CostModel::describe(&c.cost_settings().build()),
+        );
+        for Table1Group {
+            other,
+            models,
+            indices,
+            rows,
+        } in groups
+        {
+            if !other.is_empty() {
+                let _ = writeln!(s, "## {}\n", fixed_text(&other));
+            }
+            let mut header = vec!["model".to_owned()];
+            for ix in &indices {
+                for m in ["α", "ICIR", "IR", "Sharpe"] {
+                    header.push(format!("{ix} {m}"));
+                }
+            }
+            let _ = writeln!(s, "| {} |", header.join(" | "));
+            let _ = writeln!(s, "|---|{}", "---:|".repeat(header.len() - 1));
+            for m in &models {
+                let mut cells = vec![m.clone()];
+                for ix in &indices {
+                    match rows
+                        .iter()
+                        .find(|r| table1_model(r) == *m && r.index == *ix)
+                    {
+                        Some(r) => {
+                            cells.push(pct(r.alpha));
+                            cells.push(fixed3(r.icir));
+                            cells.push(fixed3(r.information_ratio));
+                            cells.push(fixed3(r.sharpe));
+                        }
+                        None => cells.extend(std::iter::repeat_n("-".to_owned(), 4)),
+                    }
+                }
+                let _ = writeln!(s, "| {} |", cells.join(" | "));
+            }
+            let _ = writeln!(
+                s,
+                "\nTest period (first signal day t0 .. last day, rebalances):\n"
+            );
+            for ix in &indices {
+                let mut periods: Vec<String> = Vec::new();
+                for r in rows.iter().filter(|r| r.index == *ix) {
+                    let p = format!(
+                        "{} .. {} ({} rebalances)",
+                        r.t0.as_deref().unwrap_or("no signal day"),
+                        r.end,
+                        r.rebalances
+                    );
+                    if !periods.contains(&p) {
+                        periods.push(p);
+                    }
+                }
+                let _ = writeln!(s, "- {ix}: {}", periods.join("; "));
+            }
+            let _ = writeln!(s);
+        }
+        s
+    }
+
+    /// `table1.csv`: one line per variant with the Table-1 metrics at full precision.
+    pub fn table1_csv(&self) -> String {
+        let mut s = String::from("variant");
+        for k in self.keys() {
+            s.push(',');
+            s.push_str(&csv_cell(&k));
+        }
+        s.push_str(",model,index,t0,end,rebalances,alpha,icir,information_ratio,sharpe,ic_mean,rank_ic_mean,rank_icir,annual_return,max_drawdown,turnover_annual\n");
+        for r in &self.rows {
+            s.push_str(&r.name);
+            for (_, v) in &r.params {
+                s.push(',');
+                s.push_str(&csv_cell(&value_text(v)));
+            }
+            let f = crate::report::fmt6;
+            let _ = writeln!(
+                s,
+                ",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_cell(&table1_model(r)),
+                csv_cell(&r.index),
+                r.t0.as_deref().unwrap_or(""),
+                r.end,
+                r.rebalances,
+                f(r.alpha),
+                f(r.icir),
+                f(r.information_ratio),
+                f(r.sharpe),
+                f(r.ic_mean),
+                f(r.rank_ic_mean),
+                f(r.rank_icir),
+                f(r.annual_return),
+                f(r.max_drawdown),
+                f(r.turnover_annual)
+            );
+        }
+        s
+    }
 }
 
 #[cfg(test)]
@@ -763,6 +1369,15 @@ mod tests {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), toml::Value::Float(v)))
                 .collect(),
+            model: "ew".into(),
+            index: "all".into(),
+            t0: None,
+            end: String::new(),
+            rebalances: 0,
+            ic_mean: 0.0,
+            icir: 0.0,
+            rank_ic_mean: 0.0,
+            rank_icir: 0.0,
             annual_return: 0.0,
             alpha,
             information_ratio: 0.0,

@@ -16,5 +16,6 @@ mod real_data;
 mod report_html;
 mod scenarios;
 mod sweep;
+mod table1;
 mod timing;
 mod user_snapshot;
