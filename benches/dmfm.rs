@@ -74,6 +74,18 @@ struct Setup {
     blocks: Vec<(usize, usize)>,
 }
 
+/// The trainable variables (BatchNorm running statistics excluded).
+fn trainable(s: &Setup) -> Vec<candle_core::Var> {
+    s.map
+        .data()
+        .lock()
+        .expect("varmap")
+        .iter()
+        .filter(|(k, _)| !k.ends_with("running_mean") && !k.ends_with("running_var"))
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
 fn setup(n: usize, mode: IndustryGatMode, plain: bool) -> Setup {
     let dev = Device::Cpu;
     let map = VarMap::new();
@@ -133,15 +145,7 @@ fn bench(c: &mut Criterion, threads: usize) {
                 weight_decay: 0.0,
                 ..ParamsAdamW::default()
             };
-            let vars = s
-                .map
-                .data()
-                .lock()
-                .expect("varmap")
-                .iter()
-                .filter(|(k, _)| !k.ends_with("running_mean") && !k.ends_with("running_var"))
-                .map(|(_, v)| v.clone())
-                .collect();
+            let vars = trainable(&s);
             let mut opt = AdamW::new(vars, params).expect("adamw");
             let cfg = LossConfig::default();
             group.bench_function(format!("n{n}"), |b| {
@@ -197,15 +201,7 @@ fn sections() {
             _ => (IndustryGatMode::Block, false),
         };
         let s = setup(n, mode, plain);
-        let vars: Vec<candle_core::Var> = s
-            .map
-            .data()
-            .lock()
-            .expect("varmap")
-            .iter()
-            .filter(|(k, _)| !k.ends_with("running_mean") && !k.ends_with("running_var"))
-            .map(|(_, v)| v.clone())
-            .collect();
+        let vars = trainable(&s);
         let params = ParamsAdamW {
             lr: 1e-4,
             weight_decay: 0.0,

@@ -734,6 +734,31 @@ mod tests {
         gat
     }
 
+    /// Central finite differences of `value` at each entry of `base` against
+    /// the analytic gradient: |analytic − numeric| < tol · (1 + |numeric|).
+    fn assert_finite_differences(
+        what: &str,
+        base: &[f32],
+        analytic: &[f32],
+        tol: f64,
+        value: impl Fn(Vec<f32>) -> f64,
+    ) {
+        let eps = 1e-3f32;
+        for idx in 0..base.len() {
+            let at = |delta: f32| {
+                let mut v = base.to_vec();
+                v[idx] += delta;
+                value(v)
+            };
+            let numeric = (at(eps) - at(-eps)) / (2.0 * f64::from(eps));
+            let got = f64::from(analytic[idx]);
+            assert!(
+                (got - numeric).abs() < tol * (1.0 + numeric.abs()),
+                "{what} entry {idx}: analytic {got} vs numeric {numeric}"
+            );
+        }
+    }
+
     fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
         let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
         let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
@@ -817,7 +842,6 @@ mod tests {
         )
         .unwrap();
         let grads = (y * &r).unwrap().sum_all().unwrap().backward().unwrap();
-        let eps = 1e-3f32;
         for (which, var) in [(0, &wh), (1, &a_src), (2, &a_dst)] {
             let base: Vec<f32> = var.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
             let analytic: Vec<f32> = grads
@@ -827,25 +851,16 @@ mod tests {
                 .unwrap()
                 .to_vec1()
                 .unwrap();
-            for idx in 0..base.len() {
-                let at = |delta: f32| {
-                    let mut v = base.clone();
-                    v[idx] += delta;
-                    let t = Tensor::from_vec(v, var.shape(), &Device::Cpu).unwrap();
-                    let (w, s, d) = match which {
-                        0 => (t, a_src.as_tensor().clone(), a_dst.as_tensor().clone()),
-                        1 => (wh.as_tensor().clone(), t, a_dst.as_tensor().clone()),
-                        _ => (wh.as_tensor().clone(), a_src.as_tensor().clone(), t),
-                    };
-                    loss(&w, &s, &d)
+            let what = format!("input {which}");
+            assert_finite_differences(&what, &base, &analytic, 2e-3, |v| {
+                let t = Tensor::from_vec(v, var.shape(), &Device::Cpu).unwrap();
+                let (w, s, d) = match which {
+                    0 => (t, a_src.as_tensor().clone(), a_dst.as_tensor().clone()),
+                    1 => (wh.as_tensor().clone(), t, a_dst.as_tensor().clone()),
+                    _ => (wh.as_tensor().clone(), a_src.as_tensor().clone(), t),
                 };
-                let numeric = (at(eps) - at(-eps)) / (2.0 * f64::from(eps));
-                let got = f64::from(analytic[idx]);
-                assert!(
-                    (got - numeric).abs() < 2e-3 * (1.0 + numeric.abs()),
-                    "input {which} entry {idx}: analytic {got} vs numeric {numeric}"
-                );
-            }
+                loss(&w, &s, &d)
+            });
         }
     }
 
@@ -931,20 +946,9 @@ mod tests {
             .to_vec1()
             .unwrap();
         let base: Vec<f32> = u.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
-        let eps = 1e-3f32;
-        for idx in 0..base.len() {
-            let at = |d: f32| {
-                let mut v = base.clone();
-                v[idx] += d;
-                value(&Tensor::from_vec(v, (n, k * m), &Device::Cpu).unwrap())
-            };
-            let numeric = (at(eps) - at(-eps)) / (2.0 * f64::from(eps));
-            let got = f64::from(analytic[idx]);
-            assert!(
-                (got - numeric).abs() < 1e-3 * (1.0 + numeric.abs()),
-                "entry {idx}: analytic {got} vs numeric {numeric}"
-            );
-        }
+        assert_finite_differences("u", &base, &analytic, 1e-3, |v| {
+            value(&Tensor::from_vec(v, (n, k * m), &Device::Cpu).unwrap())
+        });
     }
 
     /// The whole DMFM network with the fused ops against the plain one (same
