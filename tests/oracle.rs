@@ -12,6 +12,10 @@ fn read(path: &std::path::Path) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Per (date, industry): residuals score − linear part, the f5 values seen,
+/// and the number of listed stocks.
+type Group = (Vec<f64>, Vec<f64>, usize);
+
 /// Recomputes μ/s = 0.5f0 + 0.3f1 − 0.3f2 + 0.4f3f4 + 0.4(f5 − industry mean
 /// of f5) from factors.csv and industries.csv, independently of the generator.
 #[test]
@@ -38,7 +42,7 @@ fn test_oracle_scores_follow_the_planted_formula() {
     assert!(oracle.len() > 5_000, "{} oracle rows", oracle.len());
     // Per (date, industry): the residual score − linear part must be one
     // constant, −0.4 × the mean f5 of the industry's listed stocks.
-    let mut groups: HashMap<(String, String), (Vec<f64>, Vec<f64>, usize)> = HashMap::new();
+    let mut groups: HashMap<(String, String), Group> = HashMap::new();
     for r in &oracle {
         let score: f64 = r[2].parse().unwrap();
         let key = (r[0].clone(), industry(&r[1], &r[0]));
