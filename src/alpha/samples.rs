@@ -119,7 +119,12 @@ pub struct SampleOptions {
 #[derive(Debug, Default)]
 pub struct SampleStore {
     pub samples: Vec<Sample>,
-    seen_days: u32,
+}
+
+/// The sample-day rule shared by `observe` and the models' `wants_factors`:
+/// every `every`-th trading day, counted from the first day streamed (day 0).
+pub fn is_sample_day(day: DayIndex, every: u32) -> bool {
+    day.0 % every.max(1) == 0
 }
 
 /// A labelled sample: index into the store and `n × K` forward returns.
@@ -139,9 +144,7 @@ pub struct Split {
 impl SampleStore {
     /// Stores today's cross-section on sample days.
     pub fn observe(&mut self, ctx: &Context<'_>, columns: &[usize], every: u32) {
-        let d = self.seen_days;
-        self.seen_days += 1;
-        if d % every.max(1) != 0 {
+        if !is_sample_day(ctx.day(), every) {
             return;
         }
         let candidates = ctx.candidates();

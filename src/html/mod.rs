@@ -260,6 +260,23 @@ fn display(x: f64, kind: Kind) -> String {
 
 /// A metric cell: the shown text plus `data-metric` (the report.json path,
 /// or `derived.*` for numbers computed here) and `data-value` (full precision).
+/// A one-column row: `label` and the cell of `metrics.<group>.<key>`.
+fn report_row(out: &mut String, r: &Value, group: &str, label: &str, key: &str, kind: Kind) {
+    let _ = write!(out, "<tr><th>{label}</th>");
+    report_cell(out, r, group, key, kind);
+    out.push_str("</tr>\n");
+}
+
+/// The cell of report.json's `metrics.<group>.<key>`.
+fn report_cell(out: &mut String, r: &Value, group: &str, key: &str, kind: Kind) {
+    cell(
+        out,
+        &format!("metrics.{group}.{key}"),
+        num(r, &format!("/metrics/{group}/{key}")),
+        kind,
+    );
+}
+
 fn cell(out: &mut String, key: &str, x: f64, kind: Kind) {
     let value = if x.is_finite() {
         format!("{x}")
@@ -405,24 +422,14 @@ fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
         ("max drawdown", "max_drawdown", Kind::Percent),
     ] {
         let _ = write!(h, "<tr><th>{label}</th>");
-        cell(
-            h,
-            &format!("metrics.portfolio.{key}"),
-            num(r, &format!("/metrics/portfolio/{key}")),
-            kind,
-        );
+        report_cell(h, r, "portfolio", key, kind);
         cell(
             h,
             &format!("derived.gross.portfolio.{key}"),
             num(&gross_v, &format!("/portfolio/{key}")),
             kind,
         );
-        cell(
-            h,
-            &format!("metrics.benchmark.{key}"),
-            num(r, &format!("/metrics/benchmark/{key}")),
-            kind,
-        );
+        report_cell(h, r, "benchmark", key, kind);
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table>\n</div><div>\n<h3>Active return (excess over the benchmark)</h3>\n<table id=\"metrics-excess\"><thead><tr><th></th><th class=\"num\">after costs</th><th class=\"num\">before costs</th></tr></thead><tbody>\n");
@@ -439,12 +446,7 @@ fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
         ("hit rate (days)", "hit_rate", Kind::Percent),
     ] {
         let _ = write!(h, "<tr><th>{label}</th>");
-        cell(
-            h,
-            &format!("metrics.excess.{key}"),
-            num(r, &format!("/metrics/excess/{key}")),
-            kind,
-        );
+        report_cell(h, r, "excess", key, kind);
         cell(
             h,
             &format!("derived.gross.excess.{key}"),
@@ -470,14 +472,7 @@ fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
         ("RankICIR", "rank_icir", Kind::Ratio),
         ("top − bottom quantile", "top_minus_bottom", Kind::Percent),
     ] {
-        let _ = write!(h, "<tr><th>{label}</th>");
-        cell(
-            h,
-            &format!("metrics.ic.{key}"),
-            num(r, &format!("/metrics/ic/{key}")),
-            kind,
-        );
-        h.push_str("</tr>\n");
+        report_row(h, r, "ic", label, key, kind);
     }
     h.push_str(
         "</tbody></table>\n</div><div>\n<h3>Trading</h3>\n<table id=\"metrics-trading\"><tbody>\n",
@@ -491,14 +486,7 @@ fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
         ("mean holdings", "mean_holdings", Kind::Amount),
         ("missed targets", "missed_targets", Kind::Count),
     ] {
-        let _ = write!(h, "<tr><th>{label}</th>");
-        cell(
-            h,
-            &format!("metrics.trading.{key}"),
-            num(r, &format!("/metrics/trading/{key}")),
-            kind,
-        );
-        h.push_str("</tr>\n");
+        report_row(h, r, "trading", label, key, kind);
     }
     // Nested trading metrics: cost by component, unfilled orders by reason.
     for (group, label, kind) in [

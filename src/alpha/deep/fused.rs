@@ -759,6 +759,28 @@ mod tests {
         }
     }
 
+    /// Every gradient of two backward passes agrees to 1e-4 (relative): the
+    /// trainable variables of `map` (BatchNorm running statistics excluded)
+    /// and the `extra` inputs.
+    fn assert_gradients_match(
+        what: &str,
+        map: &VarMap,
+        extra: &[(&str, &Tensor)],
+        ga: &candle_core::backprop::GradStore,
+        gb: &candle_core::backprop::GradStore,
+    ) {
+        let data = map.data().lock().unwrap();
+        let vars = data
+            .iter()
+            .filter(|(k, _)| !k.contains("running"))
+            .map(|(k, v)| (k.as_str(), v.as_tensor()))
+            .chain(extra.iter().copied());
+        for (name, v) in vars {
+            let d = max_rel_diff(ga.get(v).unwrap(), gb.get(v).unwrap());
+            assert!(d < 1e-4, "{what}∂{name} differs by {d}");
+        }
+    }
+
     fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
         let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
         let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
@@ -799,20 +821,8 @@ mod tests {
                 let lf = (fused * &weights).unwrap().sum_all().unwrap();
                 let lp = (plain * &weights).unwrap().sum_all().unwrap();
                 let (gf, gp) = (lf.backward().unwrap(), lp.backward().unwrap());
-                let data = map.data().lock().unwrap();
-                let mut vars: Vec<(String, Tensor)> = data
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
-                    .collect();
-                vars.push(("x".into(), x.as_tensor().clone()));
-                for (name, v) in vars {
-                    let (a, b) = (gf.get(&v).unwrap(), gp.get(&v).unwrap());
-                    let d = max_rel_diff(a, b);
-                    assert!(
-                        d < 1e-4,
-                        "heads {heads} universe {universe}: ∂{name} differs by {d}"
-                    );
-                }
+                let what = format!("heads {heads} universe {universe}: ");
+                assert_gradients_match(&what, &map, &[("x", x.as_tensor())], &gf, &gp);
             }
         }
     }
@@ -912,16 +922,7 @@ mod tests {
         };
         let gf = loss(af, ff).backward().unwrap();
         let gp = loss(ap, fp).backward().unwrap();
-        let data = map.data().lock().unwrap();
-        let mut vars: Vec<(String, Tensor)> = data
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
-            .collect();
-        vars.push(("x".into(), x.as_tensor().clone()));
-        for (name, v) in vars {
-            let d = max_rel_diff(gf.get(&v).unwrap(), gp.get(&v).unwrap());
-            assert!(d < 1e-4, "∂{name} differs by {d}");
-        }
+        assert_gradients_match("", &map, &[("x", x.as_tensor())], &gf, &gp);
     }
 
     /// Central finite differences of Σ ā ⊙ R in the pre-activations u.
@@ -993,12 +994,7 @@ mod tests {
             .unwrap()
         };
         let (ga, gb) = (loss(&a).backward().unwrap(), loss(&b).backward().unwrap());
-        let data = map.data().lock().unwrap();
-        for name in names.iter().filter(|n| !n.contains("running")) {
-            let v = data[name].as_tensor();
-            let d = max_rel_diff(ga.get(v).unwrap(), gb.get(v).unwrap());
-            assert!(d < 1e-4, "∂{name} differs by {d}");
-        }
+        assert_gradients_match("", &map, &[], &ga, &gb);
     }
     /// LeakyReLU and the bias add against candle's ops: the same bits forward
     /// and backward (x = 0 exactly excluded: candle splits the gradient there).

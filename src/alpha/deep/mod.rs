@@ -467,7 +467,7 @@ impl AlphaModel for DeepModel {
     }
 
     fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
-        day.0 % self.cfg.samples.every_days.max(1) == 0
+        super::samples::is_sample_day(day, self.cfg.samples.every_days)
     }
 
     fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
