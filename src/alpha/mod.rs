@@ -62,7 +62,7 @@ pub trait AlphaModel: Send {
 }
 
 /// Resolves factor names (default: every column) to column indices.
-fn factor_columns(
+fn resolve_factor_names(
     chosen: &Option<Vec<String>>,
     names: &[String],
     missing: &dyn Fn(&str) -> Error,
@@ -91,7 +91,7 @@ pub fn build_model_with_progress(
 ) -> Result<Box<dyn AlphaModel>> {
     let missing = |n: &str| missing_factor(n, names);
     let deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
-        let (columns, chosen) = factor_columns(&d.factors, names, &missing)?;
+        let (columns, chosen) = resolve_factor_names(&d.factors, names, &missing)?;
         let mut m = DeepModel::new(arch, d.clone(), columns, chosen, seed)?;
         if let Some(p) = progress {
             m = m.with_progress(p);
@@ -100,7 +100,7 @@ pub fn build_model_with_progress(
     };
     match config {
         ModelConfig::Linear(l) => {
-            let (columns, chosen) = factor_columns(&l.factors, names, &missing)?;
+            let (columns, chosen) = resolve_factor_names(&l.factors, names, &missing)?;
             if columns.is_empty() {
                 return Err(Error::Run(
                     "model `linear` needs factors, but the bundle has no factors.csv".into(),
