@@ -30,8 +30,8 @@ pub mod ops;
 pub use layers::{Arch, HeadActivation, IndustryGatMode};
 
 use super::interpret::{round6, HeadInterpretation, Interpretation, WindowInterpretation};
+use super::model::AlphaModel;
 use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore};
-use super::AlphaModel;
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
 use crate::spec::{DeepConfig, LabelNorm, StopOn};

@@ -1,7 +1,7 @@
 //! Fused candle custom ops with analytic backward passes for the two
 //! attention layers of the DMFM, where plain tensor ops spend most of a
 //! training step on element-wise passes over large intermediates:
-//! [`gat_attention`] (graph attention after the projection W h) and
+//! [`gat_attention()`] (graph attention after the projection W h) and
 //! [`factor_attention_mean`] (the factor-attention softmax averaged over
 //! stocks), plus the element-wise [`leaky_relu`] and [`bias_add`] of every
 //! dense layer. The plain versions in [`super::layers`] are the test
