@@ -6,7 +6,7 @@
 //! to ±3; a missing value (or a zero std) gives 0; multiply by the factor's
 //! sign; the score is the average over the factors.
 
-use super::AlphaModel;
+use super::model::AlphaModel;
 use crate::context::Context;
 use crate::data::SymbolId;
 use crate::Result;

@@ -1,7 +1,7 @@
 //! `file`: scores from a CSV `date,symbol,score` produced by any outside
 //! model. A symbol with no row for the signal day has no score.
 
-use super::AlphaModel;
+use super::model::AlphaModel;
 use crate::context::Context;
 use crate::data::{ScoreTable, SymbolId};
 use crate::Result;

@@ -9,8 +9,8 @@
 //! pivoting in f64 (m + 1 unknowns).
 
 use super::interpret::{round6, Interpretation, WindowInterpretation};
+use super::model::AlphaModel;
 use super::samples::{cross_section, zscore_columns, SampleOptions, SampleStore};
-use super::AlphaModel;
 use crate::context::Context;
 use crate::data::SymbolId;
 use crate::spec::{LabelNorm, LinearConfig};

@@ -3,7 +3,7 @@
 //! `w` trading days score high). A stock suspended on day t − w uses its last
 //! traded close before it; a stock with no close that far back has no score.
 
-use super::AlphaModel;
+use super::model::AlphaModel;
 use crate::context::Context;
 use crate::data::{DayIndex, SymbolId};
 use crate::Result;

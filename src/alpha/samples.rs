@@ -5,7 +5,7 @@
 //! `observe` keeps, on every `sample_every_days`-th trading day, today's
 //! candidates (universe members with a traded bar), their factors
 //! (cross-sectionally z-scored and clipped to ±3, missing → 0, see
-//! [`super::ew::zscore_clipped`]) and their industries, with the rows sorted
+//! `ew::zscore_clipped`) and their industries, with the rows sorted
 //! by (industry, symbol) so each industry is a contiguous block (stocks
 //! without an industry come last, each its own block).
 //!

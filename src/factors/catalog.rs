@@ -34,9 +34,9 @@ macro_rules! catalog {
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[repr(usize)]
-        pub enum Fid { $($id,)* }
+        pub enum FactorId { $($id,)* }
 
-        /// All library factors, indexed by [`Fid`].
+        /// All library factors, indexed by [`FactorId`].
         pub const CATALOG: &[FactorDef] = &[
             $(FactorDef { group: $group, name: $name, definition: $def },)*
         ];
@@ -127,16 +127,16 @@ catalog! {
 pub const N_FACTORS: usize = CATALOG.len();
 
 /// Industry-relative factors and the factor each is built from.
-pub const INDUSTRY_RELATIVE: [(Fid, Fid); 9] = [
-    (Fid::RET5_IND, Fid::RET5),
-    (Fid::RET20_IND, Fid::RET20),
-    (Fid::MOM120_20_IND, Fid::MOM120_20),
-    (Fid::VOL20_IND, Fid::VOL20),
-    (Fid::LOG_AMT20_IND, Fid::LOG_AMT20),
-    (Fid::AMIHUD20_IND, Fid::AMIHUD20),
-    (Fid::EP_IND, Fid::EP),
-    (Fid::BP_IND, Fid::BP),
-    (Fid::ROE_IND, Fid::ROE),
+pub const INDUSTRY_RELATIVE: [(FactorId, FactorId); 9] = [
+    (FactorId::RET5_IND, FactorId::RET5),
+    (FactorId::RET20_IND, FactorId::RET20),
+    (FactorId::MOM120_20_IND, FactorId::MOM120_20),
+    (FactorId::VOL20_IND, FactorId::VOL20),
+    (FactorId::LOG_AMT20_IND, FactorId::LOG_AMT20),
+    (FactorId::AMIHUD20_IND, FactorId::AMIHUD20),
+    (FactorId::EP_IND, FactorId::EP),
+    (FactorId::BP_IND, FactorId::BP),
+    (FactorId::ROE_IND, FactorId::ROE),
 ];
 
 /// Resolves a selection (`"all"`, a group, or `"group:name"`) to catalogue
@@ -199,8 +199,8 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), N_FACTORS);
         assert!(CATALOG.iter().all(|f| GROUPS.contains(&f.group)));
-        assert_eq!(CATALOG[Fid::ROE_IND as usize].name, "roe_ind");
-        assert_eq!(CATALOG[Fid::VOL20 as usize].name, "vol20");
+        assert_eq!(CATALOG[FactorId::ROE_IND as usize].name, "roe_ind");
+        assert_eq!(CATALOG[FactorId::VOL20 as usize].name, "vol20");
         for (rel, base) in INDUSTRY_RELATIVE {
             assert_eq!(
                 CATALOG[rel as usize].name,

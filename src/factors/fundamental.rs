@@ -18,7 +18,7 @@
 //! became visible and divided by today's *adjusted* close, so a 10-for-10
 //! bonus issue after the report leaves E/P unchanged.
 
-use super::catalog::Fid;
+use super::catalog::FactorId;
 use crate::event::ReportVisible;
 use chrono::Datelike;
 use std::collections::BTreeMap;
@@ -116,19 +116,20 @@ impl FundamentalState {
     /// Fills the value factors of `s` given today's adjusted close.
     pub fn compute(&self, s: usize, close_adj: f64, out: &mut [f64]) {
         let m = &self.summary[s];
-        let mut set = |f: Fid, v: f64| out[f as usize] = if v.is_finite() { v } else { f64::NAN };
-        set(Fid::EP, m.eps_ttm / close_adj);
-        set(Fid::EP_Q, m.eps_q / close_adj);
-        set(Fid::BP, m.bps / close_adj);
-        set(Fid::ROE, m.roe);
-        set(Fid::ROE_Q, m.roe_q);
-        set(Fid::EPS_CHG_Q, m.eps_chg_q / close_adj);
-        set(Fid::EPS_CHG_Y, m.eps_chg_y / close_adj);
-        set(Fid::BP_CHG_Q, m.bp_chg_q);
-        set(Fid::BP_CHG_Y, m.bp_chg_y);
-        set(Fid::ROE_CHG_Q, m.roe_chg_q);
-        set(Fid::ROE_CHG_Y, m.roe_chg_y);
-        set(Fid::SUE, m.sue);
+        let mut set =
+            |f: FactorId, v: f64| out[f as usize] = if v.is_finite() { v } else { f64::NAN };
+        set(FactorId::EP, m.eps_ttm / close_adj);
+        set(FactorId::EP_Q, m.eps_q / close_adj);
+        set(FactorId::BP, m.bps / close_adj);
+        set(FactorId::ROE, m.roe);
+        set(FactorId::ROE_Q, m.roe_q);
+        set(FactorId::EPS_CHG_Q, m.eps_chg_q / close_adj);
+        set(FactorId::EPS_CHG_Y, m.eps_chg_y / close_adj);
+        set(FactorId::BP_CHG_Q, m.bp_chg_q);
+        set(FactorId::BP_CHG_Y, m.bp_chg_y);
+        set(FactorId::ROE_CHG_Q, m.roe_chg_q);
+        set(FactorId::ROE_CHG_Y, m.roe_chg_y);
+        set(FactorId::SUE, m.sue);
     }
 }
 

@@ -28,7 +28,7 @@ pub mod rolling;
 #[cfg(test)]
 mod tests;
 
-pub use catalog::{select, FactorDef, Fid, CATALOG, GROUPS, N_FACTORS};
+pub use catalog::{select, FactorDef, FactorId, CATALOG, GROUPS, N_FACTORS};
 pub use preprocess::{MissingRule, PreprocessConfig};
 pub use report::{factor_report, FactorReport, FactorStats, PanelCollector, PanelOptions};
 
@@ -234,7 +234,7 @@ impl FactorLibrary {
 
     /// Today's raw (unprocessed) value of catalogue factor `f` for the
     /// `i`-th eligible symbol (for tests and inspection).
-    pub fn raw(&self, i: usize, f: Fid) -> f64 {
+    pub fn raw(&self, i: usize, f: FactorId) -> f64 {
         self.raw[i * N_FACTORS + f as usize]
     }
 }

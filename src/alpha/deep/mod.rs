@@ -21,15 +21,17 @@
 //! - Each window is trained from a fresh seeded init unless
 //!   `train.warm_start`, which continues from the previous window's best weights.
 
-pub mod fused;
+#[cfg(test)]
+mod fused_vs_plain;
 pub mod layers;
 pub mod loss;
+pub mod ops;
 
 pub use layers::{Arch, HeadActivation, IndustryGatMode};
 
 use super::interpret::{round6, HeadInterpretation, Interpretation, WindowInterpretation};
+use super::model::AlphaModel;
 use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore};
-use super::AlphaModel;
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
 use crate::spec::{DeepConfig, LabelNorm, StopOn};
@@ -63,12 +65,12 @@ fn candle_err(e: candle_core::Error) -> Error {
     Error::Run(format!("model: {e}"))
 }
 
-/// Converts candle errors in this module.
-trait Ctx<T> {
-    fn m(self) -> Result<T>;
+/// Turns a candle result into the crate's (`Error::Run("model: …")`).
+trait MapCandleError<T> {
+    fn map_candle_err(self) -> Result<T>;
 }
-impl<T> Ctx<T> for candle_core::Result<T> {
-    fn m(self) -> Result<T> {
+impl<T> MapCandleError<T> for candle_core::Result<T> {
+    fn map_candle_err(self) -> Result<T> {
         self.map_err(candle_err)
     }
 }
@@ -148,7 +150,7 @@ impl DeepModel {
             cfg.head_activation,
             vb,
         )
-        .m()?;
+        .map_candle_err()?;
         let score_head = cfg
             .horizons
             .iter()
@@ -213,8 +215,8 @@ impl DeepModel {
                     (0..n).map(|_| rng.random_range(-bound..bound)).collect()
                 }
             };
-            let t = Tensor::from_vec(values, dims, &self.device).m()?;
-            var.set(&t).m()?;
+            let t = Tensor::from_vec(values, dims, &self.device).map_candle_err()?;
+            var.set(&t).map_candle_err()?;
         }
         Ok(())
     }
@@ -222,13 +224,13 @@ impl DeepModel {
     fn snapshot(&self) -> Result<Vec<Tensor>> {
         self.vars()
             .iter()
-            .map(|(_, v)| v.as_tensor().copy().m())
+            .map(|(_, v)| v.as_tensor().copy().map_candle_err())
             .collect()
     }
 
     fn restore(&self, snap: &[Tensor]) -> Result<()> {
         for ((_, v), t) in self.vars().iter().zip(snap) {
-            v.set(t).m()?;
+            v.set(t).map_candle_err()?;
         }
         Ok(())
     }
@@ -274,8 +276,8 @@ impl DeepModel {
             zscore_columns(&mut r, k);
         }
         Ok(Batch {
-            x: matrix(&s.x, s.n(), self.columns.len(), &self.device).m()?,
-            returns: matrix(&r, s.n(), k, &self.device).m()?,
+            x: matrix(&s.x, s.n(), self.columns.len(), &self.device).map_candle_err()?,
+            returns: matrix(&r, s.n(), k, &self.device).map_candle_err()?,
             blocks: s.blocks(),
         })
     }
@@ -285,7 +287,7 @@ impl DeepModel {
             .iter()
             .map(|b| self.net.forward(&b.x, &b.blocks, train))
             .collect::<candle_core::Result<Vec<_>>>()
-            .m()?;
+            .map_candle_err()?;
         let terms: Vec<loss::DateTerms<'_>> = outs
             .iter()
             .zip(batch)
@@ -295,7 +297,7 @@ impl DeepModel {
                 returns: &b.returns,
             })
             .collect();
-        loss::batch_loss(&terms, &self.cfg.loss).m()
+        loss::batch_loss(&terms, &self.cfg.loss).map_candle_err()
     }
 
     /// The return terms of a loss from its logged parts [distance, β, ICIR]
@@ -325,7 +327,7 @@ impl DeepModel {
             .filter(|(n, _)| !n.ends_with("running_mean") && !n.ends_with("running_var"))
             .map(|(_, v)| v)
             .collect();
-        let mut opt = AdamW::new(trainable, params).m()?;
+        let mut opt = AdamW::new(trainable, params).map_candle_err()?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(window as u64));
         let mut order: Vec<usize> = (0..train.len()).collect();
         let mut best: Option<(usize, f64, Vec<Tensor>)> = None;
@@ -338,10 +340,10 @@ impl DeepModel {
             for chunk in order.chunks(t.batch_dates) {
                 let batch: Vec<&Batch> = chunk.iter().map(|&i| &train[i]).collect();
                 let (loss, parts) = self.batch_loss(&batch, true)?;
-                total += f64::from(loss.to_scalar::<f32>().m()?);
+                total += f64::from(loss.to_scalar::<f32>().map_candle_err()?);
                 total_returns += self.returns_part(parts);
                 steps += 1;
-                opt.backward_step(&loss).m()?;
+                opt.backward_step(&loss).map_candle_err()?;
             }
             let train_loss = match t.stop_on {
                 StopOn::Loss => total,
@@ -352,7 +354,7 @@ impl DeepModel {
             } else {
                 let batch: Vec<&Batch> = valid.iter().collect();
                 let (loss, parts) = self.batch_loss(&batch, false)?;
-                let loss = f64::from(loss.to_scalar::<f32>().m()?);
+                let loss = f64::from(loss.to_scalar::<f32>().map_candle_err()?);
                 Some(match t.stop_on {
                     StopOn::Loss => loss,
                     StopOn::Returns => self.returns_part(parts),
@@ -401,15 +403,15 @@ impl DeepModel {
         let mut att = vec![0f64; k * m];
         let (mut ss_res, mut ss_tot) = (vec![0f64; k], vec![0f64; k]);
         for b in dates {
-            let out = self.net.forward(&b.x, &b.blocks, false).m()?;
-            let a: Vec<Vec<f32>> = out.attention.expect("dmfm").to_vec2().m()?;
+            let out = self.net.forward(&b.x, &b.blocks, false).map_candle_err()?;
+            let a: Vec<Vec<f32>> = out.attention.expect("dmfm").to_vec2().map_candle_err()?;
             for (kk, row) in a.iter().enumerate() {
                 for (j, v) in row.iter().enumerate() {
                     att[kk * m + j] += f64::from(*v) / dates.len() as f64;
                 }
             }
-            let f: Vec<Vec<f32>> = out.f.to_vec2().m()?;
-            let fh: Vec<Vec<f32>> = out.fhat.expect("dmfm").to_vec2().m()?;
+            let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
+            let fh: Vec<Vec<f32>> = out.fhat.expect("dmfm").to_vec2().map_candle_err()?;
             for kk in 0..k {
                 let mean = f.iter().map(|r| f64::from(r[kk])).sum::<f64>() / f.len() as f64;
                 for (r, rh) in f.iter().zip(&fh) {
@@ -442,9 +444,9 @@ impl DeepModel {
 
     /// Forward on one sample in eval mode: the score head per row.
     fn score_sample(&self, s: &Sample) -> Result<Vec<f64>> {
-        let x = matrix(&s.x, s.n(), self.columns.len(), &self.device).m()?;
-        let out = self.net.forward(&x, &s.blocks(), false).m()?;
-        let f: Vec<Vec<f32>> = out.f.to_vec2().m()?;
+        let x = matrix(&s.x, s.n(), self.columns.len(), &self.device).map_candle_err()?;
+        let out = self.net.forward(&x, &s.blocks(), false).map_candle_err()?;
+        let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
         Ok(f.iter().map(|r| f64::from(r[self.score_head])).collect())
     }
 
