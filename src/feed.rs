@@ -45,6 +45,15 @@ impl BarRow {
     pub fn is_traded(&self) -> bool {
         self.volume > 0.0
     }
+    /// Traded value in currency: `amount`, or `close × volume` without it.
+    #[inline]
+    pub fn traded_value(&self) -> f64 {
+        if self.amount.is_finite() {
+            self.amount
+        } else {
+            self.close * self.volume
+        }
+    }
 }
 
 /// Everything that becomes known on one trading day.
@@ -87,8 +96,8 @@ pub struct FeedPlan {
     pub symbols: Option<std::sync::Arc<Vec<bool>>>,
 }
 
-/// Per-day lists of scheduled items, built once before streaming.
-struct Schedule {
+/// What becomes known on each day (per-day lists), built once before streaming.
+struct Timetable {
     constituents: Vec<Vec<ConstituentChange>>,
     benchmark_constituents: Vec<Vec<ConstituentChange>>,
     industries: Vec<Vec<IndustryChange>>,
@@ -99,7 +108,7 @@ struct Schedule {
     symbols: Option<std::sync::Arc<Vec<bool>>>,
 }
 
-fn membership_schedule(
+fn membership_timetable(
     market: &Market,
     index: Option<&str>,
     n_days: usize,
@@ -141,15 +150,15 @@ fn membership_schedule(
     out
 }
 
-impl Schedule {
+impl Timetable {
     fn build(market: &Market, plan: &FeedPlan) -> Self {
         let bars = &market.bars;
         let n_days = bars.dates.len();
-        let constituents = membership_schedule(market, plan.index.as_deref(), n_days);
+        let constituents = membership_timetable(market, plan.index.as_deref(), n_days);
         let benchmark_constituents = if plan.benchmark == plan.index {
             vec![Vec::new(); n_days]
         } else {
-            membership_schedule(market, plan.benchmark.as_deref(), n_days)
+            membership_timetable(market, plan.benchmark.as_deref(), n_days)
         };
 
         let mut industries: Vec<Vec<IndustryChange>> = vec![Vec::new(); n_days];
@@ -248,7 +257,7 @@ impl Schedule {
             }
         }
 
-        Schedule {
+        Timetable {
             constituents,
             benchmark_constituents,
             industries,
@@ -261,11 +270,11 @@ impl Schedule {
     }
 }
 
-fn batch_for_day(market: &Market, schedule: &mut Schedule, d: DayIndex) -> DayBatch {
+fn batch_for_day(market: &Market, timetable: &mut Timetable, d: DayIndex) -> DayBatch {
     let b = &market.bars;
     let rows = b.day_rows(d);
     let mut bars = Vec::with_capacity(rows.len());
-    let keep = |s: SymbolId| schedule.symbols.as_ref().is_none_or(|k| k[s.index()]);
+    let keep = |s: SymbolId| timetable.symbols.as_ref().is_none_or(|k| k[s.index()]);
     for r in rows {
         if !keep(b.symbol[r]) {
             continue;
@@ -284,7 +293,7 @@ fn batch_for_day(market: &Market, schedule: &mut Schedule, d: DayIndex) -> DayBa
         });
     }
     let f = &market.factors;
-    let frows = schedule.factor_day_rows[d.index()].clone();
+    let frows = timetable.factor_day_rows[d.index()].clone();
     let m = f.names.len();
     // Rows of several calendar dates may land on one trading day: keep the latest per symbol.
     let mut pairs: Vec<(SymbolId, usize)> = frows
@@ -307,16 +316,16 @@ fn batch_for_day(market: &Market, schedule: &mut Schedule, d: DayIndex) -> DayBa
         bars,
         factor_symbols,
         factor_values,
-        constituents: std::mem::take(&mut schedule.constituents[i]),
-        benchmark_constituents: std::mem::take(&mut schedule.benchmark_constituents[i]),
-        industries: std::mem::take(&mut schedule.industries[i]),
-        reports: std::mem::take(&mut schedule.reports[i]),
+        constituents: std::mem::take(&mut timetable.constituents[i]),
+        benchmark_constituents: std::mem::take(&mut timetable.benchmark_constituents[i]),
+        industries: std::mem::take(&mut timetable.industries[i]),
+        reports: std::mem::take(&mut timetable.reports[i]),
         delistings: {
-            let mut v = std::mem::take(&mut schedule.delistings[i]);
+            let mut v = std::mem::take(&mut timetable.delistings[i]);
             v.retain(|s| keep(*s));
             v
         },
-        benchmark_close: schedule.benchmark[i],
+        benchmark_close: timetable.benchmark[i],
     }
 }
 
@@ -330,10 +339,10 @@ pub fn spawn_feed<'scope, 'env>(
     let (tx, rx) = bounded(plan.capacity.max(1));
     let plan = plan.clone();
     scope.spawn(move || {
-        let mut schedule = Schedule::build(market, &plan);
+        let mut timetable = Timetable::build(market, &plan);
         for d in 0..=plan.last_day.0 {
             if tx
-                .send(batch_for_day(market, &mut schedule, DayIndex(d)))
+                .send(batch_for_day(market, &mut timetable, DayIndex(d)))
                 .is_err()
             {
                 break; // the engine stopped early (an error): nothing more to send

@@ -1,4 +1,5 @@
-//! The portfolio (cash and holdings) and portfolio construction.
+//! The portfolio: cash and holdings (what the target weights are built
+//! from lives in [`crate::strategy`]).
 //!
 //! Holdings are quantities of *adjusted* shares: value = quantity ×
 //! adjusted price, so dividends and splits captured by `adj_factor` are
@@ -51,38 +52,4 @@ impl Portfolio {
                 .map(|(&s, &q)| q * price(s))
                 .sum::<f64>()
     }
-}
-
-/// Target weights, summing to 1, ordered by symbol.
-pub type TargetWeights = Vec<(SymbolId, f64)>;
-
-/// The top `fraction` of `candidates` by score, equal weight (DESIGN §4):
-/// k = max(1, floor(fraction × n)) highest scores, ties broken by symbol
-/// ascending (symbol ids are assigned in name order). Candidates with a NaN
-/// score must be removed before. Returns the chosen symbols sorted by id.
-///
-/// ```
-/// use alphasim::data::SymbolId;
-/// use alphasim::portfolio::top_fraction;
-/// let c = [(SymbolId(0), 0.5), (SymbolId(1), 0.9), (SymbolId(2), 0.9), (SymbolId(3), 0.1)];
-/// // floor(0.5 × 4) = 2: the two 0.9s; with fraction 0.25 the tie goes to the smaller id.
-/// assert_eq!(top_fraction(&c, 0.5), vec![SymbolId(1), SymbolId(2)]);
-/// assert_eq!(top_fraction(&c, 0.25), vec![SymbolId(1)]);
-/// ```
-pub fn top_fraction(candidates: &[(SymbolId, f64)], fraction: f64) -> Vec<SymbolId> {
-    if candidates.is_empty() {
-        return Vec::new();
-    }
-    let k = ((fraction * candidates.len() as f64).floor() as usize).max(1);
-    let mut sorted: Vec<(SymbolId, f64)> = candidates.to_vec();
-    sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut chosen: Vec<SymbolId> = sorted[..k.min(sorted.len())].iter().map(|p| p.0).collect();
-    chosen.sort();
-    chosen
-}
-
-/// Equal weights over `chosen`.
-pub fn equal_weights(chosen: &[SymbolId]) -> TargetWeights {
-    let w = 1.0 / chosen.len() as f64;
-    chosen.iter().map(|&s| (s, w)).collect()
 }

@@ -153,7 +153,7 @@ fn test_scenario_stamp_duty_switches_on_2023_08_28() {
         .records
         .fills
         .iter()
-        .filter(|f| f.side == alphasim::execution::Side::Sell)
+        .filter(|f| f.side == alphasim::costs::Side::Sell)
         .collect();
     assert_eq!(sells.len(), 3);
     for f in &sells {
@@ -168,7 +168,7 @@ fn test_scenario_stamp_duty_switches_on_2023_08_28() {
         .records
         .fills
         .iter()
-        .filter(|f| f.side == alphasim::execution::Side::Buy)
+        .filter(|f| f.side == alphasim::costs::Side::Buy)
         .all(|f| f.costs.stamp_duty == 0.0));
 }
 
@@ -309,7 +309,7 @@ fn test_cn_preset_fixture_run_accounting() {
         .records
         .fills
         .iter()
-        .filter(|f| f.side == alphasim::execution::Side::Buy)
+        .filter(|f| f.side == alphasim::costs::Side::Buy)
     {
         let raw = f.value / f.price;
         assert_close((raw / 100.0).round() * 100.0, raw, 1e-6);

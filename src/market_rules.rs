@@ -48,6 +48,7 @@
 //! the reason, and counted by reason in `report.json`.
 
 use crate::data::Date;
+use crate::spec::{ExecutionConfig, MarketPreset};
 use serde::Serialize;
 
 /// The resolved market rules of a run.
@@ -62,6 +63,30 @@ pub struct MarketRules {
 }
 
 impl MarketRules {
+    /// The rules of `[execution]`: each rule left unset takes the preset's
+    /// value (`market = "none"`: all off; `market = "cn"`: price limits,
+    /// 100-share lots, T+1 and a 25% volume cap).
+    ///
+    /// ```
+    /// use alphasim::market_rules::MarketRules;
+    /// use alphasim::spec::{ExecutionConfig, MarketPreset};
+    /// let cn = ExecutionConfig { market: MarketPreset::Cn, lot_size: Some(200), ..Default::default() };
+    /// let r = MarketRules::from_config(&cn);
+    /// assert!(r.price_limits && r.t_plus_one && r.volume_cap == 0.25);
+    /// assert_eq!(r.lot_size, 200);
+    /// assert!(MarketRules::from_config(&ExecutionConfig::default()).is_frictionless());
+    /// ```
+    pub fn from_config(execution: &ExecutionConfig) -> Self {
+        let e = execution;
+        let cn = e.market == MarketPreset::Cn;
+        MarketRules {
+            price_limits: e.price_limits.unwrap_or(cn),
+            lot_size: e.lot_size.unwrap_or(if cn { 100 } else { 0 }),
+            t_plus_one: e.t_plus_one.unwrap_or(cn),
+            volume_cap: e.volume_cap.unwrap_or(if cn { 0.25 } else { 0.0 }),
+        }
+    }
+
     /// True when no rule is on (the frictionless market).
     pub fn is_frictionless(&self) -> bool {
         !self.price_limits && self.lot_size == 0 && !self.t_plus_one && self.volume_cap == 0.0
@@ -98,7 +123,7 @@ impl MarketRules {
 /// The daily price-limit fraction of `symbol` on `date` (see the module docs).
 ///
 /// ```
-/// use alphasim::market::limit_fraction;
+/// use alphasim::market_rules::limit_fraction;
 /// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
 /// assert_eq!(limit_fraction("SH600000", d("2021-01-04"), false), 0.10);
 /// assert_eq!(limit_fraction("SH600000", d("2021-01-04"), true), 0.05);
@@ -140,7 +165,7 @@ fn round2(x: f64) -> f64 {
 /// Derived (up, down) limit prices from a raw reference price.
 ///
 /// ```
-/// use alphasim::market::derived_limits;
+/// use alphasim::market_rules::derived_limits;
 /// assert_eq!(derived_limits(10.0, 0.10), (11.0, 9.0));
 /// assert_eq!(derived_limits(3.33, 0.10), (3.66, 3.0)); // 3.663 → 3.66, 2.997 → 3.00
 /// ```

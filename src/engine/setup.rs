@@ -1,0 +1,223 @@
+//! Run setup: the window, the index and name checks, the schedules, and
+//! an [`Engine`] with its parts (history, model, factor library, costs,
+//! market rules, construction method) and the feed's plan.
+
+use super::benchmark::Benchmark;
+use super::{Engine, RunOptions, RunRecords};
+use crate::alpha::AlphaModel;
+use crate::context::{History, Names};
+use crate::costs::{CostBreakdown, CostModel, CostSettings, Liquidity};
+use crate::data::{DayIndex, Market};
+use crate::event::{Clock, EventQueue};
+use crate::factors::FactorLibrary;
+use crate::feed::{DayBatch, FeedPlan};
+use crate::market_rules::MarketRules;
+use crate::portfolio::Portfolio;
+use crate::schedule::{retrain_days, signal_days};
+use crate::signal::PendingSignals;
+use crate::spec::Spec;
+use crate::strategy::Construction;
+use crate::{Error, Result};
+
+/// The names of the run's factor columns, in the order the history holds
+/// them (and a model is built with): the `factors.csv` columns, then the
+/// selected library factors. A library name that is also a `factors.csv`
+/// column is an error.
+pub fn run_factor_names(spec: &Spec, market: &Market) -> Result<Vec<String>> {
+    let mut names = market.factors.names.clone();
+    for i in spec.library_selection() {
+        let name = crate::factors::CATALOG[i].name;
+        if names.iter().any(|n| n == name) {
+            return Err(Error::Spec {
+                file: spec.path.clone(),
+                message: format!(
+                    "factors: library factor `{name}` has the same name as a column of factors.csv; rename the column or drop `{name}` from `factors`"
+                ),
+            });
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
+}
+
+impl<'a> Engine<'a> {
+    /// Checks the run and builds the engine and the feed's plan.
+    pub(super) fn new(
+        spec: &'a Spec,
+        market: &Market,
+        model: Box<dyn AlphaModel>,
+        options: RunOptions,
+    ) -> Result<(Self, FeedPlan)> {
+        let c = &spec.config;
+        let dates = &market.bars.dates;
+        if dates.is_empty() {
+            return Err(Error::Run("the bundle has no trading days".into()));
+        }
+        let first = match c.start {
+            Some(s) => market.bars.first_day_on_or_after(s).ok_or_else(|| {
+                Error::Run(format!(
+                    "start {s} is after the last trading day {}",
+                    dates[dates.len() - 1]
+                ))
+            })?,
+            None => DayIndex(0),
+        };
+        let last = match c.end {
+            Some(e) => {
+                let i = dates.partition_point(|d| *d <= e);
+                if i == 0 {
+                    return Err(Error::Run(format!(
+                        "end {e} is before the first trading day {}",
+                        dates[0]
+                    )));
+                }
+                DayIndex(i as u32 - 1)
+            }
+            None => DayIndex(dates.len() as u32 - 1),
+        };
+        if last < first {
+            return Err(Error::Run(format!(
+                "the window {} .. {} holds no trading day",
+                dates[first.index()],
+                dates[last.index()]
+            )));
+        }
+        if let Some(index) = &c.index {
+            if !market.constituents.contains_key(index) {
+                let known: Vec<&str> = market.constituents.keys().map(String::as_str).collect();
+                return Err(Error::Spec {
+                    file: spec.path.clone(),
+                    message: format!(
+                        "index `{index}` is not in constituents.csv (indices: {})",
+                        if known.is_empty() {
+                            "none — the bundle has no constituents.csv".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                });
+            }
+        }
+        let benchmark = c.benchmark.clone().or_else(|| c.index.clone());
+        let signals = signal_days(dates, first, last, &c.schedule);
+        let retrains = retrain_days(dates, &signals, c.schedule.retrain_months);
+        let n_days = last.index() + 1;
+        let mut signal_set = vec![false; n_days];
+        for s in &signals {
+            signal_set[s.index()] = true;
+        }
+        let mut retrain_set = vec![false; n_days];
+        for s in &retrains {
+            retrain_set[s.index()] = true;
+        }
+        run_factor_names(spec, market)?; // name clashes
+        let selection = spec.library_selection();
+        let library = (!selection.is_empty()).then(|| {
+            FactorLibrary::new(
+                selection,
+                c.preprocess.clone(),
+                market.n_symbols(),
+                &market.fundamentals.fields,
+            )
+        });
+        let names = Names {
+            symbols: market.symbols.names().to_vec(),
+            industries: market.industries_names.names().to_vec(),
+            factors: market.factors.names.clone(),
+            library_factors: library
+                .as_ref()
+                .map(FactorLibrary::names)
+                .unwrap_or_default(),
+            fundamental_fields: market.fundamentals.fields.clone(),
+        };
+        let bench_uses_levels = benchmark
+            .as_ref()
+            .is_some_and(|b| market.benchmark.contains_key(b));
+        let mut warnings = Vec::new();
+        if let Some(b) = &benchmark {
+            if !bench_uses_levels {
+                warnings.push(format!(
+                    "benchmark `{b}` has no levels in benchmark.csv: using the equal-weighted return of its members"
+                ));
+            }
+        }
+        let cost_settings = CostSettings::from_config(&c.costs, c.execution.market);
+        let costs: Box<dyn CostModel> = Box::new(cost_settings.build());
+        let rules = MarketRules::from_config(&c.execution);
+        let mut st = vec![false; market.n_symbols()];
+        for name in &c.execution.st_symbols {
+            match market.symbol_id(name) {
+                Some(id) => st[id.index()] = true,
+                None => warnings.push(format!(
+                    "execution.st_symbols: `{name}` is not a symbol of the bundle (ignored)"
+                )),
+            }
+        }
+        let liquidity = cost_settings
+            .needs_liquidity()
+            .then(|| Liquidity::new(market.n_symbols(), cost_settings.impact_window as usize));
+        let engine = Engine {
+            spec,
+            history: {
+                let mut h = History::new(names, c.index.is_some());
+                if options.lean_history {
+                    h.retain_days(2);
+                }
+                h
+            },
+            clock: Clock::new(),
+            queue: EventQueue::new(),
+            out: RunRecords {
+                model_name: model.name().to_owned(),
+                cost_description: costs.describe(),
+                window_start: dates[first.index()],
+                window_end: dates[last.index()],
+                t0: signals.first().map(|d| dates[d.index()]),
+                daily: Vec::new(),
+                positions: Vec::new(),
+                fills: Vec::new(),
+                unfilled: Vec::new(),
+                rebalances: Vec::new(),
+                ic: Vec::new(),
+                retrain_dates: retrains.iter().map(|d| dates[d.index()]).collect(),
+                scores: Vec::new(),
+                interpretation: None,
+                warnings,
+                stock_days: 0,
+                days: n_days,
+            },
+            model,
+            library,
+            costs,
+            rules,
+            construction: Construction::from_config(&c.portfolio),
+            st,
+            liquidity,
+            options,
+            portfolio: Portfolio::new(c.initial_capital),
+            signal_set,
+            retrain_set,
+            first_signal: signals.first().copied(),
+            batch: DayBatch::default(),
+            pending_order: None,
+            pending_ic: PendingSignals::new(c.ic_horizon),
+            benchmark: Benchmark::new(c.initial_capital, bench_uses_levels),
+            today_cost: 0.0,
+            today_costs: CostBreakdown::default(),
+            today_turnover: 0.0,
+            nav: c.initial_capital,
+        };
+        let plan = FeedPlan {
+            index: c.index.clone(),
+            benchmark,
+            last_day: last,
+            capacity: 64,
+            symbols: if bench_uses_levels {
+                engine.options.symbols.clone()
+            } else {
+                None
+            },
+        };
+        Ok((engine, plan))
+    }
+}

@@ -1,0 +1,140 @@
+//! Portfolio construction: scores + context → target weights, a pure
+//! function (DESIGN §3). The engine scores the eligible set with the alpha
+//! model and hands the scores here; execution then trades to the weights.
+//!
+//! Each construction method is one variant of [`Construction`], chosen from
+//! the spec's `[portfolio]` table by [`Construction::from_config`]. Today:
+//!
+//! - [`Construction::TopFractionEqual`]: the top `fraction` of the eligible
+//!   set by score, equal weight (DESIGN §4, the paper): k = max(1,
+//!   floor(fraction × n)) highest scores, ties broken by symbol ascending.
+//!
+//! A later method (score-weighted, TopK-dropout, an enhanced-index
+//! optimiser) is one more variant and one more arm of
+//! [`Construction::target_weights`]; what it needs beyond the scores and the
+//! point-in-time [`Context`] (current weights, benchmark weights, a risk
+//! model) becomes a field of [`Inputs`].
+
+use crate::context::Context;
+use crate::data::SymbolId;
+use crate::spec::{PortfolioConfig, Weighting};
+
+/// Target weights, summing to 1, ordered by symbol.
+pub type TargetWeights = Vec<(SymbolId, f64)>;
+
+/// A portfolio-construction method.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Construction {
+    /// The top `fraction` by score, equal weight.
+    TopFractionEqual { fraction: f64 },
+}
+
+/// What a construction method reads at a decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The eligible set with its scores: finite scores, ascending symbol
+    /// (see [`eligible`]).
+    pub scores: &'a [(SymbolId, f64)],
+    /// The as-of-now view the decision is taken in.
+    pub context: &'a Context<'a>,
+}
+
+impl Construction {
+    /// The method the spec's `[portfolio]` table names.
+    pub fn from_config(config: &PortfolioConfig) -> Self {
+        match config.weighting {
+            Weighting::Equal => Construction::TopFractionEqual {
+                fraction: config.top_fraction,
+            },
+        }
+    }
+
+    /// The target weights (empty when nothing is eligible: no trade).
+    pub fn target_weights(&self, inputs: &Inputs<'_>) -> TargetWeights {
+        match self {
+            Construction::TopFractionEqual { fraction } => {
+                let chosen = top_fraction(inputs.scores, *fraction);
+                if chosen.is_empty() {
+                    Vec::new()
+                } else {
+                    equal_weights(&chosen)
+                }
+            }
+        }
+    }
+}
+
+/// The eligible set of a decision: `candidates` (ascending symbol) paired
+/// with the model's `scores`, those without a finite score left out.
+pub fn eligible(candidates: Vec<SymbolId>, scores: Vec<f64>) -> Vec<(SymbolId, f64)> {
+    candidates
+        .into_iter()
+        .zip(scores)
+        .filter(|p| p.1.is_finite())
+        .collect()
+}
+
+/// The top `fraction` of `candidates` by score (DESIGN §4):
+/// k = max(1, floor(fraction × n)) highest scores, ties broken by symbol
+/// ascending (symbol ids are assigned in name order). Candidates with a NaN
+/// score must be removed before. Returns the chosen symbols sorted by id.
+///
+/// ```
+/// use alphasim::data::SymbolId;
+/// use alphasim::strategy::top_fraction;
+/// let c = [(SymbolId(0), 0.5), (SymbolId(1), 0.9), (SymbolId(2), 0.9), (SymbolId(3), 0.1)];
+/// // floor(0.5 × 4) = 2: the two 0.9s; with fraction 0.25 the tie goes to the smaller id.
+/// assert_eq!(top_fraction(&c, 0.5), vec![SymbolId(1), SymbolId(2)]);
+/// assert_eq!(top_fraction(&c, 0.25), vec![SymbolId(1)]);
+/// ```
+pub fn top_fraction(candidates: &[(SymbolId, f64)], fraction: f64) -> Vec<SymbolId> {
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let k = ((fraction * candidates.len() as f64).floor() as usize).max(1);
+    let mut sorted: Vec<(SymbolId, f64)> = candidates.to_vec();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen: Vec<SymbolId> = sorted[..k.min(sorted.len())].iter().map(|p| p.0).collect();
+    chosen.sort();
+    chosen
+}
+
+/// Equal weights over `chosen`.
+pub fn equal_weights(chosen: &[SymbolId]) -> TargetWeights {
+    let w = 1.0 / chosen.len() as f64;
+    chosen.iter().map(|&s| (s, w)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{History, Names};
+
+    #[test]
+    fn test_top_fraction_equal_weights_from_config() {
+        let config = PortfolioConfig {
+            top_fraction: 0.5,
+            ..Default::default()
+        };
+        let method = Construction::from_config(&config);
+        assert_eq!(method, Construction::TopFractionEqual { fraction: 0.5 });
+        let history = History::new(Names::default(), false);
+        let context = history.context();
+        let scores = eligible(
+            vec![SymbolId(0), SymbolId(1), SymbolId(2), SymbolId(3)],
+            vec![0.5, f64::NAN, 0.9, 0.1],
+        );
+        assert_eq!(scores.len(), 3);
+        let w = method.target_weights(&Inputs {
+            scores: &scores,
+            context: &context,
+        });
+        // floor(0.5 × 3) = 1: the 0.9 alone, weight 1
+        assert_eq!(w, vec![(SymbolId(2), 1.0)]);
+        let none = method.target_weights(&Inputs {
+            scores: &[],
+            context: &context,
+        });
+        assert!(none.is_empty());
+    }
+}
