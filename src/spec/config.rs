@@ -1,7 +1,8 @@
 //! The whole spec file's top-level table (`SpecConfig`) and per-index settings.
 
 use super::{
-    CostsConfig, ExecutionConfig, ModelConfig, PortfolioConfig, PreprocessConfig, ScheduleConfig,
+    CostsConfig, Currency, ExecutionConfig, ModelConfig, PortfolioConfig, PreprocessConfig,
+    ScheduleConfig, TradingDays,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -34,13 +35,13 @@ pub struct SpecConfig {
     pub end: Option<NaiveDate>,
     /// Initial capital in currency units.
     #[serde(default = "default_capital")]
-    pub initial_capital: f64,
+    pub initial_capital: Currency,
     /// Trading days per year.
     #[serde(default = "default_annualisation")]
     pub annualisation: u32,
-    /// IC forward horizon in trading days.
+    /// IC forward horizon, in trading days.
     #[serde(default = "default_ic_horizon")]
-    pub ic_horizon: u32,
+    pub ic_horizon: TradingDays,
     /// Annual risk-free rate for the Sharpe ratio.
     #[serde(default)]
     pub risk_free_rate: f64,
@@ -102,7 +103,7 @@ fn default_capital() -> f64 {
 fn default_annualisation() -> u32 {
     252
 }
-fn default_ic_horizon() -> u32 {
+fn default_ic_horizon() -> TradingDays {
     20
 }
 fn default_quantiles() -> u32 {

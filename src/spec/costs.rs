@@ -1,6 +1,6 @@
 //! The `[costs]` table: commissions, taxes, slippage and impact, with the presets' defaults.
 
-use super::{MarketPreset, SpecConfig};
+use super::{Currency, MarketPreset, SpecConfig, TradingDays};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -27,9 +27,9 @@ pub struct CostsConfig {
     /// Commission on sells only (overrides `commission_bps`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commission_sell_bps: Option<f64>,
-    /// Minimum commission per order in currency (none: 0; cn: 5).
+    /// Minimum commission per order, in currency units (not bps; none: 0; cn: 5 = ¥5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_commission: Option<f64>,
+    pub min_commission: Option<Currency>,
     /// Stamp duty on sells, a date schedule (none: empty; cn: 10 bps from
     /// 2008-09-19, 5 bps from 2023-08-28).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,9 +44,9 @@ pub struct CostsConfig {
     /// Square-root impact coefficient k (default 0 = off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impact_k: Option<f64>,
-    /// Trading days behind the impact's σ and ADV (default 20).
+    /// Window of the impact's σ and ADV, in trading days (default 20, at least 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impact_window: Option<u32>,
+    pub impact_window: Option<TradingDays>,
 }
 
 impl CostsConfig {

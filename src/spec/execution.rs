@@ -1,6 +1,6 @@
 //! The `[execution]` table: fill price, market preset and its trading rules.
 
-use super::SpecConfig;
+use super::{Fraction, SpecConfig};
 use serde::{Deserialize, Serialize};
 
 /// Execution settings: the fill price, the market preset and its rules.
@@ -23,9 +23,10 @@ pub struct ExecutionConfig {
     /// Shares bought on a day cannot be sold that day (cn: on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t_plus_one: Option<bool>,
-    /// Largest fraction of the fill day's volume one order may take; 0 = no cap (cn: 0.25).
+    /// Largest fraction (in `[0, 1]`, not a percentage) of the fill day's volume
+    /// one order may take; 0 = no cap (cn: 0.25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub volume_cap: Option<f64>,
+    pub volume_cap: Option<Fraction>,
     /// Symbols under special treatment (ST): ±5% limits on the main board.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub st_symbols: Vec<String>,

@@ -19,7 +19,8 @@
 //! `execution`, `costs`, `preprocess` (one per table), `factor_catalog`
 //! (the library factors the `factors` key names), `load` (reading, paths,
 //! the default model), `overrides` (sweep overrides), `checks` (every value
-//! check with its message).
+//! check with its message), `units` (unit names of values: trading days,
+//! fractions, currency).
 
 mod checks;
 mod config;
@@ -32,6 +33,7 @@ mod overrides;
 mod portfolio;
 mod preprocess;
 mod schedule;
+mod units;
 
 pub use config::{IndexSettings, SpecConfig};
 pub use costs::{CostsConfig, RateStep};
@@ -43,6 +45,7 @@ pub use model::{
 pub use portfolio::{PortfolioConfig, Weighting};
 pub use preprocess::{MissingRule, PreprocessConfig};
 pub use schedule::{Rebalance, ScheduleConfig};
+pub use units::{Currency, Fraction, TradingDays};
 
 use crate::{Error, Result};
 use std::path::PathBuf;

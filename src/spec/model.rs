@@ -1,5 +1,6 @@
 //! The `[model]` table: every alpha model's parameters, the deep models' loss, training and samples.
 
+use super::TradingDays;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,8 +28,9 @@ pub enum ModelConfig {
     File { path: PathBuf },
     /// Short-term reversal from prices: −(close_adj(t)/close_adj(t−window) − 1).
     Reversal {
+        /// Look-back, in trading days.
         #[serde(default = "default_window")]
-        window: u32,
+        window: TradingDays,
     },
     /// Least squares (optionally ridge) of the forward return on the factors.
     Linear(LinearConfig),
@@ -51,7 +53,7 @@ pub struct LinearConfig {
     pub factors: Option<Vec<String>>,
     /// Forward-return horizon of the label, trading days.
     #[serde(default = "default_score_horizon")]
-    pub horizon: u32,
+    pub horizon: TradingDays,
     /// Ridge penalty λ on the factor coefficients (0 = ordinary least squares),
     /// in units of the number of stock-dates: β = (XᵀX + λ·N·I)⁻¹ Xᵀy.
     #[serde(default)]
@@ -68,7 +70,7 @@ pub struct LinearConfig {
 pub struct SamplesConfig {
     /// Keep a cross-section every this many trading days (1 = every day).
     #[serde(default = "plus_one_u32")]
-    pub every_days: u32,
+    pub every_days: TradingDays,
     /// The most recent months of labelled history used for validation.
     #[serde(default = "default_validation_months")]
     pub validation_months: u32,
@@ -120,10 +122,10 @@ pub struct DeepConfig {
     pub gat_heads: usize,
     /// Forward horizons of the K heads, trading days.
     #[serde(default = "default_horizons")]
-    pub horizons: Vec<u32>,
-    /// The head whose deep factor is the score.
+    pub horizons: Vec<TradingDays>,
+    /// The head whose deep factor is the score (its horizon, trading days).
     #[serde(default = "default_score_horizon")]
-    pub score_horizon: u32,
+    pub score_horizon: TradingDays,
     /// Industry GAT: `block` (per industry) or `masked` (one n × n masked attention).
     #[serde(default)]
     pub industry_gat: IndustryGatMode,

@@ -1,5 +1,6 @@
 //! The `[schedule]` table: the rebalance calendar and the retrain timer.
 
+use super::TradingDays;
 use serde::{Deserialize, Serialize};
 
 /// When the strategy rebalances.
@@ -10,7 +11,7 @@ pub struct ScheduleConfig {
     pub rebalance: Rebalance,
     /// Trading days between rebalances for `every_n_days`.
     #[serde(default)]
-    pub every_n_days: Option<u32>,
+    pub every_n_days: Option<TradingDays>,
     /// Months between model refits (the retrain timer).
     #[serde(default = "default_retrain")]
     pub retrain_months: u32,
