@@ -171,13 +171,13 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Checks the data folder and loads the bundle (behind a spinner).
+    /// Checks the data folder, then loads the bundle behind a spinner
+    /// ([`crate::run::load_bundle`]).
     pub fn load(spec: Spec) -> Result<RunContext> {
         spec.check_data_dir()?;
         let started = std::time::Instant::now();
         let pb = spinner("loading");
-        let market =
-            crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
+        let market = crate::run::load_bundle(&spec)?;
         pb.finish_and_clear();
         Ok(RunContext {
             spec,

@@ -5,9 +5,15 @@ use std::path::Path;
 
 /// Loads the spec's bundle, runs it and builds the report (nothing written).
 pub fn backtest(spec: &spec::Spec, progress: engine::Progress<'_>) -> Result<report::RunResult> {
-    spec.check_data_dir()?;
-    let market = data::load_market(&spec.data_dir, &data::LoadOptions::default())?;
+    let market = load_bundle(spec)?;
     backtest_market(spec, &market, progress)
+}
+
+/// Checks the spec's data folder (after any `--data` override) and loads its
+/// bundle: the one load path of the backtest, the CLI commands and the sweep.
+pub fn load_bundle(spec: &spec::Spec) -> Result<data::Market> {
+    spec.check_data_dir()?;
+    data::load_market(&spec.data_dir, &data::LoadOptions::default())
 }
 
 /// Runs `spec` on an already loaded market and builds the report.
