@@ -1,5 +1,10 @@
 //! The command line (clap) and progress bars (indicatif). The only module
 //! that knows either.
+//!
+//! Every command that reads a spec goes the same way: parse → a
+//! [`RunContext`] (the spec with the one shared `--data` ([`DataArg`])
+//! applied and its bundle loaded once, by [`RunContext::load`]) → the
+//! command's own work.
 
 use crate::generate::{generate, Preset};
 use crate::report::compare_summaries;
@@ -54,9 +59,8 @@ pub enum Command {
 pub struct TrainArgs {
     /// Strategy spec (TOML) with a learned model (dmfm, mgat, mlp).
     pub spec: PathBuf,
-    /// Use this data bundle instead of the spec's `data`.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArg,
     /// Weights folder. Default: runs/<spec name>/weights.
     #[arg(long, value_name = "DIR")]
     pub weights: Option<PathBuf>,
@@ -70,9 +74,8 @@ pub struct TrainArgs {
 pub struct BacktestArgs {
     /// Strategy spec (TOML). Default: strategies/default.toml.
     pub spec: Option<PathBuf>,
-    /// Use this data bundle instead of the spec's `data`.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArg,
     /// Output folder. Default: runs/<spec name>.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -107,9 +110,8 @@ pub struct FactorsArgs {
     /// Write the factor report as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Use this data bundle instead of the spec's `data`.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArg,
 }
 
 /// `alphasim sweep`.
@@ -123,9 +125,8 @@ pub struct SweepArgs {
     /// Worker threads for the scorings and the replays (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Use this data bundle instead of the spec's `data`.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArg,
     /// Also write positions.csv in every variant folder (the largest file; off by default).
     #[arg(long)]
     pub positions: bool,
@@ -135,6 +136,64 @@ pub struct SweepArgs {
     /// Do not print the comparison table.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--data DIR`, shared by every command that reads a spec.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DataArg {
+    /// Use this data bundle instead of the spec's `data`.
+    #[arg(long = "data", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+impl DataArg {
+    /// The spec with `--data` applied (unchanged without it).
+    pub fn apply(&self, spec: Spec) -> Spec {
+        match &self.dir {
+            Some(d) => spec.with_data_dir(d.clone()),
+            None => spec,
+        }
+    }
+
+    /// Reads a spec file and applies `--data`.
+    pub fn read_spec(&self, path: &Path) -> Result<Spec> {
+        Ok(self.apply(Spec::from_file(path)?))
+    }
+}
+
+/// What every spec command runs on: the spec (with `--data` and the
+/// command's own settings applied) and its bundle, loaded once.
+pub struct RunContext {
+    pub spec: Spec,
+    pub market: crate::data::Market,
+    /// Wall time of the load.
+    pub load_time: std::time::Duration,
+}
+
+impl RunContext {
+    /// Checks the data folder, then loads the bundle behind a spinner
+    /// ([`crate::run::load_bundle`]).
+    pub fn load(spec: Spec) -> Result<RunContext> {
+        spec.check_data_dir()?;
+        let started = std::time::Instant::now();
+        let pb = spinner("loading");
+        let market = crate::run::load_bundle(&spec)?;
+        pb.finish_and_clear();
+        Ok(RunContext {
+            spec,
+            market,
+            load_time: started.elapsed(),
+        })
+    }
+
+    /// The run's name (`runs/<name>` is the default output folder).
+    fn name(&self) -> String {
+        self.spec
+            .config
+            .name
+            .clone()
+            .unwrap_or_else(|| "run".into())
+    }
 }
 
 /// `alphasim generate`.
@@ -232,28 +291,20 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 fn sweep(args: SweepArgs) -> Result<i32> {
     let started = std::time::Instant::now();
-    let mut spec = Spec::from_file(&args.spec)?;
-    if let Some(d) = args.data {
-        spec = spec.with_data_dir(d);
-    }
+    let spec = args.data.read_spec(&args.spec)?;
     let mut plan = crate::sweep::SweepPlan::from_spec(&spec)?;
     for s in &args.set {
         plan.set(&spec, s)?;
     }
     let n = plan.variants().len();
-    spec.check_data_dir()?;
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let pb = spinner("loading");
-    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
-    pb.finish_and_clear();
-    let out = args.out.unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!(
-            "{}-sweep",
-            spec.config.name.clone().unwrap_or_else(|| "run".into())
-        ))
-    });
+    let ctx = RunContext::load(spec)?;
+    let (spec, market) = (&ctx.spec, &ctx.market);
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-sweep", ctx.name())));
     let pb = bar(n as u64, "variants");
     let quiet = args.quiet;
     let progress = |e: &crate::sweep::SweepEvent<'_>| {
@@ -282,13 +333,13 @@ fn sweep(args: SweepArgs) -> Result<i32> {
         jobs,
         positions: args.positions,
     };
-    let outcome = crate::sweep::run_sweep(&spec, &market, &plan, options, &out, &progress)?;
+    let outcome = crate::sweep::run_sweep(spec, market, &plan, options, &out, &progress)?;
     pb.finish_and_clear();
     if !args.quiet {
-        print!("{}", outcome.comparison_markdown(&spec));
+        print!("{}", outcome.comparison_markdown(spec));
         if plan.has_scoring_axes() {
             println!();
-            print!("{}", outcome.table1_markdown(&spec));
+            print!("{}", outcome.table1_markdown(spec));
             println!("wrote {}", out.join("table1.md").display());
         }
         println!(
@@ -309,9 +360,10 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Runs `spec` on `market` with a day bar and, for learned models, an epoch
-/// bar showing the window and the validation loss.
-fn simulate(spec: &Spec, market: &crate::data::Market) -> Result<crate::report::RunResult> {
+/// Runs the context's spec on its market with a day bar and, for learned
+/// models, an epoch bar showing the window and the validation loss.
+fn simulate(ctx: &RunContext) -> Result<crate::report::RunResult> {
+    let (spec, market) = (&ctx.spec, &ctx.market);
     let pb = bar(market.bars.dates.len() as u64, "simulating");
     let epochs = bar(0, "training");
     let epochs_cb = epochs.clone();
@@ -336,17 +388,15 @@ fn simulate(spec: &Spec, market: &crate::data::Market) -> Result<crate::report::
             pb.set_position(done as u64);
         }
     };
-    let result = crate::backtest_market_with_model(spec, market, model, &mut days)?;
+    let result = crate::run::backtest_market_with_model(spec, market, model, &mut days)?;
     epochs.finish_and_clear();
     pb.finish_and_clear();
     Ok(result)
 }
 
 fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
-    let mut spec = Spec::from_file(&args.spec)?;
-    if let Some(d) = args.data {
-        spec = spec.with_data_dir(d);
-    }
+    let mut spec = args.data.read_spec(&args.spec)?;
+    // A missing data folder is reported before a model that needs no weights.
     spec.check_data_dir()?;
     let name = spec.config.name.clone().unwrap_or_else(|| "run".into());
     let base = PathBuf::from("runs").join(&name);
@@ -370,10 +420,8 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
         deep.load_weights = Some(weights.clone());
         deep.save_weights = None;
     }
-    let pb = spinner("loading");
-    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
-    pb.finish_and_clear();
-    let result = simulate(&spec, &market)?;
+    let ctx = RunContext::load(spec)?;
+    let result = simulate(&ctx)?;
     if let Some(d) = scores.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
@@ -396,21 +444,15 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
 }
 
 fn backtest(args: BacktestArgs) -> Result<i32> {
-    let mut spec = match &args.spec {
+    let spec = args.data.apply(match &args.spec {
         Some(p) => Spec::from_file(p)?,
         None => default_spec()?,
-    };
-    if let Some(d) = args.data {
-        spec = spec.with_data_dir(d);
-    }
-    spec.check_data_dir()?;
-    let pb = spinner("loading");
-    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
-    pb.finish_and_clear();
-    let result = simulate(&spec, &market)?;
-    let out = args.out.unwrap_or_else(|| {
-        PathBuf::from("runs").join(spec.config.name.clone().unwrap_or_else(|| "run".into()))
     });
+    let ctx = RunContext::load(spec)?;
+    let result = simulate(&ctx)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(ctx.name()));
     result.write(&out)?;
     let summary = result.report.summary();
     if !args.quiet {
@@ -448,10 +490,7 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
 }
 
 fn factors(args: FactorsArgs) -> Result<i32> {
-    let mut spec = Spec::from_file(&args.spec)?;
-    if let Some(d) = args.data {
-        spec = spec.with_data_dir(d);
-    }
+    let mut spec = args.data.read_spec(&args.spec)?;
     let selection: Option<Vec<String>> = match &args.select {
         Some(list) => Some(list.split(',').map(|x| x.trim().to_owned()).collect()),
         None if spec.config.factors.is_none() => Some(vec!["all".into()]),
@@ -464,12 +503,9 @@ fn factors(args: FactorsArgs) -> Result<i32> {
         })?;
         spec.config.factors = Some(sel);
     }
-    spec.check_data_dir()?;
+    let ctx = RunContext::load(spec)?;
+    let (spec, market) = (&ctx.spec, &ctx.market);
     let started = std::time::Instant::now();
-    let pb = spinner("loading");
-    let market = crate::data::load_market(&spec.data_dir, &crate::data::LoadOptions::default())?;
-    pb.finish_and_clear();
-    let loaded = started.elapsed();
     let pb = bar(market.bars.dates.len() as u64, "factors");
     let mut progress = |done: usize, _total: usize| {
         if done % 16 == 0 {
@@ -480,15 +516,15 @@ fn factors(args: FactorsArgs) -> Result<i32> {
         out: args.out.clone(),
         daily: args.daily,
     };
-    let report = crate::factors::factor_report(&spec, &market, &options, &mut progress)?;
+    let report = crate::factors::factor_report(spec, market, &options, &mut progress)?;
     pb.finish_and_clear();
     eprintln!(
         "loaded {} bar rows in {:.1} s; simulated {} days with {} factor columns in {:.1} s",
         market.bars.len(),
-        loaded.as_secs_f64(),
+        ctx.load_time.as_secs_f64(),
         report.days,
         report.factors.len(),
-        (started.elapsed() - loaded).as_secs_f64()
+        started.elapsed().as_secs_f64()
     );
     print!("{}", report.table());
     if let Some(p) = &args.out {

@@ -25,12 +25,17 @@
 //! | [`market`] | A-share market rules (price limits, lots, T+1, volume cap) and presets |
 //! | [`sweep`] | model × index scorings and cost/execution replays of one spec, in parallel; the Table-1 view |
 //! | [`engine`] | the simulation loop |
-//! | [`metrics`] | the metric formulas of DESIGN §4 |
+//! | [`metrics`] | the metric formulas of DESIGN §4 (pure functions on slices) |
 //! | [`report`] | report.json, summary.txt, CSV outputs, trade hash, `--check` |
 //! | [`html`] | the self-contained `report.html` with inline SVG charts (plotters) |
-//! | [`spec`] | strategy specs (TOML) |
+//! | [`spec`] | strategy specs (TOML): every config type, loading, overrides, checks; imports no domain module |
+//! | [`run`] | the backtest use cases: load a bundle, run the engine, build the report |
 //! | [`cli`] | the command line (the only module that knows clap and indicatif) |
 //! | [`malloc`] | start-up allocator tuning (glibc keeps freed tensor memory) |
+//! | [`error`] | the crate's one error type |
+//!
+//! This file only declares the modules and re-exports [`Error`], [`Result`]
+//! and the use cases of [`run`].
 
 pub mod alpha;
 pub mod cli;
@@ -53,6 +58,7 @@ pub use market_rules as market;
 pub mod metrics;
 pub mod portfolio;
 pub mod report;
+pub mod run;
 pub mod schedule;
 pub mod signal;
 pub mod spec;
@@ -60,49 +66,4 @@ pub mod strategy;
 pub mod sweep;
 
 pub use error::{Error, Result};
-
-use std::path::Path;
-
-/// Loads the spec's bundle, runs it and builds the report (nothing written).
-pub fn backtest(spec: &spec::Spec, progress: engine::Progress<'_>) -> Result<report::RunResult> {
-    spec.check_data_dir()?;
-    let market = data::load_market(&spec.data_dir, &data::LoadOptions::default())?;
-    backtest_market(spec, &market, progress)
-}
-
-/// Runs `spec` on an already loaded market and builds the report.
-pub fn backtest_market(
-    spec: &spec::Spec,
-    market: &data::Market,
-    progress: engine::Progress<'_>,
-) -> Result<report::RunResult> {
-    let records = engine::run(spec, market, progress)?;
-    let report = report::Report::build(spec, market, &records);
-    Ok(report::RunResult {
-        report,
-        records,
-        symbol_names: market.symbols.names().to_vec(),
-    })
-}
-
-/// Runs `spec` on a loaded market with a given alpha model (built with
-/// [`alpha::build_model_with_progress`] or your own) and builds the report.
-pub fn backtest_market_with_model(
-    spec: &spec::Spec,
-    market: &data::Market,
-    model: Box<dyn alpha::AlphaModel>,
-    progress: engine::Progress<'_>,
-) -> Result<report::RunResult> {
-    let records = engine::run_with_model(spec, market, model, progress)?;
-    let report = report::Report::build(spec, market, &records);
-    Ok(report::RunResult {
-        report,
-        records,
-        symbol_names: market.symbols.names().to_vec(),
-    })
-}
-
-/// Loads a spec file.
-pub fn load_spec(path: &Path) -> Result<spec::Spec> {
-    spec::Spec::from_file(path)
-}
+pub use run::{backtest, backtest_market, backtest_market_with_model, load_spec};

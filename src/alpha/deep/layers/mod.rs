@@ -160,24 +160,6 @@ pub fn block_mask(blocks: &[(usize, usize)], n: usize, device: &Device) -> Resul
     Tensor::from_vec(m, (n, n), device)
 }
 
-/// The output activation of the deep-factor heads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HeadActivation {
-    /// f_k = LeakyReLU(W_kᵀ x + b_k), slope 0.01 (the paper).
-    #[default]
-    LeakyRelu,
-    /// f_k = W_kᵀ x + b_k: negative scores pass through unsquashed.
-    Linear,
-}
-
-impl HeadActivation {
-    /// True for the default (the spec omits it from report.json then).
-    pub fn is_default(&self) -> bool {
-        *self == HeadActivation::default()
-    }
-}
-
 /// K deep-factor heads: f_k = act(W_kᵀ x + b_k), one Linear with K outputs,
 /// act = LeakyReLU (default) or identity.
 #[derive(Debug, Clone)]
@@ -249,17 +231,7 @@ pub enum Arch {
     Dmfm,
 }
 
-/// How the industry GAT runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IndustryGatMode {
-    /// One attention per industry block (rows sorted by industry).
-    #[default]
-    Block,
-    /// One n × n attention with an additive industry mask.
-    Masked,
-}
-
+pub use crate::spec::{HeadActivation, IndustryGatMode};
 /// The outputs of one date.
 pub struct Output {
     /// n × K deep factors.
