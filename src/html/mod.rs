@@ -12,7 +12,8 @@
 //! A report is drawn from a [`RunView`]: `report.json` as a JSON value plus
 //! the daily and per-signal series. [`RunView::from_run`] builds it from a
 //! finished run in memory (what `backtest` does, no re-parsing);
-//! [`RunView::from_dir`] reads it back from a run folder's files alone
+//! [`RunView::from_dir`] (in [`crate::run_folder`], which also writes the
+//! page into the folder) reads it back from a run folder's files alone
 //! (`alphasim report <run-dir>`, no market needed). Both go through the same
 //! JSON value, so the two pages are the same bytes.
 //!
@@ -31,11 +32,10 @@
 pub mod chart;
 
 use crate::report::{excess_metrics, series_metrics, RunResult};
-use crate::{Error, Result};
+use crate::Result;
 use chart::{Series, Style, TimeChart, YFormat};
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// One signal day of `ic.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,73 +86,6 @@ impl RunView {
                 })
                 .collect(),
         }
-    }
-
-    /// Reads a run folder: report.json, nav.csv, ic.csv and (if present) positions.csv.
-    pub fn from_dir(dir: &Path) -> Result<RunView> {
-        let json_path = dir.join("report.json");
-        if !json_path.is_file() {
-            return Err(Error::File {
-                file: json_path,
-                message: "not found: this is not a run folder".into(),
-                fix: "pass the folder `alphasim backtest` wrote (it holds report.json, nav.csv, ic.csv)".into(),
-            });
-        }
-        let text = std::fs::read_to_string(&json_path).map_err(|e| Error::io(&json_path, e))?;
-        let report: Value = serde_json::from_str(&text).map_err(|e| Error::Data {
-            file: json_path.clone(),
-            line: e.line() as u64,
-            column_number: e.column(),
-            column: "-".into(),
-            value: String::new(),
-            message: format!("invalid JSON: {e}"),
-            fix: "report.json is written by `alphasim backtest`; rerun it rather than editing the file".into(),
-        })?;
-        let nav =
-            crate::data::read_dated_table(&dir.join("nav.csv"), &["nav", "benchmark", "cost"])?;
-        let col = |name: &str| nav.values(name).expect("required column checked");
-        let ic_table = crate::data::read_dated_table(&dir.join("ic.csv"), &["ic", "rank_ic"])?;
-        let (ic_i, rank_i) = (
-            ic_table.column("ic").expect("checked"),
-            ic_table.column("rank_ic").expect("checked"),
-        );
-        let q_cols: Vec<usize> = (1..)
-            .map_while(|k| ic_table.column(&format!("q{k}")))
-            .collect();
-        let ic = ic_table
-            .dates
-            .iter()
-            .zip(&ic_table.rows)
-            .map(|(d, r)| IcPoint {
-                date: d.clone(),
-                ic: r[ic_i],
-                rank_ic: r[rank_i],
-                quantiles: q_cols.iter().map(|&c| r[c]).collect(),
-            })
-            .collect();
-        let positions = dir.join("positions.csv");
-        let holdings = if positions.is_file() {
-            let counts = crate::data::read_holdings_counts(&positions)?;
-            let by_date: std::collections::HashMap<&str, usize> =
-                counts.iter().map(|(d, n)| (d.as_str(), *n)).collect();
-            Some(
-                nav.dates
-                    .iter()
-                    .map(|d| by_date.get(d.as_str()).copied().unwrap_or(0) as f64)
-                    .collect(),
-            )
-        } else {
-            None
-        };
-        Ok(RunView {
-            report,
-            nav: col("nav"),
-            benchmark: col("benchmark"),
-            cost: col("cost"),
-            dates: nav.dates,
-            holdings,
-            ic,
-        })
     }
 
     fn annualisation(&self) -> u32 {
@@ -394,15 +327,6 @@ pub fn render(view: &RunView) -> Result<String> {
     spec_section(&mut h, r);
     h.push_str("</main>\n</body>\n</html>\n");
     Ok(h)
-}
-
-/// Rebuilds `report.html` in a run folder from its files; returns the path written.
-pub fn write_report_html(dir: &Path) -> Result<std::path::PathBuf> {
-    let view = RunView::from_dir(dir)?;
-    let page = render(&view)?;
-    let path = dir.join("report.html");
-    std::fs::write(&path, page).map_err(|e| Error::io(&path, e))?;
-    Ok(path)
 }
 
 fn metrics_section(h: &mut String, view: &RunView, gross: &[f64]) {
