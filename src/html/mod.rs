@@ -12,7 +12,7 @@
 //! A report is drawn from a [`RunView`]: `report.json` as a JSON value plus
 //! the daily and per-signal series. [`RunView::from_run`] builds it from a
 //! finished run in memory (what `backtest` does, no re-parsing);
-//! [`RunView::from_dir`] (in [`crate::run_folder`], which also writes the
+//! `RunView::from_dir` (in the `run_folder` module, which also writes the
 //! page into the folder) reads it back from a run folder's files alone
 //! (`alphasim report <run-dir>`, no market needed). Both go through the same
 //! JSON value, so the two pages are the same bytes.

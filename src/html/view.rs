@@ -3,7 +3,7 @@
 //! memory, and the "before costs" NAV derived from it.
 //!
 //! Reading a view back from a run folder's files is
-//! [`RunView::from_dir`], in [`crate::run_folder`].
+//! `RunView::from_dir`, in the `run_folder` module (which uses this one, never the reverse).
 
 use super::format::num;
 use crate::report::RunResult;

@@ -1,10 +1,10 @@
 //! The run report (`report.json`, DESIGN §4): its types, built from a
-//! finished run's records ([`build`]), rendered as text ([`summary`]) and
-//! compared with a stored summary for `--check` ([`check`]).
+//! finished run's records (`build`), rendered as text (`summary`) and
+//! compared with a stored summary for `--check` (`check`).
 //!
 //! This module computes and formats; it writes no file. The run folder
 //! (report.json, summary.txt, the CSV files, report.html) is written and read
-//! by [`crate::run_folder`].
+//! by the `run_folder` module (which uses this one, never the reverse).
 
 mod build;
 mod check;
