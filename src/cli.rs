@@ -273,7 +273,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Factors(args) => factors(args),
         Command::Report { run_dir } => {
-            let path = crate::html::write_report_html(&run_dir)?;
+            let path = crate::run_folder::write_report_html(&run_dir)?;
             println!("wrote {}", path.display());
             Ok(0)
         }

@@ -26,7 +26,8 @@
 //! | [`sweep`] | model × index scorings and cost/execution replays of one spec, in parallel; the Table-1 view |
 //! | [`engine`] | the simulation loop |
 //! | [`metrics`] | the metric formulas of DESIGN §4 (pure functions on slices) |
-//! | [`report`] | report.json, summary.txt, CSV outputs, trade hash, `--check` |
+//! | [`report`] | the report of a run: metrics, trade hash, summary text, `--check` |
+//! | [`run_folder`] | writes and reads every run-folder file (report.json, CSVs, report.html) |
 //! | [`html`] | the self-contained `report.html` with inline SVG charts (plotters) |
 //! | [`spec`] | strategy specs (TOML): every config type, loading, overrides, checks; imports no domain module |
 //! | [`run`] | the backtest use cases: load a bundle, run the engine, build the report |
@@ -59,6 +60,7 @@ pub mod metrics;
 pub mod portfolio;
 pub mod report;
 pub mod run;
+pub mod run_folder;
 pub mod schedule;
 pub mod signal;
 pub mod spec;

@@ -347,7 +347,7 @@ fn test_report_html_rebuilds_identically_from_the_run_folder_alone() {
 #[test]
 fn test_report_html_bad_run_folder_errors_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let e = alphasim::html::write_report_html(dir.path())
+    let e = alphasim::run_folder::write_report_html(dir.path())
         .unwrap_err()
         .to_string();
     assert!(
@@ -358,7 +358,7 @@ fn test_report_html_bad_run_folder_errors_name_the_file() {
     let p = run_dir.path().join("run");
     let nav = read(&p.join("nav.csv")).replacen(",0,", ",zero,", 1);
     std::fs::write(p.join("nav.csv"), nav).unwrap();
-    let e = alphasim::html::write_report_html(&p)
+    let e = alphasim::run_folder::write_report_html(&p)
         .unwrap_err()
         .to_string();
     assert!(
@@ -412,7 +412,7 @@ fn test_report_html_interpretation_and_sweep_sections_render_from_report_json() 
         serde_json::to_string_pretty(&json).unwrap(),
     )
     .unwrap();
-    alphasim::html::write_report_html(&p).unwrap();
+    alphasim::run_folder::write_report_html(&p).unwrap();
     let doc = Html::parse_document(&read(&p.join("report.html")));
 
     for id in [

@@ -3,7 +3,6 @@
 //! docs/dmfm.md; numbers are rounded to 6 decimals so reports are stable.
 
 use serde::Serialize;
-use std::fmt::Write as _;
 
 /// Every retrain window of a learned model.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -75,24 +74,6 @@ impl Interpretation {
             index.push(i);
         }
         (groups, index)
-    }
-
-    /// `attention.csv`: as_of,horizon,kind,name,value with kind `factor`,
-    /// `group` or `r2` (one row per window and head for r2).
-    pub fn to_csv(&self) -> String {
-        let mut s = String::from("as_of,horizon,kind,name,value\n");
-        for w in &self.windows {
-            for h in &w.heads {
-                for (n, v) in self.factors.iter().zip(&h.factor_attention) {
-                    let _ = writeln!(s, "{},{},factor,{},{}", w.as_of, h.horizon, n, v);
-                }
-                for (n, v) in self.groups.iter().zip(&h.group_attention) {
-                    let _ = writeln!(s, "{},{},group,{},{}", w.as_of, h.horizon, n, v);
-                }
-                let _ = writeln!(s, "{},{},r2,,{}", w.as_of, h.horizon, h.r2);
-            }
-        }
-        s
     }
 }
 

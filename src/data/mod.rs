@@ -13,12 +13,10 @@
 //! `Vec`s indexed by it.
 
 mod loader;
-mod run_folder;
 mod scores;
 mod validate;
 
 pub use loader::{load_market, LoadOptions};
-pub use run_folder::{read_dated_table, read_holdings_counts, DatedTable};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{validate_bundle, BundleSummary};
 

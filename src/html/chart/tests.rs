@@ -1,0 +1,50 @@
+//! Tests of the chart helpers and the time chart.
+
+use super::*;
+
+#[test]
+fn test_decimate_keeps_extremes_and_order() {
+    // A sine wave of 10,000 points into 50 buckets: the global min and max
+    // survive, x stays increasing, and the size is bounded.
+    let pts: Vec<(f64, f64)> = (0..10_000)
+        .map(|i| (i as f64, (i as f64 / 300.0).sin()))
+        .collect();
+    let d = decimate(&pts, 50);
+    assert!(d.len() <= 102, "{}", d.len());
+    assert!(d.windows(2).all(|w| w[0].0 < w[1].0));
+    let max = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+    let min = pts.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+    assert!(d.iter().any(|p| p.1 == max) && d.iter().any(|p| p.1 == min));
+    // Short series pass through untouched.
+    assert_eq!(decimate(&pts[..50], 50), pts[..50].to_vec());
+}
+
+#[test]
+fn test_axis_label_decimals_follow_the_span() {
+    assert_eq!(axis_label(0.1234, 0.5, YFormat::Percent), "12%");
+    assert_eq!(axis_label(0.1234, 0.05, YFormat::Percent), "12.3%");
+    assert_eq!(axis_label(1.2345, 1.0, YFormat::Number), "1.23");
+    assert_eq!(axis_label(-0.00001, 1.0, YFormat::Number), "0.00");
+}
+
+#[test]
+fn test_time_chart_writes_svg_with_text_and_no_external_references() {
+    let dates: Vec<String> = (1..=28).map(|d| format!("2020-02-{d:02}")).collect();
+    let pts: Vec<(f64, f64)> = (0..28)
+        .map(|i| (i as f64, 1.0 + i as f64 / 100.0))
+        .collect();
+    let svg = time_chart(&TimeChart {
+        title: "NAV",
+        y_desc: "value",
+        dates: &dates,
+        series: vec![Series::new("Strategy", BLUE, Style::Line, pts)],
+        y_format: YFormat::Number,
+        log_y: true,
+        height: HEIGHT,
+    })
+    .unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+    assert!(svg.contains("\nStrategy\n</text>") && svg.contains("\nNAV\n</text>"));
+    assert!(svg.contains("2020-02-01"), "date labels");
+    assert!(!svg.contains("href") && !svg.contains("url("));
+}

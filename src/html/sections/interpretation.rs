@@ -1,0 +1,262 @@
+//! The Interpretation section (deep models): factor attention per retrain
+//! window and head, read from `report.json` → `interpretation`.
+
+use crate::html::chart::{self, Series, Style, TimeChart, YFormat};
+use crate::html::format::{figure, floats, strings, text};
+use crate::Result;
+use serde_json::Value;
+
+/// Factor-attention interpretation, read from `report.json` → `interpretation`.
+#[derive(Debug, Clone, PartialEq)]
+pub(in crate::html) struct Interpretation {
+    factors: Vec<String>,
+    groups: Vec<(String, Vec<usize>)>,
+    windows: Vec<String>,
+    /// Per head: name, factor weights [window][factor], group weights [window][group], R² per window.
+    heads: Vec<HeadView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct HeadView {
+    name: String,
+    factor_weights: Vec<Vec<f64>>,
+    group_weights: Vec<Vec<f64>>,
+    r2: Vec<f64>,
+}
+
+pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
+    let v = r.get("interpretation")?;
+    let factors = strings(v.get("factors"));
+    let windows_v = v.get("windows")?.as_array()?;
+    if factors.is_empty() || windows_v.is_empty() {
+        return None;
+    }
+    let groups: Vec<(String, Vec<usize>)> = v
+        .get("groups")
+        .and_then(Value::as_array)
+        .map(|gs| {
+            gs.iter()
+                .map(|g| {
+                    // The deep models write groups as plain names; a factor belongs to
+                    // the group before the first `:` of its name (`all` without one).
+                    if let Some(name) = g.as_str() {
+                        let members = factors
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, f)| f.split_once(':').map_or("all", |(g, _)| g) == name)
+                            .map(|(i, _)| i)
+                            .collect();
+                        return (name.to_owned(), members);
+                    }
+                    let members = strings(g.get("factors"));
+                    (
+                        g.get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned(),
+                        members
+                            .iter()
+                            .filter_map(|m| factors.iter().position(|f| f == m))
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let windows: Vec<String> = windows_v
+        .iter()
+        .map(|w| {
+            if w.get("start").is_some() {
+                text(w, "/start")
+            } else {
+                text(w, "/as_of")
+            }
+        })
+        .collect();
+    let mut heads: Vec<HeadView> = Vec::new();
+    for (wi, w) in windows_v.iter().enumerate() {
+        for head in w
+            .get("heads")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = match (head.get("name"), head.get("horizon")) {
+                (Some(n), _) => n
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| n.to_string()),
+                (None, Some(h)) => format!("h{h}"),
+                (None, None) => String::new(),
+            };
+            let k = match heads.iter().position(|x| x.name == name) {
+                Some(k) => k,
+                None => {
+                    heads.push(HeadView {
+                        name,
+                        factor_weights: vec![vec![f64::NAN; factors.len()]; windows_v.len()],
+                        group_weights: vec![vec![f64::NAN; groups.len()]; windows_v.len()],
+                        r2: vec![f64::NAN; windows_v.len()],
+                    });
+                    heads.len() - 1
+                }
+            };
+            let fw = floats(head.get("factor_weights").or(head.get("factor_attention")));
+            for (f, x) in fw.iter().enumerate().take(factors.len()) {
+                heads[k].factor_weights[wi][f] = *x;
+            }
+            let gw = floats(head.get("group_weights").or(head.get("group_attention")));
+            for (g, (_, members)) in groups.iter().enumerate() {
+                heads[k].group_weights[wi][g] = match gw.get(g) {
+                    Some(x) => *x,
+                    None => members
+                        .iter()
+                        .map(|&m| fw.get(m).copied().unwrap_or(f64::NAN))
+                        .sum(),
+                };
+            }
+            heads[k].r2[wi] = head.get("r2").and_then(Value::as_f64).unwrap_or(f64::NAN);
+        }
+    }
+    if heads.is_empty() {
+        return None;
+    }
+    Some(Interpretation {
+        factors,
+        groups,
+        windows,
+        heads,
+    })
+}
+
+fn transpose(m: &[Vec<f64>], rows: usize) -> Vec<Vec<f64>> {
+    (0..rows)
+        .map(|r| {
+            m.iter()
+                .map(|w| w.get(r).copied().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect()
+}
+
+fn slug(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "head".into()
+    } else {
+        s
+    }
+}
+
+pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation) -> Result<()> {
+    h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: factor attention</h2>\n\
+        <p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and the R² of the attention estimate f̂ = F·ā against the deep factor.</p>\n");
+    for head in &i.heads {
+        let id = slug(&head.name);
+        if !i.groups.is_empty() {
+            let names: Vec<String> = i.groups.iter().map(|g| g.0.clone()).collect();
+            let svg = chart::heat_map(
+                &format!("Attention by factor group, {}", head.name),
+                &names,
+                &i.windows,
+                &transpose(&head.group_weights, names.len()),
+            )?;
+            figure(
+                h,
+                &format!("chart-attention-groups-{id}"),
+                &svg,
+                "Sum of the group's factor weights per retrain window; darker = more attention.",
+            );
+        }
+        let svg = chart::heat_map(
+            &format!("Attention by factor, {}", head.name),
+            &i.factors,
+            &i.windows,
+            &transpose(&head.factor_weights, i.factors.len()),
+        )?;
+        figure(
+            h,
+            &format!("chart-attention-factors-{id}"),
+            &svg,
+            "Mean attention weight per input factor per retrain window; darker = more attention.",
+        );
+    }
+    let series: Vec<Series> = i
+        .heads
+        .iter()
+        .enumerate()
+        .map(|(k, head)| {
+            let colors = [
+                chart::BLUE,
+                chart::ORANGE,
+                chart::GREEN,
+                chart::RED,
+                chart::PURPLE,
+                chart::SKY,
+            ];
+            Series::new(
+                &head.name,
+                colors[k % colors.len()],
+                Style::Line,
+                head.r2
+                    .iter()
+                    .enumerate()
+                    .map(|(w, &y)| (w as f64, y))
+                    .collect(),
+            )
+        })
+        .collect();
+    if series
+        .iter()
+        .any(|s| s.points.iter().any(|p| p.1.is_finite()))
+    {
+        let svg = chart::time_chart(&TimeChart {
+            title: "R² of the attention estimate per retrain window",
+            y_desc: "R²",
+            dates: &i.windows,
+            series,
+            y_format: YFormat::Number,
+            log_y: false,
+            height: 260,
+        })?;
+        figure(h, "chart-attention-r2", &svg, "How well the attention-weighted combination of input factors explains each deep factor (1 = fully).");
+    }
+    h.push_str("</section>\n");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_interpretation_absent_or_empty_renders_nothing() {
+        assert!(interpretation(&serde_json::json!({})).is_none());
+        assert!(interpretation(
+            &serde_json::json!({"interpretation": {"factors": [], "windows": []}})
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn test_interpretation_group_weights_default_to_member_sums() {
+        let r = serde_json::json!({"interpretation": {
+            "factors": ["a", "b", "c"],
+            "groups": [{"name": "ab", "factors": ["a", "b"]}, {"name": "c", "factors": ["c"]}],
+            "windows": [{"start": "2020-01-31", "heads": [{"name": "h20", "factor_weights": [0.2, 0.3, 0.5], "r2": 0.9}]}]
+        }});
+        let i = interpretation(&r).unwrap();
+        assert_eq!(i.heads[0].group_weights, vec![vec![0.5, 0.5]]);
+        assert_eq!(i.heads[0].r2, vec![0.9]);
+        assert_eq!(i.windows, vec!["2020-01-31"]);
+    }
+}

@@ -1,0 +1,18 @@
+//! The page's sections, in page order: metrics, performance, signal,
+//! trading, interpretation and sweep (when `report.json` carries them), spec.
+
+mod interpretation;
+mod metrics;
+mod performance;
+mod signal;
+mod spec;
+mod sweep;
+mod trading;
+
+pub(super) use interpretation::{interpretation, interpretation_section};
+pub(super) use metrics::metrics_section;
+pub(super) use performance::performance_section;
+pub(super) use signal::signal_section;
+pub(super) use spec::spec_section;
+pub(super) use sweep::{sweep, sweep_section};
+pub(super) use trading::trading_section;

@@ -1,0 +1,135 @@
+//! The Signal section: IC and RankIC per signal day, quantile returns and
+//! the long-short spread.
+
+use crate::html::chart::{self, Series, Style, TimeChart, YFormat};
+use crate::html::format::{figure, idx_of, text};
+use crate::html::IcPoint;
+use crate::html::RunView;
+use crate::Result;
+use std::fmt::Write as _;
+
+fn running_mean(xs: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut sum = 0.0;
+    xs.iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            sum += y;
+            (x, sum / (i + 1) as f64)
+        })
+        .collect()
+}
+
+pub(in crate::html) fn signal_section(h: &mut String, view: &RunView) -> Result<()> {
+    let at = idx_of(&view.dates);
+    let r = &view.report;
+    h.push_str("<section id=\"signal\">\n<h2>Signal</h2>\n");
+    let horizon = text(r, "/conventions/ic_horizon");
+    let pick = |f: fn(&IcPoint) -> f64| -> Vec<(f64, f64)> {
+        view.ic
+            .iter()
+            .filter_map(|p| Some((*at.get(p.date.as_str())? as f64, f(p))))
+            .filter(|p| p.1.is_finite())
+            .collect()
+    };
+    let ic = pick(|p| p.ic);
+    let rank = pick(|p| p.rank_ic);
+    if ic.is_empty() && rank.is_empty() {
+        let _ = writeln!(h, "<p class=\"note\" id=\"no-ic\">No signal day has an IC: every signal day's {horizon}-day forward window runs past the data.</p>");
+    } else {
+        let svg = chart::time_chart(&TimeChart {
+            title: "IC and RankIC per signal day",
+            y_desc: "correlation",
+            dates: &view.dates,
+            series: vec![
+                Series::new(
+                    "IC",
+                    chart::BLUE,
+                    Style::GroupedBars { slot: 0, of: 2 },
+                    ic.clone(),
+                ),
+                Series::new(
+                    "RankIC",
+                    chart::ORANGE,
+                    Style::GroupedBars { slot: 1, of: 2 },
+                    rank.clone(),
+                ),
+                Series::new(
+                    "IC running mean",
+                    chart::NAVY,
+                    Style::Line,
+                    running_mean(&ic),
+                ),
+                Series::new(
+                    "RankIC running mean",
+                    chart::RED,
+                    Style::Line,
+                    running_mean(&rank),
+                ),
+            ],
+            y_format: YFormat::Number,
+            log_y: false,
+            height: chart::HEIGHT,
+        })?;
+        figure(h, "chart-ic", &svg, &format!("Pearson IC of the score with the {horizon}-day forward return over the eligible stocks, per signal day (blue bars), the RankIC (Spearman, orange bars), and their running means since t0."));
+    }
+    let q = view.ic.iter().map(|p| p.quantiles.len()).max().unwrap_or(0);
+    if q >= 2 {
+        let means: Vec<f64> = (0..q)
+            .map(|b| {
+                let v: Vec<f64> = view
+                    .ic
+                    .iter()
+                    .filter_map(|p| p.quantiles.get(b).copied())
+                    .filter(|x| x.is_finite())
+                    .collect();
+                crate::metrics::mean(&v)
+            })
+            .collect();
+        let cats: Vec<String> = (1..=q).map(|k| format!("Q{k}")).collect();
+        let mut colors = vec![chart::GREY; q];
+        colors[0] = chart::RED;
+        colors[q - 1] = chart::GREEN;
+        let svg = chart::category_bars(
+            &format!("Mean {horizon}-day forward return by score quantile"),
+            "mean forward return",
+            "score quantile (Q1 lowest)",
+            &cats,
+            &means,
+            &colors,
+        )?;
+        figure(h, "chart-quantiles", &svg, "Eligible stocks sorted by score into quantiles on each signal day; bars are the mean forward return per quantile averaged over signal days.");
+        let spread: Vec<(f64, f64)> = view
+            .ic
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    *at.get(p.date.as_str())? as f64,
+                    p.quantiles.get(q - 1)? - p.quantiles.first()?,
+                ))
+            })
+            .filter(|p| p.1.is_finite())
+            .collect();
+        if !spread.is_empty() {
+            let svg = chart::time_chart(&TimeChart {
+                title: "Long-short spread (top − bottom quantile) per signal day",
+                y_desc: "forward return spread",
+                dates: &view.dates,
+                series: vec![
+                    Series::new("Q_top − Q1", chart::GREEN, Style::Bars, spread.clone()),
+                    Series::new(
+                        "running mean",
+                        chart::RED,
+                        Style::Line,
+                        running_mean(&spread),
+                    ),
+                ],
+                y_format: YFormat::Percent,
+                log_y: false,
+                height: chart::HEIGHT,
+            })?;
+            figure(h, "chart-long-short", &svg, &format!("Forward {horizon}-day return of the top quantile minus the bottom quantile, per signal day (not a traded portfolio: no costs)."));
+        }
+    }
+    h.push_str("</section>\n");
+    Ok(())
+}
