@@ -5,7 +5,7 @@
 //! against the spec file's folder, so a spec runs the same from any working
 //! directory. Every default is written here and echoed in `report.json`.
 //!
-//! For sweeps (`crate::sweep`), a spec may name several models as
+//! For sweeps (`crate::research::sweep`), a spec may name several models as
 //! `[models.<name>]` tables (each a full `[model]` table; without `[model]`
 //! the first name of `sweep.model` is the model) and per-index settings as
 //! `[indices.<name>]` (`start`, `end`, `benchmark`), which apply whenever the
