@@ -292,7 +292,7 @@ pub fn run(cli: Cli) -> Result<i32> {
 fn sweep(args: SweepArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let spec = args.data.read_spec(&args.spec)?;
-    let mut plan = crate::sweep::SweepPlan::from_spec(&spec)?;
+    let mut plan = crate::research::sweep::SweepPlan::from_spec(&spec)?;
     for s in &args.set {
         plan.set(&spec, s)?;
     }
@@ -307,14 +307,14 @@ fn sweep(args: SweepArgs) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-sweep", ctx.name())));
     let pb = bar(n as u64, "variants");
     let quiet = args.quiet;
-    let progress = |e: &crate::sweep::SweepEvent<'_>| {
+    let progress = |e: &crate::research::sweep::SweepEvent<'_>| {
         pb.set_position(e.done as u64);
         if e.scored && !quiet {
             // Scoring runs are the long ones: one line each, also in a log.
             let params: Vec<String> = e
                 .params
                 .iter()
-                .map(|(k, v)| format!("{k}={}", crate::sweep::value_text(v)))
+                .map(|(k, v)| format!("{k}={}", crate::research::sweep::value_text(v)))
                 .collect();
             pb.suspend(|| {
                 eprintln!(
@@ -329,11 +329,11 @@ fn sweep(args: SweepArgs) -> Result<i32> {
             });
         }
     };
-    let options = crate::sweep::SweepOptions {
+    let options = crate::research::sweep::SweepOptions {
         jobs,
         positions: args.positions,
     };
-    let outcome = crate::sweep::run_sweep(spec, market, &plan, options, &out, &progress)?;
+    let outcome = crate::research::sweep::run_sweep(spec, market, &plan, options, &out, &progress)?;
     pb.finish_and_clear();
     if !args.quiet {
         print!("{}", outcome.comparison_markdown(spec));
@@ -512,11 +512,12 @@ fn factors(args: FactorsArgs) -> Result<i32> {
             pb.set_position(done as u64);
         }
     };
-    let options = crate::factors::PanelOptions {
+    let options = crate::research::factor_report::PanelOptions {
         out: args.out.clone(),
         daily: args.daily,
     };
-    let report = crate::factors::factor_report(spec, market, &options, &mut progress)?;
+    let report =
+        crate::research::factor_report::factor_report(spec, market, &options, &mut progress)?;
     pb.finish_and_clear();
     eprintln!(
         "loaded {} bar rows in {:.1} s; simulated {} days with {} factor columns in {:.1} s",

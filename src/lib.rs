@@ -16,14 +16,14 @@
 //! | [`event`] | events, the `(ts_known, phase, priority, seq)` queue, the forward-only clock |
 //! | [`feed`] | day batches streamed through a bounded crossbeam channel |
 //! | [`context`] | the known history and the point-in-time view strategies read |
-//! | [`factors`] | the point-in-time factor library computed at each close, preprocessing, factor report |
+//! | [`factors`] | the point-in-time factor library computed at each close, preprocessing |
 //! | [`schedule`] | rebalance and retrain calendars |
 //! | [`alpha`] | the `AlphaModel` trait and the built-in models |
 //! | [`portfolio`] | cash, holdings, top-fraction selection |
 //! | [`execution`] | sizing, fills, unfilled orders |
 //! | [`costs`] | composable cost models (commission, stamp duty, transfer fee, slippage, impact) |
 //! | [`market`] | A-share market rules (price limits, lots, T+1, volume cap) and presets |
-//! | [`sweep`] | model × index scorings and cost/execution replays of one spec, in parallel; the Table-1 view |
+//! | [`research`] | sweeps (model × index scorings and cost/execution replays of one spec, in parallel; the Table-1 view) and the factor report |
 //! | [`engine`] | the simulation loop |
 //! | [`metrics`] | the metric formulas of DESIGN §4 (pure functions on slices) |
 //! | [`report`] | the report of a run: metrics, trade hash, summary text, `--check` |
@@ -59,13 +59,13 @@ pub use market_rules as market;
 pub mod metrics;
 pub mod portfolio;
 pub mod report;
+pub mod research;
 pub mod run;
 pub mod run_folder;
 pub mod schedule;
 pub mod signal;
 pub mod spec;
 pub mod strategy;
-pub mod sweep;
 
 pub use error::{Error, Result};
 pub use run::{backtest, backtest_market, backtest_market_with_model, load_spec};

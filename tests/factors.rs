@@ -3,7 +3,7 @@
 //! planted signal, and the real CSI500 signs.
 
 use crate::common::{cn_ashare, copy_bundle, root, spec_text};
-use alphasim::factors::{factor_report, FactorReport, PanelOptions};
+use alphasim::research::factor_report::{factor_report, FactorReport, PanelOptions};
 use std::path::Path;
 
 fn report(spec: &alphasim::spec::Spec, out: Option<&Path>, daily: bool) -> FactorReport {

@@ -2,7 +2,7 @@
 //! number of jobs; a replay equals a full backtest of the same variant.
 
 use crate::common::{cn_ashare, root, run, spec};
-use alphasim::sweep::{run_sweep, SweepPlan};
+use alphasim::research::sweep::{run_sweep, SweepPlan};
 use std::path::Path;
 
 fn sweep(
@@ -10,13 +10,13 @@ fn sweep(
     sets: &[&str],
     jobs: usize,
     out: &Path,
-) -> alphasim::sweep::SweepOutcome {
+) -> alphasim::research::sweep::SweepOutcome {
     let market = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
     let mut plan = SweepPlan::from_spec(spec).unwrap();
     for s in sets {
         plan.set(spec, s).unwrap();
     }
-    let options = alphasim::sweep::SweepOptions {
+    let options = alphasim::research::sweep::SweepOptions {
         jobs,
         positions: true,
     };
@@ -74,7 +74,7 @@ fn test_sweep_output_identical_for_any_jobs() {
                 let v: Vec<String> = r
                     .params
                     .iter()
-                    .map(|p| alphasim::sweep::value_text(&p.1))
+                    .map(|p| alphasim::research::sweep::value_text(&p.1))
                     .collect();
                 v == [c, sl, m]
             })
@@ -95,7 +95,7 @@ fn test_sweep_output_identical_for_any_jobs() {
         let p: Vec<String> = r
             .params
             .iter()
-            .map(|p| alphasim::sweep::value_text(&p.1))
+            .map(|p| alphasim::research::sweep::value_text(&p.1))
             .collect();
         let expected = p[0].parse::<f64>().unwrap() + p[1].parse::<f64>().unwrap();
         assert_eq!(v["cost_bps"].as_f64().unwrap(), expected);

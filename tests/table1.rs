@@ -3,7 +3,7 @@
 //! number of jobs; spec errors name the line and column and the fix.
 
 use crate::common::{cn_ashare, copy_bundle, root, run, spec, spec_text};
-use alphasim::sweep::{run_sweep, SweepOptions, SweepOutcome, SweepPlan};
+use alphasim::research::sweep::{run_sweep, SweepOptions, SweepOutcome, SweepPlan};
 use std::path::Path;
 
 /// fixtures/tiny plus a second index `alt`: the 15 SZ symbols, members for

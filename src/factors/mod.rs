@@ -23,14 +23,12 @@
 pub mod catalog;
 pub mod fundamental;
 pub mod preprocess;
-pub mod report;
 pub mod rolling;
 #[cfg(test)]
 mod tests;
 
 pub use catalog::{select, FactorDef, FactorId, CATALOG, GROUPS, N_FACTORS};
 pub use preprocess::{MissingRule, PreprocessConfig};
-pub use report::{factor_report, FactorReport, FactorStats, PanelCollector, PanelOptions};
 
 use crate::context::History;
 use crate::data::SymbolId;

@@ -25,7 +25,6 @@ use crate::metrics;
 use crate::spec::Spec;
 use crate::{Error, Result};
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -86,7 +85,7 @@ struct State {
     horizon: u32,
     quantiles: usize,
     daily: bool,
-    writer: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    writer: Option<(PathBuf, csv::Writer<std::fs::File>)>,
     header_written: bool,
     pending: VecDeque<Pending>,
     stats: Vec<PerFactor>,
@@ -106,32 +105,39 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// A csv write error on `path` as the crate's I/O error.
+fn csv_err(path: &Path, e: csv::Error) -> Error {
+    let source = match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    Error::io(path, source)
+}
+
 impl State {
     fn write_rows(&mut self, ctx: &Context<'_>, symbols: &[SymbolId]) -> Result<()> {
         let Some((path, w)) = &mut self.writer else {
             return Ok(());
         };
-        let path = path.clone();
-        let io = |e| Error::io(&path, e);
+        let csv = |e| csv_err(path, e);
         let names = ctx.factor_names();
         if !self.header_written {
-            write!(w, "date,symbol").map_err(io)?;
+            w.write_field("date").map_err(csv)?;
+            w.write_field("symbol").map_err(csv)?;
             for n in names {
-                write!(w, ",{n}").map_err(io)?;
+                w.write_field(n).map_err(csv)?;
             }
-            writeln!(w).map_err(io)?;
+            w.write_record(None::<&[u8]>).map_err(csv)?;
             self.header_written = true;
         }
-        let date = ctx.date();
-        let mut line = String::new();
+        let date = ctx.date().to_string();
         for &s in symbols {
-            line.clear();
-            line.push_str(&format!("{date},{}", ctx.symbol_name(s)));
+            w.write_field(&date).map_err(csv)?;
+            w.write_field(ctx.symbol_name(s)).map_err(csv)?;
             for k in 0..names.len() {
-                line.push(',');
-                line.push_str(&fmt(ctx.factor(s, k)));
+                w.write_field(fmt(ctx.factor(s, k))).map_err(csv)?;
             }
-            writeln!(w, "{line}").map_err(io)?;
+            w.write_record(None::<&[u8]>).map_err(csv)?;
         }
         Ok(())
     }
@@ -252,7 +258,7 @@ pub fn factor_report(
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             }
             let f = std::fs::File::create(p).map_err(|e| Error::io(p, e))?;
-            Some((p.clone(), std::io::BufWriter::new(f)))
+            Some((p.clone(), csv::Writer::from_writer(f)))
         }
         None => None,
     };
@@ -359,22 +365,36 @@ impl FactorReport {
 
     /// CSV of the table (full precision).
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("factor,group,days,coverage,ic,icir,rank_ic,rank_icir,spread\n");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "factor",
+            "group",
+            "days",
+            "coverage",
+            "ic",
+            "icir",
+            "rank_ic",
+            "rank_icir",
+            "spread",
+        ];
+        w.write_record(header)
+            .expect("writing to memory cannot fail");
         for f in &self.factors {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{}\n",
-                f.name,
-                f.group,
-                f.days,
+            w.write_record([
+                f.name.clone(),
+                f.group.clone(),
+                f.days.to_string(),
                 fmt(f.coverage),
                 fmt(f.ic_mean),
                 fmt(f.icir),
                 fmt(f.rank_ic_mean),
                 fmt(f.rank_icir),
-                fmt(f.spread)
-            ));
+                fmt(f.spread),
+            ])
+            .expect("rows of the header's length, written to memory");
         }
-        out
+        let bytes = w.into_inner().expect("writing to memory cannot fail");
+        String::from_utf8(bytes).expect("every cell is UTF-8 text")
     }
 
     /// Writes the CSV.

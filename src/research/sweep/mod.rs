@@ -1,0 +1,72 @@
+//! Sweeps: many variants of one spec — models and indices, each scored
+//! once, and cost/execution variants replayed on each scoring.
+//!
+//! Axes come from the spec's `[sweep]` table (dotted keys, or nested tables
+//! such as `[sweep.costs]`, each an array of values) and from `--set
+//! key=v1,v2,...` on the command line (which replaces an axis of the same
+//! key). The variants are the cartesian product, first axis slowest (the
+//! `[sweep]` keys in name order, then `--set` axes in command-line order).
+//!
+//! Two kinds of keys may vary:
+//! - **scoring keys** ([`SCORING`]): `model` (each value names a
+//!   `[models.<name>]` table of the spec, a full `[model]` table that replaces
+//!   `[model]` in that variant) and `index` (a name in `constituents.csv`;
+//!   the benchmark follows the index unless the spec sets `benchmark`, and
+//!   `[indices.<name>]` settings such as a later `start` apply). Variants with
+//!   the same scoring values form a **scoring group**;
+//! - **replayed keys** ([`REPLAYABLE`]): `costs.*`, `execution.*`,
+//!   `portfolio.*` and `initial_capital`, which act after scoring.
+//!
+//! Anything else (a model hyper-parameter such as `model.hidden`, the
+//! schedule) is an error naming the line and column and the fix (one
+//! `[models.<name>]` table per setting). The first variant of each group
+//! runs its model in full, with a recorder that keeps every signal day's
+//! scores; the scorings run on `jobs` worker threads (costliest first; models
+//! are built on the calling thread, since a deep model sets candle's
+//! process-wide thread count). Every other variant then replays the engine with
+//! a [`ReplayModel`] that hands its group's scores back (no fit, no observe)
+//! and without re-evaluating the IC (it is the same; it and the model's
+//! interpretation are copied from the group's scoring run), keeping two days of closes instead of the whole
+//! matrix, and — when the benchmark comes from index levels — streaming only
+//! the bars of symbols that were ever scored (nothing else can be held). The
+//! market is loaded once and shared read-only. The replays run on the same
+//! `jobs` workers fed by a crossbeam channel.
+//!
+//! Output: one run folder per variant (`v001`, `v002`, … in product order;
+//! positions.csv only with `--positions`),
+//! `comparison.md` and `comparison.csv` (the variant's parameters and
+//! headline metrics) and the break-even table (`break_even.csv`, also in the
+//! markdown): along each numeric axis, for each combination of the other
+//! axes, the value where alpha crosses zero, linearly interpolated between
+//! the two neighbouring variants whose alphas have opposite signs. When
+//! `model` or `index` is swept, also `table1.md` (the paper's Table 1
+//! layout: a row per model in sweep order, per index α, ICIR, IR, Sharpe,
+//! then each index's test period; one table per combination of the other
+//! axes) and `table1.csv` (the same at full precision, plus IC means).
+//!
+//! Determinism: every variant is a pure function of (spec, overrides,
+//! market, recorded scores), rows are ordered by variant index and written
+//! with fixed formats, so every file is byte-identical for any `jobs` (the
+//! learned models are seeded; `train.threads` is process-wide, so with
+//! several scorings the last model built sets it for all). Timings
+//! are returned in [`SweepOutcome::scoring_seconds`] and printed by the CLI,
+//! never written to the folder.
+//!
+//! Files: `plan` (axes, variants, located errors), `replay` (recording and
+//! replaying scores), `run` (scorings and replays on the workers),
+//! `break_even`, `table` (the comparison files and report.html's `sweep`
+//! object), `table1` (the Table-1 view), `outcome` (the rows).
+
+mod break_even;
+mod outcome;
+mod plan;
+mod replay;
+mod run;
+mod table;
+mod table1;
+
+pub use break_even::break_even;
+pub use outcome::{BreakEven, SweepOutcome, VariantRow};
+pub use plan::{value_text, variant_spec, Axis, Params, SweepPlan, REPLAYABLE, SCORING};
+pub use replay::{RecordingModel, ReplayModel};
+pub use run::{run_sweep, SweepEvent, SweepOptions};

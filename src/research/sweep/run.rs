@@ -1,0 +1,319 @@
+//! Running a sweep: one scoring per group on `jobs` workers, replays of the
+//! other variants, every variant's run folder and the comparison files.
+
+use super::break_even::break_even;
+use super::outcome::{SweepOutcome, VariantRow};
+use super::plan::{variant_spec, Params, SweepPlan, SCORING};
+use super::replay::{RecordingModel, ReplayModel};
+use crate::alpha::{build_model_with_factors, AlphaModel};
+use crate::data::{Market, ScoreTable};
+use crate::engine::{run_with_options, RunOptions};
+use crate::report::{Report, RunResult};
+use crate::spec::Spec;
+use crate::{Error, Result};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// How a sweep runs and what it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepOptions {
+    /// Worker threads for the scorings and the replays.
+    pub jobs: usize,
+    /// Write positions.csv in every variant folder (off by default: it is the
+    /// largest file of a run, and a sweep is about the comparison).
+    pub positions: bool,
+}
+
+/// A variant finished (the progress callback's argument).
+#[derive(Debug, Clone)]
+pub struct SweepEvent<'a> {
+    /// Variants finished so far, of `total`.
+    pub done: usize,
+    pub total: usize,
+    /// The variant that finished (`v001`, …) and its swept values.
+    pub variant: &'a str,
+    pub params: &'a [(String, toml::Value)],
+    /// True for a scoring run (the model fitted and scored), false for a replay.
+    pub scored: bool,
+    pub seconds: f64,
+}
+
+/// What a scoring run leaves for its group's replays.
+struct Scored {
+    row: VariantRow,
+    scores: Arc<ScoreTable>,
+    ic: Vec<crate::engine::IcRecord>,
+    interpretation: Option<crate::alpha::Interpretation>,
+    model_name: String,
+    symbols: Arc<Vec<bool>>,
+    seconds: f64,
+}
+
+/// Runs `f` on every task on up to `jobs` threads; results come back in task
+/// order (so output never depends on `jobs`). `done` is called on the calling
+/// thread as each task finishes, in finishing order. `f` gets the task index.
+fn run_parallel<T: Send, R: Send>(
+    jobs: usize,
+    tasks: Vec<T>,
+    f: &(dyn Fn(usize, T) -> R + Sync),
+    done: &mut dyn FnMut(usize, &R),
+) -> Vec<R> {
+    let n = tasks.len();
+    let (tx, rx) = crossbeam_channel::unbounded::<(usize, T)>();
+    for t in tasks.into_iter().enumerate() {
+        tx.send(t).expect("the receiver is alive");
+    }
+    drop(tx);
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<(usize, R)>();
+    let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1).min(n.max(1)) {
+            let (rx, done_tx) = (rx.clone(), done_tx.clone());
+            scope.spawn(move || {
+                for (i, t) in rx {
+                    if done_tx.send((i, f(i, t))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        for (i, r) in done_rx {
+            done(i, &r);
+            out[i] = Some(r);
+        }
+    });
+    out.into_iter()
+        .map(|r| r.expect("every task reported"))
+        .collect()
+}
+
+/// The first error in task order (deterministic whatever finished first).
+fn first_error<R>(results: Vec<Result<R>>, name: impl Fn(usize) -> String) -> Result<Vec<R>> {
+    let mut out = Vec::with_capacity(results.len());
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(x) => out.push(x),
+            Err(e) => return Err(Error::Run(format!("sweep variant {}: {e}", name(i)))),
+        }
+    }
+    Ok(out)
+}
+
+/// A rough relative cost of scoring a variant, to start the longest first
+/// (scheduling only: the output does not depend on it).
+fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
+    use crate::spec::ModelConfig;
+    let weight = match &spec.config.model {
+        ModelConfig::Dmfm(_) => 8,
+        ModelConfig::Mgat(_) => 6,
+        ModelConfig::Mlp(_) => 3,
+        ModelConfig::Linear(_) => 1,
+        _ => 0,
+    };
+    let members = spec
+        .config
+        .index
+        .as_ref()
+        .and_then(|i| market.constituents.get(i))
+        .map_or(market.n_symbols(), Vec::len) as u64;
+    weight * members.max(1)
+}
+
+/// Runs every variant of `plan` on `market` and writes the folders and
+/// tables under `out`. `progress` is called as each variant finishes.
+pub fn run_sweep(
+    spec: &Spec,
+    market: &Market,
+    plan: &SweepPlan,
+    options: SweepOptions,
+    out: &Path,
+    progress: &(dyn Fn(&SweepEvent<'_>) + Sync),
+) -> Result<SweepOutcome> {
+    let jobs = options.jobs.max(1);
+    plan.check_market(spec, market)?;
+    let variants = plan.variants();
+    let total = variants.len();
+    // Every variant spec is parsed and checked before anything runs.
+    let specs: Vec<Spec> = variants
+        .iter()
+        .map(|v| variant_spec(spec, v))
+        .collect::<Result<_>>()?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let name = |i: usize| format!("v{:03}", i + 1);
+    // Scoring groups: variants with the same model and index values share the
+    // scores; the first variant of each group scores, the others replay.
+    let scoring_keys: Vec<String> = plan
+        .axes
+        .iter()
+        .filter(|a| SCORING.contains(&a.key.as_str()))
+        .map(|a| a.key.clone())
+        .collect();
+    let key_of = |v: &Params| -> Params {
+        v.iter()
+            .filter(|(k, _)| SCORING.contains(&k.as_str()))
+            .cloned()
+            .collect()
+    };
+    let mut group_keys: Vec<Params> = Vec::new();
+    let mut group_of = vec![0usize; total];
+    let mut leaders: Vec<usize> = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let k = key_of(v);
+        group_of[i] = match group_keys.iter().position(|g| *g == k) {
+            Some(g) => g,
+            None => {
+                group_keys.push(k);
+                leaders.push(i);
+                leaders.len() - 1
+            }
+        };
+    }
+    // Models are built here, one after the other (a deep model sets candle's
+    // process-wide thread count), then moved to the workers; the costliest
+    // scorings start first.
+    let mut scoring_tasks: Vec<(usize, Box<dyn AlphaModel>)> = Vec::with_capacity(leaders.len());
+    for &i in &leaders {
+        let model = build_model_with_factors(
+            &specs[i].config.model,
+            market,
+            &crate::engine::factor_columns(&specs[i], market)?,
+            specs[i].config.seed,
+        )?;
+        scoring_tasks.push((i, model));
+    }
+    scoring_tasks.sort_by_key(|(i, _)| (std::cmp::Reverse(scoring_cost(&specs[*i], market)), *i));
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let finished = |i: usize, scored: bool, seconds: f64| {
+        let done = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        progress(&SweepEvent {
+            done,
+            total,
+            variant: &name(i),
+            params: &variants[i],
+            scored,
+            seconds,
+        });
+    };
+    let score_one =
+        |_: usize, (i, model): (usize, Box<dyn AlphaModel>)| -> (usize, Result<Scored>) {
+            let started = std::time::Instant::now();
+            let result = (|| -> Result<Scored> {
+                let recorded = Arc::new(Mutex::new(ScoreTable::default()));
+                let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
+                let mut quiet = |_: usize, _: usize| {};
+                let records = run_with_options(
+                    &specs[i],
+                    market,
+                    recorder,
+                    RunOptions::default(),
+                    &mut quiet,
+                )?;
+                let result = RunResult {
+                    report: Report::build(&specs[i], market, &records),
+                    records,
+                    symbol_names: market.symbols.names().to_vec(),
+                };
+                result.write_parts(&out.join(name(i)), options.positions)?;
+                let scores = std::mem::take(&mut *recorded.lock().expect("the recorder is done"));
+                // Only symbols that were ever scored can ever be held: replays stream only those.
+                let mut mask = vec![false; market.n_symbols()];
+                for row in scores.by_date.values() {
+                    for (s, _) in row {
+                        mask[s.index()] = true;
+                    }
+                }
+                Ok(Scored {
+                    row: VariantRow::from_report(name(i), variants[i].clone(), &result.report),
+                    scores: Arc::new(scores),
+                    ic: result.records.ic.clone(),
+                    interpretation: result.records.interpretation.clone(),
+                    model_name: result.records.model_name.clone(),
+                    symbols: Arc::new(mask),
+                    seconds: started.elapsed().as_secs_f64(),
+                })
+            })();
+            (i, result)
+        };
+    let scored = run_parallel(jobs, scoring_tasks, &score_one, &mut |_, (i, r)| {
+        finished(*i, true, r.as_ref().map_or(0.0, |s| s.seconds));
+    });
+    let mut by_variant: Vec<(usize, Result<Scored>)> = scored;
+    by_variant.sort_by_key(|(i, _)| *i);
+    let scored: Vec<Scored> = first_error(by_variant.into_iter().map(|(_, r)| r).collect(), |g| {
+        name(leaders[g])
+    })?;
+    // scored[g] is group g's scoring (leaders are in variant order, as are groups).
+    let mut rows: Vec<Option<VariantRow>> = vec![None; total];
+    for (g, s) in scored.iter().enumerate() {
+        rows[leaders[g]] = Some(s.row.clone());
+    }
+    // The other variants replay their group's scores on `jobs` workers.
+    let replays: Vec<usize> = (0..total).filter(|i| !leaders.contains(i)).collect();
+    let replay_one = |_: usize, i: usize| -> Result<VariantRow> {
+        let started = std::time::Instant::now();
+        let s = &scored[group_of[i]];
+        let model = Box::new(ReplayModel::new(s.model_name.clone(), s.scores.clone()));
+        let mut quiet = |_: usize, _: usize| {};
+        let mut records = run_with_options(
+            &specs[i],
+            market,
+            model,
+            RunOptions {
+                evaluate_ic: false,
+                lean_history: true,
+                symbols: Some(s.symbols.clone()),
+                record_positions: options.positions,
+            },
+            &mut quiet,
+        )?;
+        records.ic = s.ic.clone();
+        records.interpretation = s.interpretation.clone();
+        let result = RunResult {
+            report: Report::build(&specs[i], market, &records),
+            records,
+            symbol_names: market.symbols.names().to_vec(),
+        };
+        result.write_parts(&out.join(name(i)), options.positions)?;
+        let row = VariantRow::from_report(name(i), variants[i].clone(), &result.report);
+        finished(i, false, started.elapsed().as_secs_f64());
+        Ok(row)
+    };
+    let replayed = run_parallel(jobs, replays.clone(), &replay_one, &mut |_, _| {});
+    let replayed = first_error(replayed, |k| name(replays[k]))?;
+    for (k, row) in replayed.into_iter().enumerate() {
+        rows[replays[k]] = Some(row);
+    }
+    let rows: Vec<VariantRow> = rows
+        .into_iter()
+        .map(|r| r.expect("every variant reported"))
+        .collect();
+    let outcome = SweepOutcome {
+        break_even: break_even(plan, &rows),
+        rows,
+        scorings: leaders.len(),
+        scoring_seconds: leaders
+            .iter()
+            .zip(&scored)
+            .map(|(i, s)| (name(*i), s.seconds))
+            .collect(),
+        scoring_keys,
+    };
+    let put = |file: &str, text: String| -> Result<()> {
+        let p = out.join(file);
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
+    };
+    put("comparison.csv", outcome.comparison_csv())?;
+    put("break_even.csv", outcome.break_even_csv())?;
+    put("comparison.md", outcome.comparison_markdown(spec))?;
+    if plan.has_scoring_axes() {
+        put("table1.md", outcome.table1_markdown(spec))?;
+        put("table1.csv", outcome.table1_csv())?;
+    }
+    // report.html of the sweep: the first variant's report plus the comparison
+    // of all variants (alpha and IR against cost, break-even, the table).
+    let mut view = crate::html::RunView::from_dir(&out.join(name(0)))?;
+    view.report["sweep"] = outcome.sweep_json();
+    put("report.html", crate::html::render(&view)?)?;
+    Ok(outcome)
+}
