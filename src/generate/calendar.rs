@@ -1,4 +1,5 @@
-//! The trading calendar and the days it schedules: index re-selections and quarter ends.
+//! The trading calendar and the days it schedules: index re-selections and
+//! quarter ends.
 
 use super::config::GeneratorConfig;
 use chrono::{Datelike, NaiveDate, Weekday};

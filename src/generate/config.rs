@@ -1,8 +1,12 @@
-//! What the generator is told: the size presets, the configuration and its checks, and the planted signal's coefficients.
+//! What the generator is told: the size presets, the configuration and its
+//! checks, the index name and the planted signal's coefficients.
 
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use std::str::FromStr;
+
+/// Name of the one index in a generated bundle.
+pub const INDEX_NAME: &str = "synth";
 
 /// Default scale `s` of the planted signal (daily expected-return units).
 pub const SIGNAL_SCALE: f64 = 0.0012;

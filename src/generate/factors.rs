@@ -1,4 +1,5 @@
-//! The factor processes: one AR(1) path per stock and factor, rounded to the 6 decimals `factors.csv` holds.
+//! The factor processes: one AR(1) path per stock and factor, rounded to the 6
+//! decimals `factors.csv` holds.
 
 use super::config::GeneratorConfig;
 use super::streams::{stock_stream, stream_rng};

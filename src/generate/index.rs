@@ -1,14 +1,12 @@
-//! The index `synth`: members chosen by market cap at each selection, their spells, and the benchmark level.
+//! The index `synth`: members chosen by market cap at each selection, their
+//! spells, and the benchmark level.
 
-use super::config::GeneratorConfig;
+use super::config::{GeneratorConfig, INDEX_NAME};
 use super::simulate::Panel;
 use super::universe::Stock;
 use super::write::CsvOut;
 use crate::Result;
 use std::path::Path;
-
-/// Name of the one index in a generated bundle.
-pub const INDEX_NAME: &str = "synth";
 
 /// Index members per selection period, sorted by stock index.
 pub(super) fn select_members(

@@ -1,9 +1,10 @@
-//! `meta.json`: the settings, the planted signal, the oracle IC and the event counts of a generated bundle.
+//! `meta.json`: the settings, the planted signal, the oracle IC and the event
+//! counts of a generated bundle.
 
 use super::config::{
-    GeneratorConfig, INDUSTRY_RELATIVE_COEFFICIENT, INTERACTION_COEFFICIENT, LINEAR_COEFFICIENTS,
+    GeneratorConfig, INDEX_NAME, INDUSTRY_RELATIVE_COEFFICIENT, INTERACTION_COEFFICIENT,
+    LINEAR_COEFFICIENTS,
 };
-use super::index::INDEX_NAME;
 use super::universe::Stock;
 use crate::{Error, Result};
 use chrono::NaiveDate;

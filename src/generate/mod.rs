@@ -167,10 +167,9 @@ mod universe;
 mod write;
 
 pub use config::{
-    GeneratorConfig, Preset, INDUSTRY_RELATIVE_COEFFICIENT, INTERACTION_COEFFICIENT,
+    GeneratorConfig, Preset, INDEX_NAME, INDUSTRY_RELATIVE_COEFFICIENT, INTERACTION_COEFFICIENT,
     LINEAR_COEFFICIENTS, SIGNAL_SCALE,
 };
-pub use index::INDEX_NAME;
 pub use oracle::{IC_HORIZONS, ORACLE_SCORES_FILE};
 
 use calendar::{make_calendar, quarter_ends, selection_days};

@@ -1,4 +1,5 @@
-//! One day's prices under main-board mechanics (reference price, ±10% limits, open/high/low), volume and the bar row.
+//! One day's prices under main-board mechanics (reference price, ±10% limits,
+//! open/high/low), volume and the bar row.
 
 use super::write::CsvOut;
 use crate::Result;

@@ -1,4 +1,5 @@
-//! The per-stock simulation: factor values, the planted signal, returns, corporate actions and suspensions, written row by row.
+//! The per-stock simulation: factor values, the planted signal, returns,
+//! corporate actions and suspensions, written row by row.
 
 use super::config::{
     GeneratorConfig, INDUSTRY_RELATIVE_COEFFICIENT, INTERACTION_COEFFICIENT, LINEAR_COEFFICIENTS,

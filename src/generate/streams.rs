@@ -1,4 +1,6 @@
-//! The seeded random streams: stream 0 is global, stock i owns `1 + 16·i + slot` (one slot per factor, one for prices and events, one for fundamentals).
+//! The seeded random streams: stream 0 is global, stock i owns `1 + 16·i +
+//! slot` (one slot per factor, one for prices and events, one for
+//! fundamentals).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

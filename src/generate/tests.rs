@@ -1,4 +1,5 @@
-//! Tests of the generator: presets, byte-identical reruns, and the documented properties of every file.
+//! Tests of the generator: presets, byte-identical reruns, and the documented
+//! properties of every file.
 
 use super::calendar::selection_days;
 use super::oracle::pearson;

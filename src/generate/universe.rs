@@ -1,4 +1,5 @@
-//! The stocks: symbols, static parameters, listing and delisting days, industries and reclassifications.
+//! The stocks: symbols, static parameters, listing and delisting days,
+//! industries and reclassifications.
 
 use super::config::GeneratorConfig;
 use super::write::CsvOut;

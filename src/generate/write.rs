@@ -1,4 +1,5 @@
-//! Writing the bundle's CSV files with the `csv` crate, numbers formatted with a fixed number of decimals.
+//! Writing the bundle's CSV files with the `csv` crate, numbers formatted with
+//! a fixed number of decimals.
 
 use crate::{Error, Result};
 use std::fmt::Display;

@@ -1,4 +1,5 @@
-//! Reading `bars`: per-row validation, symbol ids in name order, and the columnar [`Bars`] in `(day, symbol)` order.
+//! Reading `bars`: per-row validation, symbol ids in name order, and the
+//! columnar [`Bars`] in `(day, symbol)` order.
 
 use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
@@ -10,13 +11,13 @@ use crate::data::{Bars, Interner, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
 
-pub(super) const PRICE_FIX: &str =
+const PRICE_FIX: &str =
     "prices are raw prices and cannot be negative; correct the value or drop the row";
 
 /// One parsed bar; 64 bytes so that gathering a row touches one cache line.
 #[derive(Clone, Copy, Default)]
 #[repr(C, align(64))]
-pub(super) struct BarRow {
+struct ParsedBar {
     open: f64,
     high: f64,
     low: f64,
@@ -28,9 +29,9 @@ pub(super) struct BarRow {
 }
 
 #[derive(Default)]
-pub(super) struct BarChunk {
+struct BarChunk {
     names: LocalNames,
-    rows: Vec<BarRow>,
+    rows: Vec<ParsedBar>,
     amount: Vec<f64>,
     limit_up: Vec<f64>,
     limit_down: Vec<f64>,
@@ -39,7 +40,7 @@ pub(super) struct BarChunk {
     first_empty_volume: Option<u32>,
 }
 
-pub(super) struct BarColumns {
+struct BarColumns {
     date: usize,
     symbol: usize,
     open: usize,
@@ -52,7 +53,7 @@ pub(super) struct BarColumns {
     limits: Option<(usize, usize)>,
 }
 
-pub(super) fn bar_row(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault> {
+fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault> {
     if s.rows.capacity() == 0 {
         s.rows.reserve(1 << 14);
     }
@@ -161,7 +162,7 @@ pub(super) fn bar_row(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(
             out.push(v);
         }
     }
-    s.rows.push(BarRow {
+    s.rows.push(ParsedBar {
         open,
         high,
         low,
@@ -210,7 +211,7 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         limits,
     };
     let Parsed { lines, states } =
-        file.parse(threads, BarChunk::default, |s, f| bar_row(&cols, s, f))?;
+        file.parse(threads, BarChunk::default, |s, f| parse_bar(&cols, s, f))?;
     let n = lines.rows as usize;
     if n == 0 {
         return Err(Error::File {
@@ -247,7 +248,7 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
     for name in &names {
         symbols.intern(name);
     }
-    let (rows, extra): (Vec<Vec<BarRow>>, Vec<_>) = states
+    let (rows, extra): (Vec<Vec<ParsedBar>>, Vec<_>) = states
         .into_iter()
         .zip(&maps)
         .map(|(mut s, map)| {

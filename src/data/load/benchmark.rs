@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Default)]
-pub(super) struct BenchmarkChunk {
+struct BenchmarkChunk {
     indexes: LocalNames,
     rows: Vec<(i32, u32, f64)>,
 }

@@ -1,4 +1,6 @@
-//! Opening a file (header, columns) and cutting its body into line-aligned chunks: plain files at cut points, gzip files as decompressed blocks streamed through a channel.
+//! Opening a file (header, columns) and cutting its body into line-aligned
+//! chunks: plain files at cut points, gzip files as decompressed blocks
+//! streamed through a channel.
 
 use crate::{Error, Result};
 use std::borrow::Cow;
@@ -6,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub(super) type GzReader = flate2::read::MultiGzDecoder<std::io::BufReader<std::fs::File>>;
+type GzReader = flate2::read::MultiGzDecoder<std::io::BufReader<std::fs::File>>;
 
 pub(super) enum Body {
     /// The whole file; data rows start at `start`.
@@ -26,9 +28,9 @@ pub(super) struct Opened {
 }
 
 /// Size of a decompressed block / plain chunk handed to a parser thread.
-pub(super) const BLOCK: usize = 2 << 20;
+const BLOCK: usize = 2 << 20;
 
-pub(super) fn gz_error(path: &Path, e: std::io::Error) -> Error {
+fn gz_error(path: &Path, e: std::io::Error) -> Error {
     Error::File {
         file: path.to_path_buf(),
         message: format!("cannot decompress: {e}"),
@@ -193,7 +195,7 @@ pub(super) fn decompress(
     }
 }
 
-pub(super) fn parse_header(path: &Path, line: &[u8]) -> Result<Vec<String>> {
+fn parse_header(path: &Path, line: &[u8]) -> Result<Vec<String>> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)

@@ -1,4 +1,5 @@
-//! Reading `factors`: one column per factor, NaN for an empty cell, rows in `(day, symbol)` order.
+//! Reading `factors`: one column per factor, NaN for an empty cell, rows in
+//! `(day, symbol)` order.
 
 use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
@@ -11,7 +12,7 @@ use crate::Result;
 use std::path::Path;
 
 #[derive(Default)]
-pub(super) struct FactorChunk {
+struct FactorChunk {
     syms: LocalNames,
     day: Vec<i32>,
     sym: Vec<u32>,
@@ -20,11 +21,11 @@ pub(super) struct FactorChunk {
 
 pub(super) struct FactorFile {
     pub(super) lines: Lines,
-    pub(super) date_col: usize,
+    date_col: usize,
     pub(super) symbols: FileSymbols,
-    pub(super) names: Vec<String>,
+    names: Vec<String>,
     /// Per chunk; `sym` holds file-level ids.
-    pub(super) chunks: Vec<FactorChunk>,
+    chunks: Vec<FactorChunk>,
 }
 
 pub(super) fn read_factors(path: &Path, threads: usize) -> Result<FactorFile> {

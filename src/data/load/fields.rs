@@ -1,12 +1,13 @@
-//! Field parsers: dates (`YYYY-MM-DD` fast path) and finite numbers (Clinger's fast path, then `str::parse`).
+//! Field parsers: dates (`YYYY-MM-DD` fast path) and finite numbers (Clinger's
+//! fast path, then `str::parse`).
 
 use super::location::Fault;
 use crate::data::Date;
 
-pub(super) const DATE_FIX: &str = "write dates as YYYY-MM-DD, e.g. 2024-01-31";
+const DATE_FIX: &str = "write dates as YYYY-MM-DD, e.g. 2024-01-31";
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-pub(super) fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -16,7 +17,7 @@ pub(super) fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
     era * 146_097 + doe - 719_468
 }
 
-pub(super) fn days_in_month(y: i32, m: u32) -> u32 {
+fn days_in_month(y: i32, m: u32) -> u32 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
         2 => 28,
@@ -72,7 +73,7 @@ pub(super) fn parse_opt_day(b: &[u8], col: usize) -> Result<Option<i32>, Fault> 
 }
 
 /// Exact powers of ten up to the largest exactly representable one.
-pub(super) const POW10: [f64; 23] = [
+const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
@@ -81,7 +82,7 @@ pub(super) const POW10: [f64; 23] = [
 /// in 53 bits: `digits / 10^k` with both exact, so the one division rounds
 /// correctly (Clinger's fast path). Anything else is left to `str::parse`.
 #[inline]
-pub(super) fn fast_f64(b: &[u8]) -> Option<f64> {
+fn fast_f64(b: &[u8]) -> Option<f64> {
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),
@@ -153,7 +154,7 @@ pub(super) fn parse_num(b: &[u8], col: usize, empty_ok: bool) -> Result<f64, Fau
     ))
 }
 
-pub(super) fn missing_fix(empty_ok: bool) -> &'static str {
+fn missing_fix(empty_ok: bool) -> &'static str {
     if empty_ok {
         "leave the cell empty for a missing value, or write the real number"
     } else {

@@ -1,4 +1,5 @@
-//! Which files a bundle folder holds (`NAME.csv` or `NAME.csv.gz`) and how a file is named in messages.
+//! Which files a bundle folder holds (`NAME.csv` or `NAME.csv.gz`) and how a
+//! file is named in messages.
 
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};

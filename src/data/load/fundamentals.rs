@@ -10,7 +10,7 @@ use crate::{Error, Result};
 use std::path::Path;
 
 #[derive(Default)]
-pub(super) struct FundamentalChunk {
+struct FundamentalChunk {
     syms: LocalNames,
     fields: LocalNames,
     rows: Vec<(u32, i32, i32, u32, f64)>,
@@ -19,9 +19,9 @@ pub(super) struct FundamentalChunk {
 pub(super) struct FundamentalFile {
     pub(super) lines: Lines,
     pub(super) symbols: FileSymbols,
-    pub(super) fields: Vec<String>,
+    fields: Vec<String>,
     /// `(symbol, period_end, announce_date, field, value)`, file-level ids.
-    pub(super) rows: Vec<(u32, i32, i32, u32, f64)>,
+    rows: Vec<(u32, i32, i32, u32, f64)>,
 }
 
 pub(super) fn read_fundamentals(path: &Path, threads: usize) -> Result<FundamentalFile> {

@@ -1,4 +1,5 @@
-//! Symbol and name interning: chunk-local tables while parsing, merged in name order, then global symbol ids for every file.
+//! Symbol and name interning: chunk-local tables while parsing, merged in name
+//! order, then global symbol ids for every file.
 
 use super::location::Fault;
 use crate::data::{Interner, SymbolId};

@@ -1,4 +1,5 @@
-//! Where a row came from: the file, line and column an error names, and row references into parsed chunks.
+//! Where a row came from: the file, line and column an error names, and row
+//! references into parsed chunks.
 
 use super::files::file_name;
 use crate::Error;

@@ -1,4 +1,5 @@
-//! Ordering a table's rows by `(day, symbol)` and gathering columns in that order, in parallel.
+//! Ordering a table's rows by `(day, symbol)` and gathering columns in that
+//! order, in parallel.
 
 use super::fields::to_date;
 use super::location::{row_ref, split_ref, RowRef};

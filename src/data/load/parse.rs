@@ -1,4 +1,5 @@
-//! The parallel parser: worker threads split chunks into fields and hand each row to a per-file row function, keeping line numbers for errors.
+//! The parallel parser: worker threads split chunks into fields and hand each
+//! row to a per-file row function, keeping line numbers for errors.
 
 use super::chunk::{cut_points, decompress, Body, Opened};
 use super::location::{ChunkLines, Fault, Lines};
@@ -117,7 +118,7 @@ pub(super) struct Parsed<S> {
     pub(super) states: Vec<S>,
 }
 
-pub(super) struct ChunkOut<S> {
+struct ChunkOut<S> {
     seq: usize,
     newlines: u64,
     rows: u32,
@@ -127,7 +128,7 @@ pub(super) struct ChunkOut<S> {
     skipped: bool,
 }
 
-pub(super) struct Job<'a, I, F> {
+struct Job<'a, I, F> {
     /// Where parsed decompression blocks go back for reuse.
     recycle: Option<crossbeam_channel::Sender<Vec<u8>>>,
     ncols: usize,

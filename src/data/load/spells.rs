@@ -1,4 +1,5 @@
-//! Reading `constituents` and `industries`: membership and classification spells, and the overlap check.
+//! Reading `constituents` and `industries`: membership and classification
+//! spells, and the overlap check.
 
 use super::chunk::Opened;
 use super::fields::{parse_opt_day, to_date};
@@ -11,14 +12,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Default)]
-pub(super) struct SpellChunk {
+struct SpellChunk {
     syms: LocalNames,
     groups: LocalNames,
     rows: Vec<SpellRow>,
 }
 
 #[derive(Clone, Copy)]
-pub(super) struct SpellRow {
+struct SpellRow {
     pub(super) sym: u32,
     /// Index name (constituents) or industry name (industries).
     pub(super) group: u32,
@@ -29,13 +30,13 @@ pub(super) struct SpellRow {
 pub(super) struct SpellFile {
     pub(super) lines: Lines,
     pub(super) symbols: FileSymbols,
-    pub(super) groups: Vec<String>,
-    pub(super) rows: Vec<SpellRow>,
-    pub(super) sym_col: usize,
-    pub(super) start_col: Option<usize>,
+    groups: Vec<String>,
+    rows: Vec<SpellRow>,
+    sym_col: usize,
+    start_col: Option<usize>,
 }
 
-pub(super) const SPELL_END_FIX: &str =
+const SPELL_END_FIX: &str =
     "end_date must be on or after start_date (both inclusive); swap the dates or fix the typo";
 
 /// Reads `constituents` (`industries == false`) or `industries`.
@@ -111,7 +112,7 @@ pub(super) fn read_spells(path: &Path, threads: usize, industries: bool) -> Resu
     })
 }
 
-pub(super) fn show_spell(start: Option<i32>, end: Option<i32>) -> String {
+fn show_spell(start: Option<i32>, end: Option<i32>) -> String {
     let a = start.map_or_else(|| "(open)".to_owned(), |d| to_date(d).to_string());
     let b = end.map_or_else(|| "(open)".to_owned(), |d| to_date(d).to_string());
     format!("{a}..{b}")

@@ -1,4 +1,5 @@
-//! Tests of the loader: equal results across orders and compressions, and the file, line and column of every validation error.
+//! Tests of the loader: equal results across orders and compressions, and the
+//! file, line and column of every validation error.
 
 use super::fields::{parse_day, parse_num, to_date};
 use super::files::file_name;
