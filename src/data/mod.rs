@@ -1,9 +1,16 @@
 //! The market data bundle (DESIGN §1): loading, validation and the columnar
 //! in-memory layout the rest of the engine reads.
 //!
-//! Only this module knows `csv`. Raw rows never leave it: the loader turns
-//! them into the dense, interned structures below and rejects bad input with
-//! an [`Error::Data`](crate::Error::Data) naming file, line, column and fix.
+//! Only this module reads the bundle's CSV files. Raw rows never leave it:
+//! the loader turns them into the dense, interned structures below and
+//! rejects bad input with an [`Error::Data`](crate::Error::Data) naming file,
+//! line, column and fix.
+//!
+//! Layout: this file holds the in-memory types; `load` reads a bundle
+//! folder into a [`Market`] (one submodule per step and per file kind);
+//! `validate` is the `validate` command's check and summary; `scores` reads
+//! a score table for the `file` model; `run_folder` reads back the tables of
+//! a run folder.
 //!
 //! Design notes: bars are stored sorted by `(day, symbol)` as parallel column
 //! vectors, with `day_start[d]..day_start[d + 1]` the rows of trading day `d`.
@@ -12,11 +19,11 @@
 //! Symbols are interned once to a [`SymbolId`]; everything downstream works on
 //! `Vec`s indexed by it.
 
-mod loader;
+mod load;
 mod scores;
 mod validate;
 
-pub use loader::{load_market, LoadOptions};
+pub use load::{load_market, LoadOptions};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{validate_bundle, BundleSummary};
 

@@ -7,7 +7,7 @@
 //! outside `[low, high]`, and `limit_up < limit_down`. They are counted, with the
 //! first example in `(date, symbol)` order.
 
-use super::loader::{locate_files, FileKind};
+use super::load::{locate_files, FileKind};
 use super::{load_market, Date, LoadOptions, Market};
 use crate::Result;
 use std::fmt;

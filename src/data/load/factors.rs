@@ -1,0 +1,124 @@
+//! Reading `factors`: one column per factor, NaN for an empty cell, rows in
+//! `(day, symbol)` order.
+
+use super::chunk::Opened;
+use super::fields::{parse_day, parse_num, to_date};
+use super::intern::{merge_names, FileSymbols, LocalNames};
+use super::location::{split_ref, Fault, Lines};
+use super::order::{gather_column, order_by_day_symbol};
+use super::parse::Parsed;
+use crate::data::{Factors, SymbolId};
+use crate::Result;
+use std::path::Path;
+
+#[derive(Default)]
+struct FactorChunk {
+    syms: LocalNames,
+    day: Vec<i32>,
+    sym: Vec<u32>,
+    values: Vec<f64>,
+}
+
+pub(super) struct FactorFile {
+    pub(super) lines: Lines,
+    date_col: usize,
+    pub(super) symbols: FileSymbols,
+    names: Vec<String>,
+    /// Per chunk; `sym` holds file-level ids.
+    chunks: Vec<FactorChunk>,
+}
+
+pub(super) fn read_factors(path: &Path, threads: usize) -> Result<FactorFile> {
+    let file = Opened::open(path)?;
+    let req = file.require(&["date", "symbol"], ",<factor…>")?;
+    let (dc, sc) = (req[0], req[1]);
+    let factor_cols: Vec<usize> = (0..file.header.len())
+        .filter(|&c| c != dc && c != sc)
+        .collect();
+    let names: Vec<String> = factor_cols
+        .iter()
+        .map(|&c| file.header[c].clone())
+        .collect();
+    let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, |s, f| {
+        let day = parse_day(f[dc], dc)?;
+        let sym = s.syms.id(f[sc], sc, "symbol")?;
+        for &c in &factor_cols {
+            let v = parse_num(f[c], c, true)?;
+            s.values.push(v);
+        }
+        s.day.push(day);
+        s.sym.push(sym);
+        Ok(())
+    })?;
+    let (sym_names, maps) = merge_names(states.iter().map(|s| &s.syms));
+    for (s, map) in states.iter_mut().zip(&maps) {
+        for id in &mut s.sym {
+            *id = map[*id as usize];
+        }
+    }
+    Ok(FactorFile {
+        lines,
+        date_col: dc,
+        symbols: FileSymbols {
+            names: sym_names,
+            global: Vec::new(),
+        },
+        names,
+        chunks: states,
+    })
+}
+
+pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
+    let FactorFile {
+        lines,
+        date_col,
+        symbols,
+        names,
+        mut chunks,
+    } = f;
+    for c in &mut chunks {
+        for s in &mut c.sym {
+            *s = symbols.global[*s as usize].0;
+        }
+    }
+    let lens: Vec<usize> = chunks.iter().map(|c| c.sym.len()).collect();
+    let order = order_by_day_symbol(&lens, |c, i| chunks[c].day[i], |c, i| chunks[c].sym[i]);
+    if let Some((earlier, later, day)) = order.first_duplicate(|c, i| chunks[c].sym[i]) {
+        let date = to_date(day);
+        let (c, i) = split_ref(later);
+        let name = &symbols.names[symbols
+            .global
+            .iter()
+            .position(|g| g.0 == chunks[c].sym[i])
+            .expect("a global id of this file")];
+        return Err(lines.error_ref(
+            later,
+            Fault::new(
+                date_col,
+                date.to_string().as_bytes(),
+                format!(
+                    "duplicate factor row: line {} already has {name} on {date}",
+                    lines.line_of_ref(earlier)
+                ),
+                "keep one row per (date, symbol): delete or merge the duplicate",
+            ),
+        ));
+    }
+    let m = names.len();
+    let syms: Vec<Vec<u32>> = chunks
+        .iter_mut()
+        .map(|c| std::mem::take(&mut c.sym))
+        .collect();
+    let symbol = gather_column(&syms, 1, &order.perm, threads, 0)
+        .into_iter()
+        .map(SymbolId)
+        .collect();
+    drop(syms);
+    let values: Vec<Vec<f64>> = chunks.into_iter().map(|c| c.values).collect();
+    Ok(Factors {
+        date: order.dates(),
+        symbol,
+        values: gather_column(&values, m, &order.perm, threads, 0.0),
+        names,
+    })
+}

@@ -1,0 +1,158 @@
+//! Ordering a table's rows by `(day, symbol)` and gathering columns in that
+//! order, in parallel.
+
+use super::fields::to_date;
+use super::location::{row_ref, split_ref, RowRef};
+use crate::data::Date;
+
+/// A table's rows ordered by `(day, symbol, file order)`.
+pub(super) struct DayOrder {
+    /// Distinct days, ascending.
+    pub(super) days: Vec<i32>,
+    /// `starts[k]..starts[k + 1]` are the positions of day `days[k]`.
+    pub(super) starts: Vec<u32>,
+    /// Position → row.
+    pub(super) perm: Vec<RowRef>,
+}
+
+/// Orders rows by day (a stable counting sort), then each day by symbol when
+/// it is not already in order. `day(c, i)`/`sym(c, i)` read row `i` of chunk `c`.
+pub(super) fn order_by_day_symbol(
+    lens: &[usize],
+    day: impl Fn(usize, usize) -> i32,
+    sym: impl Fn(usize, usize) -> u32,
+) -> DayOrder {
+    let n: usize = lens.iter().sum();
+    let mut lo = i32::MAX;
+    let mut hi = i32::MIN;
+    for (c, &len) in lens.iter().enumerate() {
+        for i in 0..len {
+            let d = day(c, i);
+            lo = lo.min(d);
+            hi = hi.max(d);
+        }
+    }
+    if n == 0 {
+        return DayOrder {
+            days: Vec::new(),
+            starts: vec![0],
+            perm: Vec::new(),
+        };
+    }
+    let span = (hi - lo) as usize + 1;
+    let mut cursor = vec![0u32; span];
+    for (c, &len) in lens.iter().enumerate() {
+        for i in 0..len {
+            cursor[(day(c, i) - lo) as usize] += 1;
+        }
+    }
+    let mut days = Vec::new();
+    let mut starts = vec![0u32];
+    let mut acc = 0u32;
+    for (k, slot) in cursor.iter_mut().enumerate() {
+        if *slot > 0 {
+            let count = *slot;
+            *slot = acc;
+            acc += count;
+            days.push(lo + k as i32);
+            starts.push(acc);
+        }
+    }
+    let mut perm: Vec<RowRef> = vec![0; n];
+    for (c, &len) in lens.iter().enumerate() {
+        for i in 0..len {
+            let slot = &mut cursor[(day(c, i) - lo) as usize];
+            perm[*slot as usize] = row_ref(c, i);
+            *slot += 1;
+        }
+    }
+    let sym_of = |r: RowRef| {
+        let (c, i) = split_ref(r);
+        sym(c, i)
+    };
+    for w in starts.windows(2) {
+        let rows = &mut perm[w[0] as usize..w[1] as usize];
+        if !rows.windows(2).all(|p| sym_of(p[0]) <= sym_of(p[1])) {
+            // Stable: rows of one symbol stay in file order.
+            rows.sort_by_key(|&r| sym_of(r));
+        }
+    }
+    DayOrder { days, starts, perm }
+}
+
+impl DayOrder {
+    /// The first duplicate `(day, symbol)` in file order: `(earlier, later, day)`.
+    pub(super) fn first_duplicate(
+        &self,
+        sym: impl Fn(usize, usize) -> u32,
+    ) -> Option<(RowRef, RowRef, i32)> {
+        let sym_of = |r: RowRef| {
+            let (c, i) = split_ref(r);
+            sym(c, i)
+        };
+        let mut best: Option<(RowRef, RowRef, i32)> = None;
+        for (k, w) in self.starts.windows(2).enumerate() {
+            let rows = &self.perm[w[0] as usize..w[1] as usize];
+            for p in rows.windows(2) {
+                if sym_of(p[0]) == sym_of(p[1]) && best.is_none_or(|b| p[1] < b.1) {
+                    best = Some((p[0], p[1], self.days[k]));
+                }
+            }
+        }
+        best
+    }
+
+    /// The date of every position.
+    pub(super) fn dates(&self) -> Vec<Date> {
+        let mut out = Vec::with_capacity(self.perm.len());
+        for (k, &d) in self.days.iter().enumerate() {
+            let n = (self.starts[k + 1] - self.starts[k]) as usize;
+            out.extend(std::iter::repeat_n(to_date(d), n));
+        }
+        out
+    }
+}
+
+/// Fills `outs` (pieces of equal length) from `perm` in parallel: `put(piece
+/// outputs, position in piece, row ref)`.
+pub(super) fn par_fill<O: Send>(
+    outs: Vec<O>,
+    perm: &[RowRef],
+    per: usize,
+    put: impl Fn(&mut O, usize, RowRef) + Sync,
+) {
+    std::thread::scope(|s| {
+        for (mut o, p) in outs.into_iter().zip(perm.chunks(per.max(1))) {
+            let put = &put;
+            s.spawn(move || {
+                for (i, &r) in p.iter().enumerate() {
+                    put(&mut o, i, r);
+                }
+            });
+        }
+    });
+}
+
+/// Gathers one column stored per chunk into position order.
+pub(super) fn gather_column<T: Copy + Send + Sync>(
+    chunks: &[Vec<T>],
+    width: usize,
+    perm: &[RowRef],
+    threads: usize,
+    fill: T,
+) -> Vec<T> {
+    let mut out = vec![fill; perm.len() * width];
+    let per = piece_len(perm.len(), threads);
+    if width > 0 {
+        let pieces: Vec<&mut [T]> = out.chunks_mut(per * width).collect();
+        par_fill(pieces, perm, per, |o, i, r| {
+            let (c, l) = split_ref(r);
+            o[i * width..(i + 1) * width].copy_from_slice(&chunks[c][l * width..(l + 1) * width]);
+        });
+    }
+    out
+}
+
+pub(super) fn piece_len(n: usize, threads: usize) -> usize {
+    n.div_ceil(threads.max(1)).max(1 << 15)
+}

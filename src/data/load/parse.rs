@@ -1,0 +1,311 @@
+//! The parallel parser: worker threads split chunks into fields and hand each
+//! row to a per-file row function, keeping line numbers for errors.
+
+use super::chunk::{cut_points, decompress, Body, Opened};
+use super::location::{ChunkLines, Fault, Lines};
+use crate::Result;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+impl Opened {
+    /// Parses every data row with `row`, on `threads` threads.
+    pub(super) fn parse<S, I, F>(self, threads: usize, init: I, row: F) -> Result<Parsed<S>>
+    where
+        S: Send,
+        I: Fn() -> S + Sync,
+        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault> + Sync,
+    {
+        let ncols = self.header.len();
+        let first_error = AtomicUsize::new(usize::MAX);
+        let (recycle_tx, recycle_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 2 + 2);
+        let job = Job {
+            recycle: matches!(self.body, Body::Gz { .. }).then_some(recycle_tx),
+            ncols,
+            init: &init,
+            row: &row,
+            first_error: &first_error,
+        };
+        let path = self.path;
+        let header = self.header;
+        let mut outs: Vec<ChunkOut<S>> = Vec::new();
+        let mut produce_result = Ok(());
+        match self.body {
+            Body::Plain { data, start } => {
+                let body = &data[start..];
+                let cuts = cut_points(body, threads);
+                let workers = threads.min(cuts.len().max(1));
+                let (tx, rx) = crossbeam_channel::bounded::<(usize, Cow<[u8]>)>(cuts.len() + 1);
+                for (seq, w) in cuts.windows(2).enumerate() {
+                    tx.send((seq, Cow::Borrowed(&body[w[0]..w[1]])))
+                        .expect("receiver alive");
+                }
+                drop(tx);
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..workers)
+                        .map(|_| {
+                            let rx = rx.clone();
+                            let job = &job;
+                            s.spawn(move || job.work(rx))
+                        })
+                        .collect();
+                    for h in handles {
+                        outs.extend(h.join().expect("parser thread panicked"));
+                    }
+                });
+            }
+            Body::Gz { decoder, carry } => {
+                let (tx, rx) = crossbeam_channel::bounded::<(usize, Cow<[u8]>)>(threads * 2);
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..threads)
+                        .map(|_| {
+                            let rx = rx.clone();
+                            let job = &job;
+                            s.spawn(move || job.work(rx))
+                        })
+                        .collect();
+                    drop(rx);
+                    produce_result =
+                        decompress(&path, decoder, carry, &tx, &recycle_rx, &first_error);
+                    drop(tx);
+                    for h in handles {
+                        outs.extend(h.join().expect("parser thread panicked"));
+                    }
+                });
+            }
+        }
+        outs.sort_by_key(|o| o.seq);
+        let mut lines = Lines {
+            path,
+            header,
+            chunks: Vec::with_capacity(outs.len()),
+            rows: 0,
+        };
+        let mut states = Vec::with_capacity(outs.len());
+        let mut next_line = 2u64;
+        for out in outs {
+            let first_line = next_line;
+            next_line += out.newlines;
+            if let Some((local, fault)) = out.fault {
+                return Err(lines.error_at_line(first_line + local, fault));
+            }
+            if out.skipped {
+                unreachable!("a chunk is only skipped after an earlier chunk failed");
+            }
+            lines.chunks.push(ChunkLines {
+                first_row: lines.rows,
+                first_line,
+                jumps: out.jumps,
+            });
+            lines.rows += u64::from(out.rows);
+            states.push(out.state);
+        }
+        produce_result?;
+        if lines.chunks.is_empty() {
+            lines.chunks.push(ChunkLines {
+                first_row: 0,
+                first_line: 2,
+                jumps: Vec::new(),
+            });
+        }
+        Ok(Parsed { lines, states })
+    }
+}
+
+/// The result of parsing every row of a file.
+pub(super) struct Parsed<S> {
+    pub(super) lines: Lines,
+    /// One state per chunk, in file order.
+    pub(super) states: Vec<S>,
+}
+
+struct ChunkOut<S> {
+    seq: usize,
+    newlines: u64,
+    rows: u32,
+    jumps: Vec<(u32, u32)>,
+    state: S,
+    fault: Option<(u64, Fault)>,
+    skipped: bool,
+}
+
+struct Job<'a, I, F> {
+    /// Where parsed decompression blocks go back for reuse.
+    recycle: Option<crossbeam_channel::Sender<Vec<u8>>>,
+    ncols: usize,
+    init: &'a I,
+    row: &'a F,
+    first_error: &'a AtomicUsize,
+}
+
+impl<I, F> Job<'_, I, F> {
+    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Cow<[u8]>)>) -> Vec<ChunkOut<S>>
+    where
+        I: Fn() -> S,
+        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+    {
+        let mut outs = Vec::new();
+        for (seq, text) in rx {
+            let mut out = ChunkOut {
+                seq,
+                newlines: 0,
+                rows: 0,
+                jumps: Vec::new(),
+                state: (self.init)(),
+                fault: None,
+                skipped: false,
+            };
+            if seq > self.first_error.load(Ordering::Relaxed) {
+                out.skipped = true;
+            } else {
+                self.parse_chunk(&text, &mut out);
+                if out.fault.is_some() {
+                    self.first_error.fetch_min(seq, Ordering::Relaxed);
+                }
+            }
+            if let (Cow::Owned(buf), Some(recycle)) = (text, &self.recycle) {
+                let _ = recycle.try_send(buf);
+            }
+            outs.push(out);
+        }
+        outs
+    }
+
+    fn parse_chunk<S>(&self, text: &[u8], out: &mut ChunkOut<S>)
+    where
+        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+    {
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(self.ncols + 1);
+        let mut pos = 0;
+        let mut line: u32 = 0;
+        let n = text.len();
+        while pos < n {
+            fields.clear();
+            let mut start = pos;
+            let mut i = pos;
+            let mut quoted = false;
+            while i < n {
+                let b = text[i];
+                if b == b',' {
+                    fields.push(&text[start..i]);
+                    start = i + 1;
+                } else if b == b'\n' {
+                    break;
+                } else if b == b'"' {
+                    quoted = true;
+                    break;
+                }
+                i += 1;
+            }
+            if quoted {
+                self.parse_quoted(&text[pos..], line, out);
+                return;
+            }
+            let mut last = &text[start..i];
+            if let [rest @ .., b'\r'] = last {
+                last = rest;
+            }
+            fields.push(last);
+            let next = if i < n {
+                out.newlines += 1;
+                i + 1
+            } else {
+                n
+            };
+            pos = next;
+            if fields.len() == 1 && fields[0].is_empty() {
+                line += 1;
+                continue;
+            }
+            if let Err(f) = self.record(&fields, line, out) {
+                out.fault = Some((u64::from(line), f));
+                return;
+            }
+            line += 1;
+        }
+    }
+
+    /// Parses the rest of a chunk (from the line that showed a `"`) with the csv crate.
+    fn parse_quoted<S>(&self, text: &[u8], first_line: u32, out: &mut ChunkOut<S>)
+    where
+        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+    {
+        out.newlines += text.iter().filter(|&&b| b == b'\n').count() as u64;
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            let line = |rec: &csv::ByteRecord| {
+                first_line + rec.position().map_or(1, |p| p.line() as u32) - 1
+            };
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => return,
+                Ok(true) => {}
+                Err(e) => {
+                    let l = e
+                        .position()
+                        .map_or(first_line, |p| first_line + p.line() as u32 - 1);
+                    out.fault = Some((
+                        u64::from(l),
+                        Fault::new(
+                            0,
+                            b"",
+                            format!("cannot parse the row: {e}"),
+                            "fix the quoting of this row",
+                        ),
+                    ));
+                    return;
+                }
+            }
+            let l = line(&rec);
+            let fields: Vec<&[u8]> = rec.iter().collect();
+            if let Some(c) = fields.iter().position(|f| f.contains(&b'\n')) {
+                out.fault = Some((
+                    u64::from(l),
+                    Fault::new(
+                        c,
+                        fields[c],
+                        "a quoted field contains a line break",
+                        "remove line breaks from quoted fields (the loader reads one record per line)",
+                    ),
+                ));
+                return;
+            }
+            if let Err(f) = self.record(&fields, l, out) {
+                out.fault = Some((u64::from(l), f));
+                return;
+            }
+        }
+    }
+
+    fn record<S>(&self, fields: &[&[u8]], line: u32, out: &mut ChunkOut<S>) -> Result<(), Fault>
+    where
+        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+    {
+        if fields.len() != self.ncols {
+            let col = fields.len().min(self.ncols);
+            let joined = fields.join(&b","[..]);
+            return Err(Fault::new(
+                col,
+                &joined,
+                format!(
+                    "the row has {} fields but the header has {}",
+                    fields.len(),
+                    self.ncols
+                ),
+                "give every row exactly one value per header column (an empty value is written as nothing between two commas)",
+            ));
+        }
+        let expected = match out.jumps.last() {
+            Some(&(r, l)) => l + (out.rows - r),
+            None => out.rows,
+        };
+        if expected != line {
+            out.jumps.push((out.rows, line));
+        }
+        (self.row)(&mut out.state, fields)?;
+        out.rows += 1;
+        Ok(())
+    }
+}
