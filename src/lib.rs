@@ -53,9 +53,6 @@ pub mod generate;
 pub mod html;
 pub mod malloc;
 pub mod market_rules;
-#[doc(hidden)]
-// transitional: `spec::SpecConfig::market_rules` still names `crate::market`; the lead drops this line with that method
-pub use market_rules as market;
 pub mod metrics;
 pub mod portfolio;
 pub mod report;

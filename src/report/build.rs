@@ -162,7 +162,7 @@ impl Report {
         };
         let excess = excess_metrics(&nav, &bench, &portfolio, &benchmark, n_ann);
         let names = market.symbols.names();
-        let cost_settings = c.cost_settings();
+        let cost_settings = crate::costs::CostSettings::from_config(&c.costs, c.execution.market);
         let fill = match c.execution.fill {
             crate::spec::Fill::NextOpen => "next_open",
             crate::spec::Fill::Close => "close",
@@ -188,7 +188,7 @@ impl Report {
                 crate::spec::MarketPreset::None => "none".to_owned(),
                 crate::spec::MarketPreset::Cn => "cn".to_owned(),
             },
-            market_rules: c.market_rules().describe(),
+            market_rules: crate::market_rules::MarketRules::from_config(&c.execution).describe(),
             cost_settings,
             ic_horizon: c.ic_horizon,
             risk_free_rate: c.risk_free_rate,

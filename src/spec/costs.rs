@@ -1,6 +1,6 @@
 //! The `[costs]` table: commissions, taxes, slippage and impact, with the presets' defaults.
 
-use super::{Currency, MarketPreset, SpecConfig, TradingDays};
+use super::{Currency, TradingDays};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -55,46 +55,6 @@ impl CostsConfig {
         CostsConfig {
             commission_bps: Some(bps),
             ..Default::default()
-        }
-    }
-}
-
-fn cn_date(s: &str) -> NaiveDate {
-    s.parse().expect("a valid built-in date")
-}
-
-impl SpecConfig {
-    /// The cost settings with the preset's defaults applied (temporary: the
-    /// costs module builds them from `CostsConfig`; removed at the merge).
-    pub fn cost_settings(&self) -> crate::costs::CostSettings {
-        let c = &self.costs;
-        let cn = self.execution.market == MarketPreset::Cn;
-        let base = c.commission_bps.unwrap_or(if cn { 2.5 } else { 40.0 });
-        let step = |from: &str, bps: f64| RateStep {
-            from: cn_date(from),
-            bps,
-        };
-        crate::costs::CostSettings {
-            commission_buy_bps: c.commission_buy_bps.unwrap_or(base),
-            commission_sell_bps: c.commission_sell_bps.unwrap_or(base),
-            min_commission: c.min_commission.unwrap_or(if cn { 5.0 } else { 0.0 }),
-            stamp_duty: c.stamp_duty.clone().unwrap_or_else(|| {
-                if cn {
-                    vec![step("2008-09-19", 10.0), step("2023-08-28", 5.0)]
-                } else {
-                    Vec::new()
-                }
-            }),
-            transfer_fee: c.transfer_fee.clone().unwrap_or_else(|| {
-                if cn {
-                    vec![step("2015-08-01", 0.2), step("2022-04-29", 0.1)]
-                } else {
-                    Vec::new()
-                }
-            }),
-            slippage_bps: c.slippage_bps.unwrap_or(0.0),
-            impact_k: c.impact_k.unwrap_or(0.0),
-            impact_window: c.impact_window.unwrap_or(20),
         }
     }
 }

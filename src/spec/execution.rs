@@ -1,6 +1,6 @@
 //! The `[execution]` table: fill price, market preset and its trading rules.
 
-use super::{Fraction, SpecConfig};
+use super::Fraction;
 use serde::{Deserialize, Serialize};
 
 /// Execution settings: the fill price, the market preset and its rules.
@@ -53,19 +53,4 @@ pub enum Fill {
     NextOpen,
     /// The close the decision was taken at.
     Close,
-}
-
-impl SpecConfig {
-    /// The market rules with the preset's defaults applied (temporary: the
-    /// market module builds them from `ExecutionConfig`; removed at the merge).
-    pub fn market_rules(&self) -> crate::market::MarketRules {
-        let e = &self.execution;
-        let cn = e.market == MarketPreset::Cn;
-        crate::market::MarketRules {
-            price_limits: e.price_limits.unwrap_or(cn),
-            lot_size: e.lot_size.unwrap_or(if cn { 100 } else { 0 }),
-            t_plus_one: e.t_plus_one.unwrap_or(cn),
-            volume_cap: e.volume_cap.unwrap_or(if cn { 0.25 } else { 0.0 }),
-        }
-    }
 }

@@ -110,7 +110,7 @@ impl SweepOutcome {
                 crate::spec::Fill::NextOpen => "next open",
                 crate::spec::Fill::Close => "same close",
             },
-            costs = crate::costs::CostModel::describe(&c.cost_settings().build()),
+            costs = crate::costs::CostModel::describe(&crate::costs::CostSettings::from_config(&c.costs, c.execution.market).build()),
         );
         for Table1Group {
             other,
