@@ -7,12 +7,18 @@ use alphasim::factors::{factor_report, FactorReport, PanelOptions};
 use std::path::Path;
 
 fn report(spec: &alphasim::spec::Spec, out: Option<&Path>, daily: bool) -> FactorReport {
-    let market =
-        alphasim::data::load_market(&spec.data_dir, &Default::default()).expect("bundle loads");
+    let loaded;
+    let market = if spec.data_dir.ends_with("shared/data/cn-ashare") {
+        crate::common::cn_market()
+    } else {
+        loaded =
+            alphasim::data::load_market(&spec.data_dir, &Default::default()).expect("bundle loads");
+        &loaded
+    };
     let mut progress = |_: usize, _: usize| {};
     factor_report(
         spec,
-        &market,
+        market,
         &PanelOptions {
             out: out.map(Path::to_path_buf),
             daily,

@@ -11,7 +11,13 @@ fn sweep(
     jobs: usize,
     out: &Path,
 ) -> alphasim::sweep::SweepOutcome {
-    let market = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
+    let loaded;
+    let market = if spec.data_dir.ends_with("shared/data/cn-ashare") {
+        crate::common::cn_market()
+    } else {
+        loaded = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
+        &loaded
+    };
     let mut plan = SweepPlan::from_spec(spec).unwrap();
     for s in sets {
         plan.set(spec, s).unwrap();
@@ -20,7 +26,7 @@ fn sweep(
         jobs,
         positions: true,
     };
-    run_sweep(spec, &market, &plan, options, out, &|_| {}).unwrap()
+    run_sweep(spec, market, &plan, options, out, &|_| {}).unwrap()
 }
 
 fn read(p: &Path) -> Vec<u8> {
