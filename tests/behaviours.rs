@@ -1,0 +1,203 @@
+//! Behaviours the suite did not pin (issue 16), each on a small bundle
+//! written here, with the expectation derived by hand in the comments.
+
+use crate::common::{assert_close, run, spec_text};
+use std::path::Path;
+
+/// Writes bars.csv (flat days: open = high = low = close) and factors.csv (f0 on
+/// every day) for `symbols` × `dates`; `price(symbol index, day index)` and
+/// `volume(symbol index, day index)` give the bar, `score` f0.
+fn write_bundle(
+    dir: &Path,
+    symbols: &[String],
+    dates: &[&str],
+    price: impl Fn(usize, usize) -> f64,
+    volume: impl Fn(usize, usize) -> f64,
+    score: impl Fn(usize, usize) -> f64,
+) {
+    let mut bars = String::from("date,symbol,open,high,low,close,volume\n");
+    let mut factors = String::from("date,symbol,f0\n");
+    for (d, date) in dates.iter().enumerate() {
+        for (s, sym) in symbols.iter().enumerate() {
+            let p = price(s, d);
+            bars.push_str(&format!("{date},{sym},{p},{p},{p},{p},{}\n", volume(s, d)));
+            factors.push_str(&format!("{date},{sym},{}\n", score(s, d)));
+        }
+    }
+    std::fs::write(dir.join("bars.csv"), bars).unwrap();
+    std::fs::write(dir.join("factors.csv"), factors).unwrap();
+}
+
+fn names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("S{i:03}")).collect()
+}
+
+fn signal_dates(r: &alphasim::report::RunResult) -> Vec<String> {
+    r.records
+        .rebalances
+        .iter()
+        .map(|x| x.signal_date.to_string())
+        .collect()
+}
+
+/// 0.58 × 50 is 28.999999999999996 in binary floating point; the user asked
+/// for 58% of 50 eligible stocks, which is exactly 29 (DESIGN §4: k =
+/// floor(fraction × eligible)), not 28.
+#[test]
+fn test_top_fraction_just_under_an_integer_in_floating_point() {
+    assert!(0.58 * 50.0 < 29.0, "the float product is just under 29");
+    let dir = tempfile::tempdir().unwrap();
+    let dates = ["2024-01-30", "2024-01-31", "2024-02-01"];
+    write_bundle(
+        dir.path(),
+        &names(50),
+        &dates,
+        |_, _| 10.0,
+        |_, _| 1000.0,
+        |s, _| s as f64,
+    );
+    let text = "data = \".\"\n[model]\nkind = \"factor\"\nname = \"f0\"\n[portfolio]\ntop_fraction = 0.58\n[costs]\ncommission_bps = 0.0\n";
+    let r = run(&spec_text(text, dir.path()));
+    let reb = &r.records.rebalances;
+    assert_eq!(reb.len(), 1, "one signal day, 2024-01-31");
+    assert_eq!(reb[0].eligible, 50);
+    assert_eq!(reb[0].selected, 29, "58% of 50");
+    // The 29 highest scores are S021..S049 (score = index), each 1e6/29 at 10.
+    let mut bought: Vec<&str> = r
+        .records
+        .fills
+        .iter()
+        .map(|f| r.symbol_names[f.symbol.index()].as_str())
+        .collect();
+    bought.sort();
+    assert_eq!(bought.first(), Some(&"S021"));
+    for f in &r.records.fills {
+        assert_close(f.value, 1e6 / 29.0, 1e-6);
+    }
+}
+
+/// Weekly = the last trading day of each ISO week. Across the 2024/2025 year
+/// boundary, Mon 2024-12-30 .. Fri 2025-01-03 is one ISO week (2025-W01), so
+/// 2024-12-31 (the last trading day of the year) is not a signal day and
+/// 2025-01-03 is; 2024-12-27 closes 2024-W52. 2025-01-10 closes 2025-W02 but
+/// is the last day of the data, so it is not one either (nothing could
+/// execute after it), and 2025-01-07 is not the last day of its week.
+#[test]
+fn test_weekly_schedule_across_a_year_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates = [
+        "2024-12-23",
+        "2024-12-24",
+        "2024-12-26",
+        "2024-12-27",
+        "2024-12-30",
+        "2024-12-31",
+        "2025-01-02",
+        "2025-01-03",
+        "2025-01-06",
+        "2025-01-07",
+        "2025-01-10",
+    ];
+    write_bundle(
+        dir.path(),
+        &names(3),
+        &dates,
+        |s, d| 10.0 + s as f64 + d as f64 * 0.1,
+        |_, _| 1000.0,
+        |s, _| s as f64,
+    );
+    let text = "data = \".\"\n[schedule]\nrebalance = \"weekly\"\n[model]\nkind = \"factor\"\nname = \"f0\"\n";
+    let r = run(&spec_text(text, dir.path()));
+    assert_eq!(signal_dates(&r), ["2024-12-27", "2025-01-03"]);
+}
+
+/// every_n_days counts trading days from the first trading day of the window:
+/// with start = Saturday 2024-03-09 (after the data begins, and not a trading
+/// day) the window starts Monday 2024-03-11 and N = 3 gives 03-11, 03-14,
+/// 03-19 (trading days 0, 3, 6 of the window: 11 12 13 | 14 15 18 | 19 20);
+/// 03-20 is the last day.
+#[test]
+fn test_every_n_days_with_a_window_starting_after_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates = [
+        "2024-03-04",
+        "2024-03-05",
+        "2024-03-06",
+        "2024-03-07",
+        "2024-03-08",
+        "2024-03-11",
+        "2024-03-12",
+        "2024-03-13",
+        "2024-03-14",
+        "2024-03-15",
+        "2024-03-18",
+        "2024-03-19",
+        "2024-03-20",
+    ];
+    write_bundle(
+        dir.path(),
+        &names(3),
+        &dates,
+        |s, d| 10.0 + s as f64 + d as f64 * 0.1,
+        |_, _| 1000.0,
+        |s, _| s as f64,
+    );
+    let text = "data = \".\"\nstart = \"2024-03-09\"\n[schedule]\nrebalance = \"every_n_days\"\nevery_n_days = 3\n[model]\nkind = \"factor\"\nname = \"f0\"\n";
+    let r = run(&spec_text(text, dir.path()));
+    assert_eq!(signal_dates(&r), ["2024-03-11", "2024-03-14", "2024-03-19"]);
+    // The evaluation window starts at the first signal day.
+    assert_eq!(r.records.daily[0].date.to_string(), "2024-03-11");
+}
+
+/// The minimum commission applies per order to what filled: a 100,000 order
+/// for S001 (k = floor(0.5 × 2) = 1) at 10 on a day S001 trades 2,000 shares,
+/// with a 25% participation cap, fills 500 shares = 5,000; 2.5 bps of 5,000 is
+/// 1.25 < 5, so the fill pays the 5 minimum; cash = 100,000 − 5,000 − 5 = 94,995.
+#[test]
+fn test_min_commission_on_a_partly_filled_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let dates = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"];
+    write_bundle(
+        dir.path(),
+        &names(2),
+        &dates,
+        |_, _| 10.0,
+        |s, d| if s == 1 && d == 2 { 2000.0 } else { 1e6 },
+        |s, _| s as f64,
+    );
+    let text = r#"
+        data = "."
+        initial_capital = 100000.0
+        [model]
+        kind = "factor"
+        name = "f0"
+        [portfolio]
+        top_fraction = 0.5
+        [execution]
+        volume_cap = 0.25
+        [costs]
+        commission_bps = 2.5
+        min_commission = 5.0
+    "#;
+    let r = run(&spec_text(text, dir.path()));
+    let f = &r.records.fills;
+    assert_eq!(f.len(), 1, "{:?}", r.trades_csv());
+    assert_eq!(r.symbol_names[f[0].symbol.index()], "S001");
+    assert_close(f[0].quantity, 500.0, 1e-9);
+    assert_close(f[0].value, 5000.0, 1e-9);
+    assert_close(f[0].costs.commission, 5.0, 1e-12);
+    assert_close(f[0].cost, 5.0, 1e-12);
+    let u = &r.records.unfilled;
+    assert_eq!(u.len(), 1);
+    assert_eq!(u[0].reason.as_str(), "volume_cap");
+    // 2024-02-01: cash 94,995, NAV 94,995 + 500 × 10 = 99,995.
+    let day = r
+        .records
+        .daily
+        .iter()
+        .find(|d| d.date.to_string() == "2024-02-01")
+        .unwrap();
+    assert_close(day.cash, 94_995.0, 1e-6);
+    assert_close(day.nav, 99_995.0, 1e-6);
+    assert_close(day.cost, 5.0, 1e-12);
+}
