@@ -56,7 +56,7 @@ fn test_top_fraction_just_under_an_integer_in_floating_point() {
         |_, _| 1000.0,
         |s, _| s as f64,
     );
-    let text = "data = \".\"\n[model]\nkind = \"factor\"\nname = \"f0\"\n[portfolio]\ntop_fraction = 0.58\n[costs]\ncommission_bps = 0.0\n";
+    let text = "data = \".\"\ninitial_capital = 1000000.0\n[model]\nkind = \"factor\"\nname = \"f0\"\n[portfolio]\ntop_fraction = 0.58\n[costs]\ncommission_bps = 0.0\n";
     let r = run(&spec_text(text, dir.path()));
     let reb = &r.records.rebalances;
     assert_eq!(reb.len(), 1, "one signal day, 2024-01-31");
