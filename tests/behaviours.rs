@@ -201,3 +201,165 @@ fn test_min_commission_on_a_partly_filled_order() {
     assert_close(day.nav, 99_995.0, 1e-6);
     assert_close(day.cost, 5.0, 1e-12);
 }
+
+/// `--check` (report::compare_summaries): numbers may differ by at most the
+/// tolerance, so a difference of exactly the tolerance passes even where the
+/// binary subtraction lands a hair above it (1.5 − 1.4 = 0.10000000000000009
+/// in f64; 0.100001 − 0.100000 = 1.0000000000287557e-6), and one just over it
+/// fails; a changed line count fails, a trailing blank line included.
+#[test]
+fn test_check_at_the_tolerance_boundary_and_on_a_changed_line_count() {
+    use alphasim::report::compare_summaries;
+    let stored = "name x\nalpha 1.5\nsharpe 0.100000\n";
+    assert!(1.5f64 - 1.4 > 0.1 && 0.100001f64 - 0.1 > 1e-6);
+    let ok = |current: &str, tol: f64| compare_summaries(stored, current, tol).differences;
+    assert_eq!(
+        ok("name x\nalpha 1.4\nsharpe 0.100000\n", 0.1),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ok("name x\nalpha 1.5\nsharpe 0.100001\n", 1e-6),
+        Vec::<String>::new()
+    );
+    assert_eq!(ok("name x\nalpha 1.399\nsharpe 0.100000\n", 0.1).len(), 1);
+    assert_eq!(ok("name x\nalpha 1.5\nsharpe 0.100002\n", 1e-6).len(), 1);
+    // One line more, one line fewer, one trailing blank line more.
+    assert!(!ok("name x\nalpha 1.5\nsharpe 0.100000\nextra 1\n", 0.1).is_empty());
+    assert!(!ok("name x\nalpha 1.5\n", 0.1).is_empty());
+    assert!(!ok("name x\nalpha 1.5\nsharpe 0.100000\n\n", 0.1).is_empty());
+}
+
+/// A holding that is suspended and then delisted: AAA (k = floor(0.5 × 2) =
+/// 1, the higher score) is bought at the 2024-02-01 open of 10 with W' =
+/// 1e6/1.001 (10 bps commission), q = W'/10 shares; it closes 12 on 02-02,
+/// has a volume-0 row (suspended, close 12) on 02-05 and no rows after, while
+/// the data runs to 02-07. It is sold at its last close 12 with the
+/// commission: proceeds 12 q = 1.2 W', cost 0.001 × 1.2 W', and the run ends
+/// all cash: NAV = 1.2 W' × 0.999.
+#[test]
+fn test_holding_delisted_while_suspended_is_sold_at_its_last_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bars = String::from("date,symbol,open,high,low,close,volume\n");
+    for (date, aaa) in [
+        ("2024-01-30", Some((10.0, 1000))),
+        ("2024-01-31", Some((10.0, 1000))),
+        ("2024-02-01", Some((10.0, 1000))),
+        ("2024-02-02", Some((12.0, 1000))),
+        ("2024-02-05", Some((12.0, 0))),
+        ("2024-02-06", None),
+        ("2024-02-07", None),
+    ] {
+        if let Some((p, v)) = aaa {
+            bars.push_str(&format!("{date},AAA,{p},{p},{p},{p},{v}\n"));
+        }
+        bars.push_str(&format!("{date},BBB,20,20,20,20,1000\n"));
+    }
+    std::fs::write(dir.path().join("bars.csv"), bars).unwrap();
+    std::fs::write(
+        dir.path().join("factors.csv"),
+        "date,symbol,f0\n2024-01-31,AAA,2\n2024-01-31,BBB,1\n",
+    )
+    .unwrap();
+    let text = r#"
+        data = "."
+        initial_capital = 1000000.0
+        [model]
+        kind = "factor"
+        name = "f0"
+        [portfolio]
+        top_fraction = 0.5
+        [costs]
+        commission_bps = 10.0
+    "#;
+    let r = run(&spec_text(text, dir.path()));
+    let w1 = 1e6 / 1.001;
+    let q = w1 / 10.0;
+    let fills = &r.records.fills;
+    assert_eq!(fills.len(), 2, "{}", r.trades_csv());
+    let sale = &fills[1];
+    assert_eq!(r.symbol_names[sale.symbol.index()], "AAA");
+    assert_eq!(sale.side.as_str(), "sell");
+    assert_eq!(sale.reason.as_str(), "delisting");
+    assert_close(sale.quantity, q, 1e-6);
+    assert_close(sale.price, 12.0, 0.0);
+    assert_close(sale.cost, 0.001 * 1.2 * w1, 1e-6);
+    let last = r.records.daily.last().unwrap();
+    assert_eq!(last.date.to_string(), "2024-02-07");
+    assert_close(last.cash, 1.2 * w1 * 0.999, 1e-6);
+    assert_close(last.nav, 1.2 * w1 * 0.999, 1e-6);
+    assert!(r.records.unfilled.is_empty(), "{}", r.trades_csv());
+}
+
+/// An industry reclassification mid-run: AAA is Bank until 2024-01-30
+/// (inclusive) and Tech from 2024-01-31. With a decision every day, the
+/// context shows Bank on 01-29 and 01-30 and Tech from 01-31 on (a spell is
+/// effective at the pre-open of its start date, so the decision at that
+/// close already sees it); BBB stays Bank. 02-02 is the last day: no decision.
+#[test]
+fn test_industry_reclassification_visible_from_its_start_date() {
+    use alphasim::alpha::AlphaModel;
+    use alphasim::context::Context;
+    use alphasim::data::SymbolId;
+    use std::sync::{Arc, Mutex};
+    type Log = Arc<Mutex<Vec<String>>>;
+    struct Spy(Log);
+    impl AlphaModel for Spy {
+        fn name(&self) -> &str {
+            "spy"
+        }
+        fn score(&mut self, ctx: &Context<'_>, u: &[SymbolId]) -> alphasim::Result<Vec<f64>> {
+            let labels: Vec<String> = u
+                .iter()
+                .map(|&s| {
+                    let i = ctx.industry(s).map_or("-", |i| ctx.industry_name(i));
+                    format!("{}={i}", ctx.symbol_name(s))
+                })
+                .collect();
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", ctx.date(), labels.join(" ")));
+            Ok(vec![0.0; u.len()])
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dates = [
+        "2024-01-29",
+        "2024-01-30",
+        "2024-01-31",
+        "2024-02-01",
+        "2024-02-02",
+    ];
+    write_bundle(
+        dir.path(),
+        &["AAA".to_owned(), "BBB".to_owned()],
+        &dates,
+        |s, _| 10.0 + s as f64,
+        |_, _| 1000.0,
+        |s, _| s as f64,
+    );
+    std::fs::write(
+        dir.path().join("industries.csv"),
+        "symbol,industry,start_date,end_date\n\
+         AAA,Bank,2024-01-01,2024-01-30\n\
+         AAA,Tech,2024-01-31,\n\
+         BBB,Bank,2024-01-01,\n",
+    )
+    .unwrap();
+    let text = "data = \".\"\n[schedule]\nrebalance = \"every_n_days\"\nevery_n_days = 1\n[model]\nkind = \"factor\"\nname = \"f0\"\n";
+    let spec = spec_text(text, dir.path());
+    let market = alphasim::data::load_market(dir.path(), &Default::default()).unwrap();
+    let log: Log = Default::default();
+    let mut progress = |_: usize, _: usize| {};
+    alphasim::engine::run_with_model(&spec, &market, Box::new(Spy(log.clone())), &mut progress)
+        .unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "2024-01-29 AAA=Bank BBB=Bank",
+            "2024-01-30 AAA=Bank BBB=Bank",
+            "2024-01-31 AAA=Tech BBB=Bank",
+            "2024-02-01 AAA=Tech BBB=Bank",
+        ]
+    );
+}
