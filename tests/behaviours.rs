@@ -363,3 +363,135 @@ fn test_industry_reclassification_visible_from_its_start_date() {
         ]
     );
 }
+
+/// T+1 when topping up an existing holding: only the shares bought today are
+/// locked. AAA and BBB (top_fraction 1, no costs) get 500,000 each at the
+/// 2024-02-01 opens of 10: 50,000 shares each. At the 2024-03-01 fill AAA
+/// opens at 5 and BBB at 15: W = 250,000 + 750,000 = 1e6, 500,000 each, so
+/// BBB sells 250,000/15 = 16,666.67 shares and AAA is topped up by
+/// 250,000/5 = 50,000. AAA's last bar is 03-01 (close 5): the delisting sale
+/// at that close sells the 50,000 shares held from before and refuses the
+/// 50,000 bought today (t_plus_one), which stay held at the last close 5.
+/// NAV 03-01 = 33,333.33 × 15 + 50,000 × 5 + cash 250,000 = 1e6; on 03-04 BBB
+/// closes 18: 600,000 + 250,000 + 250,000 = 1.1e6.
+#[test]
+fn test_t_plus_one_locks_only_the_top_up_of_an_existing_holding() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bars = String::from("date,symbol,open,high,low,close,volume\n");
+    for (date, a, b) in [
+        ("2024-01-30", Some((10.0, 10.0)), (10.0, 10.0)),
+        ("2024-01-31", Some((10.0, 10.0)), (10.0, 10.0)),
+        ("2024-02-01", Some((10.0, 10.0)), (10.0, 10.0)),
+        ("2024-02-29", Some((10.0, 6.0)), (10.0, 14.0)),
+        ("2024-03-01", Some((5.0, 5.0)), (15.0, 15.0)),
+        ("2024-03-04", None, (15.0, 18.0)),
+    ] {
+        let row = |s: &str, (o, c): (f64, f64)| {
+            let (h, l) = (f64::max(o, c), f64::min(o, c));
+            format!("{date},{s},{o},{h},{l},{c},1000000\n")
+        };
+        if let Some(a) = a {
+            bars.push_str(&row("AAA", a));
+        }
+        bars.push_str(&row("BBB", b));
+    }
+    std::fs::write(dir.path().join("bars.csv"), bars).unwrap();
+    std::fs::write(
+        dir.path().join("factors.csv"),
+        "date,symbol,f0\n2024-01-31,AAA,2\n2024-01-31,BBB,1\n2024-02-29,AAA,2\n2024-02-29,BBB,1\n",
+    )
+    .unwrap();
+    let text = r#"
+        data = "."
+        initial_capital = 1000000.0
+        [model]
+        kind = "factor"
+        name = "f0"
+        [portfolio]
+        top_fraction = 1.0
+        [execution]
+        t_plus_one = true
+        [costs]
+        commission_bps = 0.0
+    "#;
+    let r = run(&spec_text(text, dir.path()));
+    let name = |s: alphasim::data::SymbolId| r.symbol_names[s.index()].clone();
+    let mut fills: Vec<(String, String, &str, &str, f64, f64)> = r
+        .records
+        .fills
+        .iter()
+        .map(|f| {
+            (
+                f.date.to_string(),
+                name(f.symbol),
+                f.side.as_str(),
+                f.reason.as_str(),
+                f.quantity,
+                f.price,
+            )
+        })
+        .collect();
+    fills.sort_by(|a, b| (&a.0, &a.1, a.2).cmp(&(&b.0, &b.1, b.2)));
+    let expected = [
+        ("2024-02-01", "AAA", "buy", "rebalance", 50_000.0, 10.0),
+        ("2024-02-01", "BBB", "buy", "rebalance", 50_000.0, 10.0),
+        ("2024-03-01", "AAA", "buy", "rebalance", 50_000.0, 5.0),
+        ("2024-03-01", "AAA", "sell", "delisting", 50_000.0, 5.0),
+        (
+            "2024-03-01",
+            "BBB",
+            "sell",
+            "rebalance",
+            250_000.0 / 15.0,
+            15.0,
+        ),
+    ];
+    assert_eq!(fills.len(), expected.len(), "{}", r.trades_csv());
+    for (f, e) in fills.iter().zip(expected) {
+        assert_eq!(
+            (f.0.as_str(), f.1.as_str(), f.2, f.3),
+            (e.0, e.1, e.2, e.3),
+            "{}",
+            r.trades_csv()
+        );
+        assert_close(f.4, e.4, 1e-6);
+        assert_close(f.5, e.5, 0.0);
+    }
+    let u: Vec<(String, String, &str, f64)> = r
+        .records
+        .unfilled
+        .iter()
+        .map(|u| {
+            (
+                u.date.to_string(),
+                name(u.symbol),
+                u.reason.as_str(),
+                u.quantity,
+            )
+        })
+        .collect();
+    assert_eq!(u.len(), 1, "{}", r.trades_csv());
+    assert_eq!(
+        (u[0].0.as_str(), u[0].1.as_str(), u[0].2),
+        ("2024-03-01", "AAA", "t_plus_one")
+    );
+    assert_close(u[0].3, 50_000.0, 1e-6);
+    let day = |d: &str| {
+        r.records
+            .daily
+            .iter()
+            .find(|x| x.date.to_string() == d)
+            .unwrap()
+    };
+    assert_close(day("2024-03-01").nav, 1e6, 1e-6);
+    assert_close(day("2024-03-01").cash, 250_000.0, 1e-6);
+    assert_close(day("2024-03-04").nav, 1.1e6, 1e-6);
+    let aaa_last = r
+        .records
+        .positions
+        .iter()
+        .find(|p| name(p.symbol) == "AAA" && p.date.to_string() == "2024-03-04")
+        .expect("the locked top-up is still held");
+    assert_close(aaa_last.quantity, 50_000.0, 1e-6);
+    assert_close(aaa_last.value, 250_000.0, 1e-6);
+}
