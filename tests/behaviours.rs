@@ -45,7 +45,8 @@ fn signal_dates(r: &alphasim::report::RunResult) -> Vec<String> {
 /// floor(fraction × eligible)), not 28.
 #[test]
 fn test_top_fraction_just_under_an_integer_in_floating_point() {
-    assert!(0.58 * 50.0 < 29.0, "the float product is just under 29");
+    let (fraction, n) = (0.58f64, 50.0f64);
+    assert!(fraction * n < 29.0, "the float product is just under 29");
     let dir = tempfile::tempdir().unwrap();
     let dates = ["2024-01-30", "2024-01-31", "2024-02-01"];
     write_bundle(
@@ -211,7 +212,11 @@ fn test_min_commission_on_a_partly_filled_order() {
 fn test_check_at_the_tolerance_boundary_and_on_a_changed_line_count() {
     use alphasim::report::compare_summaries;
     let stored = "name x\nalpha 1.5\nsharpe 0.100000\n";
-    assert!(1.5f64 - 1.4 > 0.1 && 0.100001f64 - 0.1 > 1e-6);
+    let (a, b, c, d) = (1.5f64, 1.4f64, 0.100001f64, 0.1f64);
+    assert!(
+        a - b > 0.1 && c - d > 1e-6,
+        "both differences land above the tolerance"
+    );
     let ok = |current: &str, tol: f64| compare_summaries(stored, current, tol).differences;
     assert_eq!(
         ok("name x\nalpha 1.4\nsharpe 0.100000\n", 0.1),

@@ -260,7 +260,7 @@ fn test_hand_second_rebalance_sells_costs_and_a_suspension() {
         .records
         .daily
         .iter()
-        .filter(|d| d.date.to_string() >= "2024-01-31".to_owned())
+        .filter(|d| d.date.to_string().as_str() >= "2024-01-31")
         .collect();
     assert_eq!(daily.len(), expected.len());
     for (d, (date, nav, cash, cost)) in daily.iter().zip(expected) {
