@@ -78,6 +78,9 @@ pub fn eligible(candidates: Vec<SymbolId>, scores: Vec<f64>) -> Vec<(SymbolId, f
 /// k = max(1, floor(fraction × n)) highest scores, ties broken by symbol
 /// ascending (symbol ids are assigned in name order). Candidates with a NaN
 /// score must be removed before. Returns the chosen symbols sorted by id.
+/// The product is floored with a 1e-9 allowance, so a fraction × n that
+/// binary floating point puts just under an integer counts as that integer
+/// (0.58 × 50 = 28.999999999999996 selects 29, as the user means).
 ///
 /// ```
 /// use alphasim::data::SymbolId;
@@ -91,7 +94,7 @@ pub fn top_fraction(candidates: &[(SymbolId, f64)], fraction: f64) -> Vec<Symbol
     if candidates.is_empty() {
         return Vec::new();
     }
-    let k = ((fraction * candidates.len() as f64).floor() as usize).max(1);
+    let k = ((fraction * candidates.len() as f64 + 1e-9).floor() as usize).max(1);
     let mut sorted: Vec<(SymbolId, f64)> = candidates.to_vec();
     sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut chosen: Vec<SymbolId> = sorted[..k.min(sorted.len())].iter().map(|p| p.0).collect();

@@ -9,7 +9,6 @@
 //! it (`.ci/run` installs the Debian package `chromium` when it is missing).
 //! `ALPHASIM_CHROMIUM` may name another binary.
 
-use crate::common::{run, spec};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -96,9 +95,7 @@ fn test_browser_chromium_renders_the_fixture_report() {
     let browser = chromium();
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("run");
-    run(&spec("strategies/default.toml"))
-        .write(&run_dir)
-        .unwrap();
+    crate::common::default_run().write(&run_dir).unwrap();
     let page = run_dir.join("report.html").canonicalize().unwrap();
 
     let shot = dir.path().join("shot.png");

@@ -58,3 +58,21 @@ pub fn copy_bundle(from: &Path) -> tempfile::TempDir {
     }
     dir
 }
+
+/// The bundled default run (strategies/default.toml, a DMFM walk-forward on
+/// fixtures/tiny), computed once per test process and shared by the tests
+/// that only read it.
+pub fn default_run() -> &'static RunResult {
+    static RUN: std::sync::OnceLock<RunResult> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| run(&spec("strategies/default.toml")))
+}
+
+/// The real cn-ashare bundle (10 M bar rows), loaded once per test process
+/// and shared by the real-data tests (each used to load its own copy).
+pub fn cn_market() -> &'static alphasim::data::Market {
+    static MARKET: std::sync::OnceLock<alphasim::data::Market> = std::sync::OnceLock::new();
+    MARKET.get_or_init(|| {
+        alphasim::data::load_market(&cn_ashare(), &Default::default())
+            .expect("the real bundle loads")
+    })
+}

@@ -7,7 +7,7 @@ use crate::common::{root, run, spec};
 #[test]
 fn test_dmfm_default_snapshots_and_byte_identical_rerun() {
     let s = spec("strategies/default.toml");
-    let a = run(&s);
+    let a = crate::common::default_run();
     insta::assert_snapshot!("dmfm_default_summary", a.report.summary());
     insta::assert_snapshot!("dmfm_default_report_json", a.report.to_json_rounded(6));
     let interp = a
@@ -49,26 +49,71 @@ fn test_dmfm_default_snapshots_and_byte_identical_rerun() {
 
 #[test]
 fn test_dmfm_labels_end_before_each_retrain() {
-    // every window's training + validation dates only use labels whose
-    // 20-day horizon ended by the retrain: the first window (as of the close
-    // before 2015-07-31) cannot hold a date later than 20 trading days before it.
-    let r = run(&spec("strategies/default.toml"));
-    let market =
-        alphasim::data::load_market(&root().join("fixtures/tiny"), &Default::default()).unwrap();
-    let dates = &market.bars.dates;
-    let interp = r.report.interpretation.unwrap();
-    for w in &interp.windows {
-        let as_of: alphasim::data::Date = w.as_of.parse().unwrap();
-        let t = dates.iter().position(|d| *d == as_of).unwrap();
-        // samples are taken every day from the first day; labelled ⇔ d + 20 ≤ t
-        let labelled = t + 1 - 20;
-        assert!(
-            w.train_dates + w.valid_dates <= labelled,
-            "{} uses {} dates, at most {labelled} are labelled",
-            w.as_of,
-            w.train_dates + w.valid_dates
-        );
+    // Exact, from the raw calendar of fixtures/tiny/bars.csv (not the crate's
+    // loader) and the documented protocol (docs/dmfm.md, alpha::samples):
+    // - signal days: month ends from start = 2015-07-01 (not the last day);
+    //   retrains: the first signal day, then the first one at least
+    //   retrain_months = 3 calendar months after the previous retrain;
+    // - a retrain at the pre-open of signal day s fits as of T = the close
+    //   before s; a sample is stored every trading day from day 0 (every
+    //   member of the tiny index trades, so each day has ≥ 2 candidates);
+    // - sample day d is labelled iff d + max(horizons) = d + 20 ≤ T;
+    // - train: date(d) < date(T) − 3 months (validation_months);
+    //   validation: date(d) ≥ date(T) − 3 months + 1 month (embargo_months).
+    use chrono::Months;
+    let text = std::fs::read_to_string(root().join("fixtures/tiny/bars.csv")).unwrap();
+    let calendar: Vec<chrono::NaiveDate> = text
+        .lines()
+        .skip(1)
+        .map(|l| l[..10].to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|d| d.parse().unwrap())
+        .collect();
+    let start: chrono::NaiveDate = "2015-07-01".parse().unwrap();
+    let signals: Vec<usize> = (0..calendar.len() - 1)
+        .filter(|&i| {
+            calendar[i] >= start
+                && calendar[i].format("%Y-%m").to_string()
+                    != calendar[i + 1].format("%Y-%m").to_string()
+        })
+        .collect();
+    let mut retrains: Vec<usize> = Vec::new();
+    for &s in &signals {
+        if retrains
+            .last()
+            .is_none_or(|&r| calendar[s] >= calendar[r] + Months::new(3))
+        {
+            retrains.push(s);
+        }
     }
+    // 2015-07-31, then on/after 2015-10-31 → 2015-11-30, then on/after 2016-02-29 → 2016-02-29.
+    let retrain_dates: Vec<String> = retrains.iter().map(|&s| calendar[s].to_string()).collect();
+    assert_eq!(retrain_dates, ["2015-07-31", "2015-11-30", "2016-02-29"]);
+    let expected: Vec<(String, usize, usize)> = retrains
+        .iter()
+        .map(|&s| {
+            let t = s - 1;
+            let as_of = calendar[t];
+            let valid_from = as_of - Months::new(3);
+            let valid_start = valid_from + Months::new(1);
+            let labelled = (0..=t - 20).map(|d| calendar[d]);
+            let train = labelled.clone().filter(|&d| d < valid_from).count();
+            let valid = labelled.filter(|&d| d >= valid_start).count();
+            (as_of.to_string(), train, valid)
+        })
+        .collect();
+    let r = crate::common::default_run();
+    let interp = r.report.interpretation.as_ref().unwrap();
+    let actual: Vec<(String, usize, usize)> = interp
+        .windows
+        .iter()
+        .map(|w| (w.as_of.clone(), w.train_dates, w.valid_dates))
+        .collect();
+    assert_eq!(
+        actual, expected,
+        "(as_of, training dates, validation dates) per window"
+    );
 }
 
 #[test]

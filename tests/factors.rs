@@ -7,12 +7,18 @@ use alphasim::research::factor_report::{factor_report, FactorReport, PanelOption
 use std::path::Path;
 
 fn report(spec: &alphasim::spec::Spec, out: Option<&Path>, daily: bool) -> FactorReport {
-    let market =
-        alphasim::data::load_market(&spec.data_dir, &Default::default()).expect("bundle loads");
+    let loaded;
+    let market = if spec.data_dir.ends_with("shared/data/cn-ashare") {
+        crate::common::cn_market()
+    } else {
+        loaded =
+            alphasim::data::load_market(&spec.data_dir, &Default::default()).expect("bundle loads");
+        &loaded
+    };
     let mut progress = |_: usize, _: usize| {};
     factor_report(
         spec,
-        &market,
+        market,
         &PanelOptions {
             out: out.map(Path::to_path_buf),
             daily,
@@ -298,4 +304,61 @@ fn test_factors_computed_on_signal_days_and_requested_days_only() {
         }
     }
     assert!(computed_days > 10);
+}
+
+/// A restatement (a later row for the same symbol, period and field with a
+/// later announce_date) replaces the value from the trading day after its
+/// announcement: AAA's 2020 bps 5 (announced Wed 03-03) gives bp = 5/10 =
+/// 0.5 from Thu 03-04; restated to 8 on Fri 03-05 (after the close) it is
+/// still 0.5 on 03-05 and 8/10 = 0.8 from Mon 03-08.
+#[test]
+fn test_factors_fundamentals_restatement_replaces_the_value_after_announcement() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bars = String::from("date,symbol,open,high,low,close,volume\n");
+    for d in [
+        "2021-03-01",
+        "2021-03-02",
+        "2021-03-03",
+        "2021-03-04",
+        "2021-03-05",
+        "2021-03-08",
+        "2021-03-09",
+    ] {
+        for (s, p) in [("AAA", 10.0), ("BBB", 20.0)] {
+            bars.push_str(&format!("{d},{s},{p},{p},{p},{p},1000\n"));
+        }
+    }
+    std::fs::write(dir.path().join("bars.csv"), bars).unwrap();
+    std::fs::write(
+        dir.path().join("fundamentals.csv"),
+        "symbol,period_end,announce_date,field,value\n\
+         AAA,2020-12-31,2021-03-03,bps,5\n\
+         AAA,2020-12-31,2021-03-05,bps,8\n",
+    )
+    .unwrap();
+    let text = "data = \".\"\nfactors = [\"value:bp\"]\n[preprocess]\nstandardize = false\nwinsorize_mad = 0\nmissing = \"none\"\n[model]\nkind = \"reversal\"\n";
+    let panel = dir.path().join("panel.csv");
+    report(&spec_text(text, dir.path()), Some(&panel), true);
+    let text = std::fs::read_to_string(&panel).unwrap();
+    let value = |date: &str| -> String {
+        let prefix = format!("{date},AAA,");
+        text.lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("{prefix}"))
+            .rsplit(',')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let got: Vec<String> = [
+        "2021-03-03",
+        "2021-03-04",
+        "2021-03-05",
+        "2021-03-08",
+        "2021-03-09",
+    ]
+    .iter()
+    .map(|d| value(d))
+    .collect();
+    assert_eq!(got, ["", "0.5", "0.5", "0.8", "0.8"]);
 }

@@ -143,3 +143,146 @@ fn test_hand_file_model_scores_from_an_outside_csv() {
         assert_close(d.nav, e, 1e-6);
     }
 }
+
+/// Two rebalances by hand (fixtures/hand2): four stocks, k = floor(0.5 × 4) = 2,
+/// commission 10 bps on both sides and stamp duty 10 bps on sells.
+///
+/// - 2024-01-31 scores AAA 4 > DDD 3 > BBB 2 > CCC 1 → AAA, DDD, filled at the
+///   2024-02-01 opens (10, 50). W = 1e6, W' = W − 0.001 W' → W1 = 1e6/1.001;
+///   each gets W1/2: q_A = W1/20, q_D = W1/100.
+/// - 2024-02-29 scores CCC 4 > BBB 3 > AAA 2 > DDD 1 → CCC, BBB. On the fill
+///   day 2024-03-01 DDD has no bar (suspended): its sale is refused and it
+///   stays held at its last close 60. The tradable wealth is AAA at the open
+///   12: W = 12 q_A = 0.6 W1. AAA is sold whole (commission + stamp duty,
+///   0.002 W) and W2 goes half each to BBB (open 19) and CCC (open 8), paying
+///   0.001 W2: W2 = W − 0.002 W − 0.001 W2 → W2 = 0.998 W / 1.001.
+#[test]
+fn test_hand_second_rebalance_sells_costs_and_a_suspension() {
+    let text = r#"
+        data = "fixtures/hand2"
+        ic_horizon = 1
+        initial_capital = 1000000.0
+        [model]
+        kind = "factor"
+        name = "f0"
+        [portfolio]
+        top_fraction = 0.5
+        [costs]
+        commission_bps = 10.0
+        stamp_duty = [{ from = "2000-01-01", bps = 10.0 }]
+    "#;
+    let r = run(&spec_text(text, &root()));
+    let w1 = 1e6 / 1.001;
+    let (q_a, q_d) = (w1 / 20.0, w1 / 100.0);
+    let w = 12.0 * q_a;
+    let w2 = 0.998 * w / 1.001;
+    let (q_b, q_c) = (w2 / 2.0 / 19.0, w2 / 2.0 / 8.0);
+    let name = |s: alphasim::data::SymbolId| r.symbol_names[s.index()].as_str();
+
+    // Fills: (date, symbol, side, quantity, price, cost).
+    let mut fills: Vec<(String, &str, &str, f64, f64, f64)> = r
+        .records
+        .fills
+        .iter()
+        .map(|f| {
+            (
+                f.date.to_string(),
+                name(f.symbol),
+                f.side.as_str(),
+                f.quantity,
+                f.price,
+                f.cost,
+            )
+        })
+        .collect();
+    fills.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let expected = [
+        ("2024-02-01", "AAA", "buy", q_a, 10.0, 0.001 * w1 / 2.0),
+        ("2024-02-01", "DDD", "buy", q_d, 50.0, 0.001 * w1 / 2.0),
+        ("2024-03-01", "AAA", "sell", q_a, 12.0, 0.002 * w),
+        ("2024-03-01", "BBB", "buy", q_b, 19.0, 0.001 * w2 / 2.0),
+        ("2024-03-01", "CCC", "buy", q_c, 8.0, 0.001 * w2 / 2.0),
+    ];
+    assert_eq!(fills.len(), expected.len(), "{fills:?}");
+    for (f, e) in fills.iter().zip(expected) {
+        assert_eq!((f.0.as_str(), f.1, f.2), (e.0, e.1, e.2), "{f:?}");
+        assert_close(f.3, e.3, 1e-6);
+        assert_close(f.4, e.4, 0.0);
+        assert_close(f.5, e.5, 1e-6);
+    }
+    // The refused sale of DDD, and DDD still held at its last close.
+    let unfilled: Vec<(String, &str, &str)> = r
+        .records
+        .unfilled
+        .iter()
+        .map(|u| (u.date.to_string(), name(u.symbol), u.reason.as_str()))
+        .collect();
+    assert_eq!(
+        unfilled,
+        vec![("2024-03-01".to_owned(), "DDD", "suspended")]
+    );
+    let held: Vec<(String, &str, f64, f64)> = r
+        .records
+        .positions
+        .iter()
+        .filter(|p| p.date.to_string() == "2024-03-01")
+        .map(|p| (p.date.to_string(), name(p.symbol), p.quantity, p.value))
+        .collect();
+    assert_eq!(held.len(), 3, "{held:?}");
+    let ddd = held.iter().find(|p| p.1 == "DDD").unwrap();
+    assert_close(ddd.2, q_d, 1e-6);
+    assert_close(ddd.3, q_d * 60.0, 1e-6);
+
+    // NAV, cash and the day's cost at every close.
+    //   01-30, 01-31: 1e6 (the window starts at the first signal day 01-31).
+    //   02-01: 11 q_A + 55 q_D = 0.55 W1 + 0.55 W1 = 1.1 W1
+    //   02-29: 12 q_A + 60 q_D = 1.2 W1
+    //   03-01: 19 q_B + 9 q_C + 60 q_D = W2/2 + (9/8) W2/2 + 0.6 W1
+    //   03-04: 19 q_B + 10 q_C + 66 q_D = W2/2 + (10/8) W2/2 + 0.66 W1
+    let expected = [
+        ("2024-01-31", 1e6, 1e6, 0.0),
+        ("2024-02-01", 1.1 * w1, 0.0, 1e6 - w1),
+        ("2024-02-29", 1.2 * w1, 0.0, 0.0),
+        (
+            "2024-03-01",
+            w2 / 2.0 * (1.0 + 9.0 / 8.0) + 0.6 * w1,
+            0.0,
+            w - w2,
+        ),
+        (
+            "2024-03-04",
+            w2 / 2.0 * (1.0 + 10.0 / 8.0) + 0.66 * w1,
+            0.0,
+            0.0,
+        ),
+    ];
+    let daily: Vec<_> = r
+        .records
+        .daily
+        .iter()
+        .filter(|d| d.date.to_string().as_str() >= "2024-01-31")
+        .collect();
+    assert_eq!(daily.len(), expected.len());
+    for (d, (date, nav, cash, cost)) in daily.iter().zip(expected) {
+        assert_eq!(d.date.to_string(), date);
+        assert_close(d.nav, nav, 1e-6);
+        assert_close(d.cash, cash, 1e-6);
+        assert_close(d.cost, cost, 1e-6);
+    }
+    // Costs by component: commission on every fill, stamp duty on the one sale.
+    let b = &r.report.metrics.trading.cost_breakdown;
+    assert_close(b.stamp_duty, 0.001 * w, 1e-6);
+    assert_close(b.commission, 0.001 * (w1 + w + w2), 1e-6);
+    assert_close(r.report.metrics.trading.cost_total, 1e6 - w1 + w - w2, 1e-6);
+    // Turnover of the second rebalance: (buys W2 + sells W) / (2 × pre-trade
+    // value), the pre-trade value counting DDD at its last close: 1.2 W1.
+    let reb = &r.records.rebalances;
+    assert_eq!(reb.len(), 2);
+    assert_close(reb[1].turnover, (w2 + w) / (2.0 * 1.2 * w1), 1e-12);
+    // Total return from t0 = 01-31.
+    assert_close(
+        r.report.metrics.portfolio.total_return,
+        (w2 / 2.0 * 2.25 + 0.66 * w1) / 1e6 - 1.0,
+        1e-12,
+    );
+}

@@ -5,6 +5,7 @@ mod common;
 
 mod backtest;
 mod bad_input;
+mod behaviours;
 mod browser;
 mod cli;
 mod dmfm;

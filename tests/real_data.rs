@@ -1,7 +1,7 @@
 //! Real China A-share data (../shared/data/cn-ashare). These tests fail with
 //! a message naming the expected location when the data is missing.
 
-use crate::common::{assert_close, cn_ashare, run, spec};
+use crate::common::{assert_close, cn_ashare, spec};
 
 #[test]
 fn test_real_data_validates() {
@@ -14,7 +14,13 @@ fn test_real_data_validates() {
 #[test]
 fn test_real_data_csi500_reversal_run() {
     let dir = cn_ashare();
-    let r = run(&spec("strategies/cn_csi500_reversal.toml"));
+    let mut progress = |_: usize, _: usize| {};
+    let r = alphasim::backtest_market(
+        &spec("strategies/cn_csi500_reversal.toml"),
+        crate::common::cn_market(),
+        &mut progress,
+    )
+    .expect("backtest runs");
     let m = &r.report.metrics;
     assert!(m.excess.alpha.is_finite() && m.excess.information_ratio.is_finite());
     assert!(r.report.window.rebalances >= 150, "13 years of month ends");

@@ -507,11 +507,11 @@ fn test_report_html_long_run_stays_small() {
 fn test_report_html_renders_the_dmfm_attention_of_the_default_run() {
     // The bundled default is a DMFM walk-forward: its report.json carries the
     // interpretation the deep model writes; the page must draw it.
-    let r = run(&spec("strategies/default.toml"));
+    let r = crate::common::default_run();
     let json: Value = serde_json::from_str(&r.report.to_json()).unwrap();
     let windows = json["interpretation"]["windows"].as_array().unwrap().len();
     assert!(windows >= 1);
-    let html = alphasim::html::render(&alphasim::html::RunView::from_run(&r)).unwrap();
+    let html = alphasim::html::render(&alphasim::html::RunView::from_run(r)).unwrap();
     let doc = Html::parse_document(&html);
     let section = doc
         .select(&sel("#interpretation"))

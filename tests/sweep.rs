@@ -11,7 +11,13 @@ fn sweep(
     jobs: usize,
     out: &Path,
 ) -> alphasim::research::sweep::SweepOutcome {
-    let market = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
+    let loaded;
+    let market = if spec.data_dir.ends_with("shared/data/cn-ashare") {
+        crate::common::cn_market()
+    } else {
+        loaded = alphasim::data::load_market(&spec.data_dir, &Default::default()).unwrap();
+        &loaded
+    };
     let mut plan = SweepPlan::from_spec(spec).unwrap();
     for s in sets {
         plan.set(spec, s).unwrap();
@@ -20,7 +26,7 @@ fn sweep(
         jobs,
         positions: true,
     };
-    run_sweep(spec, &market, &plan, options, out, &|_| {}).unwrap()
+    run_sweep(spec, market, &plan, options, out, &|_| {}).unwrap()
 }
 
 fn read(p: &Path) -> Vec<u8> {
@@ -134,6 +140,51 @@ fn test_sweep_replay_equals_a_full_backtest_of_the_variant() {
         std::fs::read_to_string(out.path().join("v004/ic.csv")).unwrap(),
         r.ic_csv()
     );
+}
+
+/// The same with the A-share market rules (limits, lots, T+1, volume cap),
+/// slippage and square-root impact on: the last variant (cn, 5 bps, k = 0.1)
+/// replayed on the shared scores equals a direct backtest of it, file by file.
+#[test]
+fn test_sweep_replay_with_market_rules_slippage_and_impact_equals_a_direct_run() {
+    let s = spec("strategies/ew_tiny.toml");
+    let out = tempfile::tempdir().unwrap();
+    sweep(
+        &s,
+        &[
+            "execution.market=none,cn",
+            "costs.slippage_bps=0,5",
+            "costs.impact_k=0,0.1",
+        ],
+        2,
+        out.path(),
+    );
+    let mut plain = s.clone();
+    plain.config.execution.market = alphasim::spec::MarketPreset::Cn;
+    plain.config.costs.slippage_bps = Some(5.0);
+    plain.config.costs.impact_k = Some(0.1);
+    let r = run(&plain);
+    let b = &r.report.metrics.trading.cost_breakdown;
+    assert!(
+        b.slippage > 0.0 && b.impact > 0.0 && b.stamp_duty > 0.0,
+        "{b:?}"
+    );
+    let v = out.path().join("v008");
+    assert_eq!(
+        std::fs::read_to_string(v.join("summary.txt")).unwrap(),
+        r.report.summary()
+    );
+    for (f, text) in [
+        ("trades.csv", r.trades_csv()),
+        ("nav.csv", r.nav_csv()),
+        ("positions.csv", r.positions_csv()),
+        ("ic.csv", r.ic_csv()),
+    ] {
+        assert!(
+            std::fs::read_to_string(v.join(f)).unwrap() == text,
+            "{f} of the replay differs from the direct run"
+        );
+    }
 }
 
 #[test]

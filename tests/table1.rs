@@ -271,13 +271,13 @@ fn test_real_data_table1_smoke() {
         .source
         .replace("start = \"2012-01-01\"", "start = \"2023-01-01\"");
     let short = alphasim::spec::Spec::from_str_at(&text, &s.path, &s.base).unwrap();
-    let market = alphasim::data::load_market(&short.data_dir, &Default::default()).unwrap();
+    let market = crate::common::cn_market();
     let out = tempfile::tempdir().unwrap();
     let options = SweepOptions {
         jobs: 2,
         positions: false,
     };
-    let o = run_sweep(&short, &market, &plan, options, out.path(), &|_| {}).unwrap();
+    let o = run_sweep(&short, market, &plan, options, out.path(), &|_| {}).unwrap();
     assert_eq!(o.rows.len(), 2);
     let md = std::fs::read_to_string(out.path().join("table1.md")).unwrap();
     assert!(md.contains("| ew |") && md.contains("| linear |"), "{md}");

@@ -8,8 +8,9 @@ pub struct CheckOutcome {
 }
 
 /// Compares `current` with `stored` summary text line by line: numeric
-/// tokens may differ by at most `tolerance` (absolute), every other token
-/// must be equal.
+/// tokens may differ by at most `tolerance` (absolute, a difference of
+/// exactly `tolerance` passes), every other token must be equal, and the
+/// line counts must agree.
 ///
 /// ```
 /// use alphasim::report::compare_summaries;
@@ -37,7 +38,11 @@ pub fn compare_summaries(stored: &str, current: &str, tolerance: f64) -> CheckOu
             && tx.iter().zip(&ty).all(|(p, q)| {
                 p == q
                     || match (p.parse::<f64>(), q.parse::<f64>()) {
-                        (Ok(u), Ok(v)) => (u - v).abs() <= tolerance,
+                        // "at most tolerance", with an allowance of a few ulps
+                        // for the subtraction (1.5 − 1.4 > 0.1 in f64)
+                        (Ok(u), Ok(v)) => {
+                            (u - v).abs() <= tolerance + 4.0 * f64::EPSILON * u.abs().max(v.abs())
+                        }
                         _ => false,
                     }
             });
@@ -49,6 +54,10 @@ pub fn compare_summaries(stored: &str, current: &str, tolerance: f64) -> CheckOu
                 y
             ));
         }
+    }
+    if a.len() != b.len() {
+        // also when the only extra lines are blank (`lines()` compares them as equal)
+        differences.push(format!("line count: stored {}, now {}", a.len(), b.len()));
     }
     CheckOutcome { differences }
 }
