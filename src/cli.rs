@@ -379,7 +379,7 @@ fn simulate(ctx: &RunContext) -> Result<crate::report::RunResult> {
     let model = crate::alpha::build_model_with_progress(
         &spec.config.model,
         market,
-        &crate::engine::factor_columns(spec, market)?,
+        &crate::engine::run_factor_names(spec, market)?,
         spec.config.seed,
         Some(progress),
     )?;

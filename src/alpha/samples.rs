@@ -188,11 +188,9 @@ pub fn forward_returns(ctx: &Context<'_>, s: &Sample, horizons: &[u32]) -> Vec<f
     let k = horizons.len();
     let mut out = vec![0f32; s.n() * k];
     for (r, &sym) in s.symbols.iter().enumerate() {
-        let base = ctx.close_adj_on(s.day, sym);
         for (j, &h) in horizons.iter().enumerate() {
-            let end = ctx.close_adj_as_of(DayIndex(s.day.0 + h), sym);
-            debug_assert!(s.day.0 + h <= ctx.day().0, "label known at fit time");
-            out[r * k + j] = (end / base - 1.0) as f32;
+            // the one forward-return rule; it asserts the label is known now
+            out[r * k + j] = crate::signal::forward_return(ctx, sym, s.day, h) as f32;
         }
     }
     out

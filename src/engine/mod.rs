@@ -34,9 +34,6 @@ mod setup;
 
 pub use records::{DailyRecord, IcRecord, PositionRecord, RebalanceRecord, RunRecords};
 pub use setup::run_factor_names;
-/// Old name of [`run_factor_names`] (kept until its callers are switched).
-#[doc(hidden)]
-pub use setup::run_factor_names as factor_columns;
 
 use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::context::History;

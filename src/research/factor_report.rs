@@ -7,7 +7,7 @@
 //! and returns no scores (so nothing trades). With `daily`, rows are written
 //! at every close instead (the report still uses signal days).
 //!
-//! The report uses the engine's IC rule (DESIGN §4): forward return
+//! The report uses the engine's IC rule, [`crate::signal`] (DESIGN §4): forward return
 //! `close_adj(t+h)/close_adj(t) − 1` with `h = ic_horizon`, the last close
 //! on or before `t+h` for a stock without a bar then, signal days whose
 //! `t+h` lies past the window dropped. Per factor and signal day, over the
@@ -20,11 +20,11 @@
 
 use crate::alpha::AlphaModel;
 use crate::context::Context;
-use crate::data::{DayIndex, Market, SymbolId};
+use crate::data::{Market, SymbolId};
 use crate::metrics;
+use crate::signal::{self, PendingSignals};
 use crate::spec::Spec;
 use crate::{Error, Result};
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -67,7 +67,6 @@ pub struct FactorReport {
 }
 
 struct Pending {
-    day: DayIndex,
     symbols: Vec<SymbolId>,
     /// `symbols × m`, NaN where missing.
     values: Vec<f64>,
@@ -82,12 +81,11 @@ struct PerFactor {
 }
 
 struct State {
-    horizon: u32,
     quantiles: usize,
     daily: bool,
     writer: Option<(PathBuf, csv::Writer<std::fs::File>)>,
     header_written: bool,
-    pending: VecDeque<Pending>,
+    pending: PendingSignals<Pending>,
     stats: Vec<PerFactor>,
     signal_days: usize,
 }
@@ -146,43 +144,33 @@ impl State {
 impl PanelCollector {
     fn evaluate(state: &mut State, ctx: &Context<'_>) {
         let today = ctx.day();
-        while state
-            .pending
-            .front()
-            .is_some_and(|p| p.day.0 + state.horizon == today.0)
-        {
-            let p = state.pending.pop_front().expect("checked non-empty");
+        while let Some((day, p)) = state.pending.pop_due(today) {
             let m = state.stats.len();
+            let horizon = state.pending.horizon_days();
             let fwd: Vec<f64> = p
                 .symbols
                 .iter()
-                .map(|&s| ctx.close_adj_as_of(today, s) / ctx.close_adj_on(p.day, s) - 1.0)
+                .map(|&s| signal::forward_return(ctx, s, day, horizon))
                 .collect();
             for (k, st) in state.stats.iter_mut().enumerate() {
-                let mut pairs: Vec<(f64, SymbolId, f64)> = Vec::with_capacity(p.symbols.len());
-                let mut with_value = 0usize;
-                for (i, &s) in p.symbols.iter().enumerate() {
-                    let v = p.values[i * m + k];
-                    if v.is_finite() {
-                        with_value += 1;
-                        if fwd[i].is_finite() {
-                            pairs.push((v, s, fwd[i]));
-                        }
-                    }
-                }
+                let value = |i: usize| p.values[i * m + k];
+                let with_value = (0..p.symbols.len())
+                    .filter(|&i| value(i).is_finite())
+                    .count();
                 st.coverage
                     .push(with_value as f64 / p.symbols.len().max(1) as f64);
-                if pairs.len() < 3 {
+                let triples = p
+                    .symbols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &s)| (s, value(i), fwd[i]));
+                let e = signal::evaluate(triples, state.quantiles);
+                if e.n < 3 {
                     continue;
                 }
-                let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-                let y: Vec<f64> = pairs.iter().map(|p| p.2).collect();
-                st.ic.push(metrics::pearson(&x, &y));
-                st.rank_ic.push(metrics::spearman(&x, &y));
-                pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let sorted: Vec<f64> = pairs.iter().map(|p| p.2).collect();
-                let q = metrics::quantile_means(&sorted, state.quantiles);
-                st.spread.push(q[q.len() - 1] - q[0]);
+                st.ic.push(e.ic);
+                st.rank_ic.push(e.rank_ic);
+                st.spread.push(e.spread());
             }
         }
     }
@@ -224,11 +212,13 @@ impl AlphaModel for PanelCollector {
                 });
             }
         }
-        st.pending.push_back(Pending {
-            day: ctx.day(),
-            symbols: universe.to_vec(),
-            values,
-        });
+        st.pending.push(
+            ctx.day(),
+            Pending {
+                symbols: universe.to_vec(),
+                values,
+            },
+        );
         st.signal_days += 1;
         if !st.daily {
             st.write_rows(ctx, universe)?;
@@ -245,7 +235,7 @@ pub fn factor_report(
     options: &PanelOptions,
     progress: crate::engine::Progress<'_>,
 ) -> Result<FactorReport> {
-    let names = crate::engine::factor_columns(spec, market)?;
+    let names = crate::engine::run_factor_names(spec, market)?;
     if names.is_empty() {
         return Err(Error::Spec {
             file: spec.path.clone(),
@@ -263,12 +253,11 @@ pub fn factor_report(
         None => None,
     };
     let state = Arc::new(Mutex::new(State {
-        horizon: spec.config.ic_horizon,
         quantiles: spec.config.quantiles as usize,
         daily: options.daily,
         writer,
         header_written: false,
-        pending: VecDeque::new(),
+        pending: PendingSignals::new(spec.config.ic_horizon),
         stats: Vec::new(),
         signal_days: 0,
     }));

@@ -177,7 +177,7 @@ pub fn run_sweep(
         let model = build_model_with_factors(
             &specs[i].config.model,
             market,
-            &crate::engine::factor_columns(&specs[i], market)?,
+            &crate::engine::run_factor_names(&specs[i], market)?,
             specs[i].config.seed,
         )?;
         scoring_tasks.push((i, model));
