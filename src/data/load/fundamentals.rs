@@ -3,7 +3,7 @@
 use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, FileSymbols, LocalNames};
-use super::location::Lines;
+use super::location::{Fault, Lines};
 use super::parse::Parsed;
 use crate::data::{FundamentalRecord, Fundamentals};
 use crate::{Error, Result};
@@ -35,6 +35,18 @@ pub(super) fn read_fundamentals(path: &Path, threads: usize) -> Result<Fundament
         let sym = s.syms.id(f[sc], sc, "symbol")?;
         let period = parse_day(f[pc], pc)?;
         let announce = parse_day(f[ac], ac)?;
+        if announce < period {
+            return Err(Fault::new(
+                ac,
+                f[ac],
+                format!(
+                    "announce_date {} is before period_end {}: a report cannot be published before its period ends",
+                    to_date(announce),
+                    to_date(period)
+                ),
+                "check the row: were period_end and announce_date swapped? announce_date must be on or after period_end",
+            ));
+        }
         let field = s.fields.id(f[fc], fc, "field name")?;
         let value = parse_num(f[vc], vc, false)?;
         s.rows.push((sym, period, announce, field, value));
