@@ -42,6 +42,9 @@ pub enum Command {
     Validate {
         /// The bundle folder.
         dir: PathBuf,
+        /// Treat every warning as an error (exit non-zero after the summary).
+        #[arg(long)]
+        strict: bool,
     },
     /// (Re)build report.html in a run folder from its files alone (no market needed).
     Report {
@@ -91,6 +94,9 @@ pub struct BacktestArgs {
     /// Do not print the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Treat every warning (about the bundle, and for runs about the run) as an error: exit non-zero and write nothing.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `alphasim factors`.
@@ -136,6 +142,9 @@ pub struct SweepArgs {
     /// Do not print the comparison table.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Treat every warning (about the bundle, and for runs about the run) as an error: exit non-zero and write nothing.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `--data DIR`, shared by every command that reads a spec.
@@ -279,11 +288,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Train(args) => train_or_score(args, true),
         Command::Score(args) => train_or_score(args, false),
-        Command::Validate { dir } => {
+        Command::Validate { dir, strict } => {
             let pb = spinner("validating");
             let summary = crate::data::validate_bundle(&dir)?;
             pb.finish_and_clear();
-            print!("{summary}");
+            println!("{summary}");
+            if strict {
+                Error::strict(&summary.warnings)?;
+            }
             Ok(0)
         }
     }
@@ -301,6 +313,9 @@ fn sweep(args: SweepArgs) -> Result<i32> {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let ctx = RunContext::load(spec)?;
+    if args.strict {
+        Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
+    }
     let (spec, market) = (&ctx.spec, &ctx.market);
     let out = args
         .out
@@ -449,7 +464,13 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
         None => default_spec()?,
     });
     let ctx = RunContext::load(spec)?;
+    if args.strict {
+        Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
+    }
     let result = simulate(&ctx)?;
+    if args.strict {
+        Error::strict(&result.report.warnings)?;
+    }
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join(ctx.name()));

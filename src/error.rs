@@ -37,6 +37,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// `--strict`: warnings that were asked to count as errors.
+    #[error("--strict: {} warning(s) treated as errors:\n{}\n  fix: correct the data or the spec, or run without --strict to accept them as warnings", warnings.len(), warnings.iter().map(|w| format!("  - {w}")).collect::<Vec<_>>().join("\n"))]
+    Strict { warnings: Vec<String> },
     /// A run-time problem that is not the input's fault.
     #[error("{0}")]
     Run(String),
@@ -46,6 +49,17 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// `Ok` without warnings; with some, [`Error::Strict`] listing them.
+    pub fn strict(warnings: &[String]) -> Result<()> {
+        if warnings.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Strict {
+                warnings: warnings.to_vec(),
+            })
+        }
+    }
+
     /// Wraps an I/O error with the path it happened on.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

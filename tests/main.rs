@@ -14,6 +14,7 @@ mod hand;
 mod lookahead;
 mod oracle;
 mod real_data;
+mod reliability;
 mod report_html;
 mod scenarios;
 mod sweep;

@@ -25,7 +25,7 @@ mod validate;
 
 pub use load::{load_market, LoadOptions};
 pub use scores::{load_scores, ScoreTable};
-pub use validate::{validate_bundle, BundleSummary};
+pub use validate::{bundle_warnings, validate_bundle, BundleSummary};
 
 use chrono::NaiveDate;
 use hashbrown::HashMap;

@@ -120,8 +120,7 @@ fn summarise(m: &Market, files: &[(FileKind, std::path::PathBuf)]) -> BundleSumm
             (name, rows_of(*k))
         })
         .collect();
-    let mut warnings = m.warnings.clone();
-    warnings.extend(bar_observations(m));
+    let warnings = bundle_warnings(m);
     BundleSummary {
         files,
         n_symbols: m.n_symbols(),
@@ -138,6 +137,15 @@ fn summarise(m: &Market, files: &[(FileKind, std::path::PathBuf)]) -> BundleSumm
         factor_names: m.factors.names.clone(),
         warnings,
     }
+}
+
+/// Every warning about a loaded bundle: the loader's, then the counts of
+/// suspicious but legal bars (what `validate` prints, and what `--strict`
+/// turns into an error).
+pub fn bundle_warnings(m: &Market) -> Vec<String> {
+    let mut warnings = m.warnings.clone();
+    warnings.extend(bar_observations(m));
+    warnings
 }
 
 /// Counts of suspicious but legal bars, as warnings.

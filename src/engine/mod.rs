@@ -103,6 +103,10 @@ pub struct RunOptions {
     pub symbols: Option<std::sync::Arc<Vec<bool>>>,
     /// Keep a [`PositionRecord`] per holding per day (positions.csv).
     pub record_positions: bool,
+    /// Run even when the schedule has no signal day (a daily factor panel
+    /// needs none); otherwise such a run stops before simulating with an
+    /// error that says why (a backtest that could never trade).
+    pub allow_no_signal_day: bool,
 }
 
 impl Default for RunOptions {
@@ -112,6 +116,7 @@ impl Default for RunOptions {
             lean_history: false,
             symbols: None,
             record_positions: true,
+            allow_no_signal_day: false,
         }
     }
 }

@@ -100,6 +100,23 @@ impl<'a> Engine<'a> {
         }
         let benchmark = c.benchmark.clone().or_else(|| c.index.clone());
         let signals = signal_days(dates, first, last, &c.schedule);
+        if signals.is_empty() && !options.allow_no_signal_day {
+            // Nothing would ever be decided: stop before simulating rather
+            // than write a run folder of a flat NAV.
+            return Err(Error::Spec {
+                file: spec.path.clone(),
+                message: format!(
+                    "no signal day: the {} schedule has no rebalance day in the window {} .. {} other than its last day (nothing could execute after it); use a bundle or window that spans more than one rebalance period, or a more frequent schedule (`[schedule] rebalance = \"weekly\"` or `\"every_n_days\"`)",
+                    match c.schedule.rebalance {
+                        crate::spec::Rebalance::Monthly => "monthly",
+                        crate::spec::Rebalance::Weekly => "weekly",
+                        crate::spec::Rebalance::EveryNDays => "every_n_days",
+                    },
+                    dates[first.index()],
+                    dates[last.index()]
+                ),
+            });
+        }
         let retrains = retrain_days(dates, &signals, c.schedule.retrain_months);
         let n_days = last.index() + 1;
         let mut signal_set = vec![false; n_days];

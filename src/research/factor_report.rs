@@ -264,7 +264,11 @@ pub fn factor_report(
     let model = Box::new(PanelCollector {
         state: Arc::clone(&state),
     });
-    let records = crate::engine::run_with_model(spec, market, model, progress)?;
+    let run_options = crate::engine::RunOptions {
+        allow_no_signal_day: options.daily,
+        ..Default::default()
+    };
+    let records = crate::engine::run_with_options(spec, market, model, run_options, progress)?;
     let mut st = state.lock().expect("panel state lock");
     if let Some((p, w)) = &mut st.writer {
         w.flush().map_err(|e| Error::io(&*p, e))?;

@@ -16,7 +16,9 @@ pub struct SpecConfig {
     /// Run name (default: the spec file's stem).
     #[serde(default)]
     pub name: Option<String>,
-    /// The data bundle folder.
+    /// The data bundle folder, relative to the spec file. May be left out when
+    /// the command gets `--data DIR` (an error names both when neither is given).
+    #[serde(default)]
     pub data: PathBuf,
     /// Universe index (a name in `constituents.csv`); absent = every listed symbol.
     #[serde(default)]

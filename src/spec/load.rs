@@ -40,7 +40,13 @@ impl Spec {
                 config.benchmark = settings.benchmark;
             }
         }
-        let data_dir = resolve(base, &config.data);
+        // No `data` key: an empty folder that check_data_dir reports unless
+        // `--data` replaces it.
+        let data_dir = if config.data.as_os_str().is_empty() {
+            PathBuf::new()
+        } else {
+            resolve(base, &config.data)
+        };
         let mut spec = Spec {
             config,
             path: path.to_path_buf(),

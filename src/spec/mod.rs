@@ -96,6 +96,12 @@ impl Spec {
 
     /// Checks that the data folder exists (after any `--data` override).
     pub fn check_data_dir(&self) -> Result<()> {
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(Error::Spec {
+                file: self.path.clone(),
+                message: "no data bundle: the spec has no `data` key and no --data was given; add `data = \"DIR\"` (relative to the spec file) or pass --data DIR".to_owned(),
+            });
+        }
         if self.data_dir.is_dir() {
             return Ok(());
         }

@@ -264,6 +264,7 @@ pub fn run_sweep(
                 lean_history: true,
                 symbols: Some(s.symbols.clone()),
                 record_positions: options.positions,
+                allow_no_signal_day: false,
             },
             &mut quiet,
         )?;
