@@ -63,8 +63,9 @@
 //!   zero prices); `high ≥ low`; `adj_factor > 0` (default 1 when the column is
 //!   absent); `limit_up` and `limit_down` come together, and an empty cell in
 //!   them means "no limit that day" (stored as NaN); no two rows with the same
-//!   `(date, symbol)`. `open`/`close` outside `[low, high]` is *not* checked
-//!   (DESIGN does not ask for it; the validate command reports a count).
+//!   `(date, symbol)`. `open`/`close` outside `[low, high]` is *not* an error
+//!   (DESIGN does not ask for it): `validate` reports a count as a warning,
+//!   and `--strict` makes it an error ([`crate::data::bundle_warnings`]).
 //!   An *empty* `volume` cell is read as 0, i.e. a suspended day, with one
 //!   warning counting such rows (the real cn-ashare bundle has a few thousand
 //!   suspended days written that way).
@@ -80,7 +81,8 @@
 //! - `factors`: `date,symbol,<factor…>`; an empty cell is a missing value
 //!   (NaN); no repeated `(date, symbol)`. Factor dates need not be trading days.
 //! - `fundamentals`: `symbol,period_end,announce_date,field,value`; dates and a
-//!   finite value are required.
+//!   finite value are required, and `announce_date ≥ period_end` (a report
+//!   cannot be published before its period ends).
 
 // `crate::Error` carries the file, line, column, value and fix of a data
 // error by value; it is large, but errors are rare and end the load.
