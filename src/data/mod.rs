@@ -9,8 +9,8 @@
 //! Layout: this file holds the in-memory types; `load` reads a bundle
 //! folder into a [`Market`] (one submodule per step and per file kind);
 //! `validate` is the `validate` command's check and summary; `scores` reads
-//! a score table for the `file` model; `run_folder` reads back the tables of
-//! a run folder.
+//! a score table for the `file` model. (Run folders are written and read
+//! back by the top-level `run_folder` module.)
 //!
 //! Design notes: bars are stored sorted by `(day, symbol)` as parallel column
 //! vectors, with `day_start[d]..day_start[d + 1]` the rows of trading day `d`.

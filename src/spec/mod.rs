@@ -12,9 +12,9 @@
 //! run's `index` is `<name>` — in a sweep's `index` axis or a plain backtest.
 //!
 //! Data flows one way: every config type lives here and this module imports
-//! no domain module (models, factors, costs, … import `spec`; the two
-//! preset resolvers `SpecConfig::cost_settings`/`market_rules` are the
-//! last exceptions, replaced by constructors in `costs`/`market`). Files:
+//! no domain module (models, factors, costs, … import `spec`; the preset
+//! defaults are resolved by `CostSettings::from_config` in `costs` and
+//! `MarketRules::from_config` in `market_rules`). Files:
 //! `config` (the top-level table), `schedule`, `model`, `portfolio`,
 //! `execution`, `costs`, `preprocess` (one per table), `factor_catalog`
 //! (the library factors the `factors` key names), `load` (reading, paths,
