@@ -152,7 +152,11 @@ fn finite_range(series: &[Series], include_zero: bool) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    if hi - lo < 1e-12 {
+    // plotters' linear key points loop forever over an infinite span or one
+    // narrower than the values' float resolution: clamp, and pad a range
+    // that is degenerate relative to its magnitude.
+    let (lo, hi) = (lo.max(-1e300), hi.min(1e300));
+    if hi - lo < 1e-12 || hi - lo <= 1e-9 * lo.abs().max(hi.abs()) {
         let pad = if lo.abs() > 0.0 { lo.abs() * 0.05 } else { 1.0 };
         return (lo - pad, hi + pad);
     }
@@ -318,18 +322,7 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                     .map_err(|e| draw_err(c.title, e))?;
             }};
         }
-        if c.log_y {
-            let (lo, hi) = (
-                y0.max(
-                    series
-                        .iter()
-                        .flat_map(|s| s.points.iter().map(|p| p.1))
-                        .fold(f64::INFINITY, f64::min)
-                        * 0.95,
-                ),
-                y1,
-            );
-            let lo = if lo > 0.0 { lo } else { hi / 10.0 };
+        if let Some((lo, hi)) = log_range(&series).filter(|_| c.log_y) {
             let mut chart = builder
                 .build_cartesian_2d(x_range, (lo..hi).log_scale())
                 .map_err(|e| draw_err(c.title, e))?;
@@ -343,6 +336,24 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
         root.present().map_err(|e| draw_err(c.title, e))?;
     }
     Ok(svg)
+}
+
+/// The y range of a log axis: from the positive finite points only (the
+/// series are already filtered to those), padded by 5% either way; `None` when
+/// there is no such point or the range is unusable, and the chart then falls
+/// back to a linear axis. (plotters' log key points loop forever when a bound
+/// is 0 or infinite: a run whose NAV never has a positive finite value hung
+/// drawing its NAV chart.)
+fn log_range(series: &[Series]) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &(_, y) in series.iter().flat_map(|s| &s.points) {
+        if y.is_finite() && y > 0.0 {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+    }
+    let (lo, hi) = (lo * 0.95, hi * 1.05);
+    (lo >= f64::MIN_POSITIVE && hi.is_finite() && hi > lo).then_some((lo, hi))
 }
 
 fn bar_half_width(series: &[Series], n_days: usize) -> f64 {
@@ -659,6 +670,50 @@ mod tests {
         assert_eq!(axis_label(0.1234, 0.05, YFormat::Percent), "12.3%");
         assert_eq!(axis_label(1.2345, 1.0, YFormat::Number), "1.23");
         assert_eq!(axis_label(-0.00001, 1.0, YFormat::Number), "0.00");
+    }
+
+    /// Every chart shape that used to hang (or might) draws: a NAV that is
+    /// never positive (the log axis had a bound of 0 or infinity), empty,
+    /// single-point, constant, non-finite and extreme (1e12, 1e300) series,
+    /// a span below the values' float resolution.
+    #[test]
+    fn test_time_chart_copes_with_degenerate_series() {
+        let dates: Vec<String> = (1..=3).map(|d| format!("2024-01-{d:02}")).collect();
+        let shapes: Vec<Vec<(f64, f64)>> = vec![
+            vec![],
+            vec![(0.0, 1.0)],
+            vec![(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)],
+            vec![(0.0, 0.0), (1.0, 0.0), (2.0, 0.0)],
+            vec![(0.0, -1.0), (1.0, -2.0)],
+            vec![
+                (0.0, f64::NAN),
+                (1.0, f64::INFINITY),
+                (2.0, f64::NEG_INFINITY),
+            ],
+            vec![(0.0, 1e12), (1.0, 1e12), (2.0, 1e12)],
+            vec![(0.0, 1e12), (1.0, 1e12 + 1e-4)],
+            vec![(0.0, 1e-300), (1.0, 1e300)],
+            vec![(0.0, -1e300), (1.0, 1e300)],
+            vec![(0.0, f64::MAX), (1.0, -f64::MAX)],
+            vec![(0.0, 5e-324), (1.0, 5e-324)],
+        ];
+        for pts in shapes {
+            for log_y in [false, true] {
+                for style in [Style::Line, Style::Area, Style::Bars] {
+                    let svg = time_chart(&TimeChart {
+                        title: "NAV",
+                        y_desc: "value",
+                        dates: &dates,
+                        series: vec![Series::new("s", BLUE, style, pts.clone())],
+                        y_format: YFormat::Number,
+                        log_y,
+                        height: HEIGHT,
+                    })
+                    .unwrap();
+                    assert!(svg.starts_with("<svg"), "{pts:?} log {log_y}");
+                }
+            }
+        }
     }
 
     #[test]
