@@ -739,3 +739,38 @@ fn test_fuzz_loader_mutated_bundles() {
     );
     assert!(done > 0, "the time box allowed no case");
 }
+
+// ---------------------------------------------------------------------------
+// Regressions found by the fuzz run
+// ---------------------------------------------------------------------------
+
+/// Found by the long run (seed 2026, after 9,728 cases): a factors.csv
+/// header with an empty field (`date,,symbol` after damage; in the wild a
+/// trailing comma, `date,symbol,f0,`) made a factor column named ``, whose
+/// errors then read "column ``". Now the header is refused as a whole-file
+/// error that names the file and the nameless column.
+#[test]
+fn fuzz_regression_factor_header_empty_name() {
+    for (header, row, col) in [
+        ("date,,symbol", "2024-01-31,1,AAA", 2),
+        ("date,symbol,f0,", "2024-01-31,AAA,1,", 4),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("bars.csv"),
+            "date,symbol,open,high,low,close,volume\n2024-01-31,AAA,10,10,10,10,1000\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("factors.csv"), format!("{header}\n{row}\n")).unwrap();
+        let e = alphasim::data::load_market(dir.path(), &Default::default()).unwrap_err();
+        let text = e.to_string();
+        match &e {
+            Error::File { file, .. } => assert!(file.ends_with("factors.csv"), "{text}"),
+            other => panic!("{header}: expected a whole-file error, got {other:?}"),
+        }
+        assert!(
+            text.contains(&format!("column {col} of the header has no name")),
+            "{header}: {text}"
+        );
+    }
+}

@@ -641,8 +641,19 @@ pub fn check_run_folder(dir: &Path, with_positions: bool) -> Result<(), String> 
     Ok(())
 }
 
+/// What one case's backtest did, for the closing line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ran {
+    /// A run folder with at least one trade.
+    Traded,
+    /// A complete run folder without any trade.
+    NoTrade,
+    /// A located error.
+    Refused,
+}
+
 /// Runs the five commands on one case; Err describes the first violation.
-pub fn check_case(c: &Case) -> Result<(), String> {
+pub fn check_case(c: &Case) -> Result<Ran, String> {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
     let (data, spec) = write_case(c, dir);
@@ -679,8 +690,15 @@ pub fn check_case(c: &Case) -> Result<(), String> {
         os(&run_dir),
         "-q".into(),
     ])?;
+    let ran;
     if o.code == Some(0) {
         check_run_folder(&run_dir, true).map_err(|e| format!("{e}\n{}", o.describe()))?;
+        let trades = std::fs::read_to_string(run_dir.join("trades.csv")).unwrap();
+        ran = if trades.lines().count() > 1 {
+            Ran::Traded
+        } else {
+            Ran::NoTrade
+        };
         // report: rebuilds report.html from the folder alone.
         std::fs::remove_file(run_dir.join("report.html")).unwrap();
         let o = run(vec!["report".into(), os(&run_dir)])?;
@@ -689,6 +707,7 @@ pub fn check_case(c: &Case) -> Result<(), String> {
         }
         check_run_folder(&run_dir, true).map_err(|e| format!("after report: {e}"))?;
     } else {
+        ran = Ran::Refused;
         check_error(&o, &paths)?;
         if run_dir.exists() {
             return Err(format!("a failed backtest left {}", run_dir.display()));
@@ -738,7 +757,7 @@ pub fn check_case(c: &Case) -> Result<(), String> {
     if !partial.is_empty() {
         return Err(format!("half-written output left: {partial:?}"));
     }
-    Ok(())
+    Ok(ran)
 }
 
 fn env_number(name: &str) -> Option<u64> {
@@ -760,11 +779,16 @@ fn test_robust_random_bundles_terminate_with_a_run_or_a_located_error() {
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &key));
     let started = Instant::now();
+    let counts = std::sync::Mutex::new([0usize; 3]);
     let result = runner.run(&case_strategy(), |c| {
-        check_case(&c).map_err(|e| TestCaseError::fail(format!("{c:?}\n{e}")))
+        let ran = check_case(&c).map_err(|e| TestCaseError::fail(format!("{c:?}\n{e}")))?;
+        counts.lock().unwrap()[ran as usize] += 1;
+        Ok(())
     });
+    let [traded, no_trade, refused] = *counts.lock().unwrap();
     eprintln!(
-        "robust: {cases} cases (seed {seed}) in {:.1} s",
+        "robust: {cases} cases (seed {seed}) in {:.1} s: backtest traded in {traded}, \
+         finished without a trade in {no_trade}, refused with a located error in {refused}",
         started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {
