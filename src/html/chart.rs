@@ -223,7 +223,9 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                 .points
                 .iter()
                 .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite() && (!c.log_y || p.1 > 0.0))
+                // Beyond ±1e300 (where finite_range clamps the axis) a point
+                // would overflow plotters' pixel arithmetic: left out like NaN.
+                .filter(|p| p.0.is_finite() && p.1.abs() <= 1e300 && (!c.log_y || p.1 > 0.0))
                 .collect();
             let pts = match s.style {
                 Style::Line | Style::Area => decimate(&pts, plot_px),
@@ -353,7 +355,10 @@ fn log_range(series: &[Series]) -> Option<(f64, f64)> {
         }
     }
     let (lo, hi) = (lo * 0.95, hi * 1.05);
-    (lo >= f64::MIN_POSITIVE && hi.is_finite() && hi > lo).then_some((lo, hi))
+    // An infinite hi/lo ratio (1e-300 .. 1e300) makes the key points' decade
+    // count overflow, and plotters then loops for ~1e17 iterations.
+    (lo >= f64::MIN_POSITIVE && hi.is_finite() && hi > lo && (hi / lo).is_finite())
+        .then_some((lo, hi))
 }
 
 fn bar_half_width(series: &[Series], n_days: usize) -> f64 {
