@@ -14,7 +14,7 @@
 //! - a market that keeps the loader's promises (finite, non-negative prices and
 //!   volumes, `high ≥ low`, a sorted calendar, finite fundamentals).
 //!
-//! Budget: `ALPHASIM_FUZZ_CASES` (default 1500, about 10 s) cases, stopped early after
+//! Budget: `ALPHASIM_FUZZ_CASES` (default 800, about 8 s uncontended) cases, stopped early after
 //! `ALPHASIM_FUZZ_SECONDS` (default 30) seconds; for a long run set
 //! `ALPHASIM_FUZZ_SECONDS=600 ALPHASIM_FUZZ_CASES=100000000`.
 //! `ALPHASIM_FUZZ_SEED` (a number) changes the fixed seed;
@@ -689,7 +689,7 @@ fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
 
 #[test]
 fn test_fuzz_loader_mutated_bundles() {
-    let max_cases: u64 = env_number("ALPHASIM_FUZZ_CASES").unwrap_or(1500);
+    let max_cases: u64 = env_number("ALPHASIM_FUZZ_CASES").unwrap_or(800);
     let seconds: f64 = env_number("ALPHASIM_FUZZ_SECONDS").unwrap_or(30.0);
     let seed: u64 = env_number("ALPHASIM_FUZZ_SEED").unwrap_or(16);
     bases(); // read the fixtures before the clock starts
