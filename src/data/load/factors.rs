@@ -8,7 +8,7 @@ use super::location::{split_ref, Fault, Lines};
 use super::order::{gather_column, order_by_day_symbol};
 use super::parse::Parsed;
 use crate::data::{Factors, SymbolId};
-use crate::Result;
+use crate::{Error, Result};
 use std::path::Path;
 
 #[derive(Default)]
@@ -39,6 +39,13 @@ pub(super) fn read_factors(path: &Path, threads: usize) -> Result<FactorFile> {
         .iter()
         .map(|&c| file.header[c].clone())
         .collect();
+    if let Some(&c) = factor_cols.iter().find(|&&c| file.header[c].is_empty()) {
+        return Err(Error::File {
+            file: path.to_path_buf(),
+            message: format!("column {} of the header has no name", c + 1),
+            fix: "name every factor column, or remove the empty one (a trailing comma in the header makes one)".to_owned(),
+        });
+    }
     let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, |s, f| {
         let day = parse_day(f[dc], dc)?;
         let sym = s.syms.id(f[sc], sc, "symbol")?;

@@ -165,7 +165,11 @@ fn finite_range(series: &[Series], include_zero: bool) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    if hi - lo < 1e-12 {
+    // plotters' linear key points loop forever over an infinite span or one
+    // narrower than the values' float resolution: clamp, and pad a range
+    // that is degenerate relative to its magnitude.
+    let (lo, hi) = (lo.max(-1e300), hi.min(1e300));
+    if hi - lo < 1e-12 || hi - lo <= 1e-9 * lo.abs().max(hi.abs()) {
         let pad = if lo.abs() > 0.0 { lo.abs() * 0.05 } else { 1.0 };
         return (lo - pad, hi + pad);
     }

@@ -48,3 +48,47 @@ fn test_time_chart_writes_svg_with_text_and_no_external_references() {
     assert!(svg.contains("2020-02-01"), "date labels");
     assert!(!svg.contains("href") && !svg.contains("url("));
 }
+
+/// Every chart shape that used to hang (or might) draws: a NAV that is
+/// never positive (the log axis had a bound of 0 or infinity), empty,
+/// single-point, constant, non-finite and extreme (1e12, 1e300) series,
+/// a span below the values' float resolution.
+#[test]
+fn test_time_chart_copes_with_degenerate_series() {
+    let dates: Vec<String> = (1..=3).map(|d| format!("2024-01-{d:02}")).collect();
+    let shapes: Vec<Vec<(f64, f64)>> = vec![
+        vec![],
+        vec![(0.0, 1.0)],
+        vec![(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)],
+        vec![(0.0, 0.0), (1.0, 0.0), (2.0, 0.0)],
+        vec![(0.0, -1.0), (1.0, -2.0)],
+        vec![
+            (0.0, f64::NAN),
+            (1.0, f64::INFINITY),
+            (2.0, f64::NEG_INFINITY),
+        ],
+        vec![(0.0, 1e12), (1.0, 1e12), (2.0, 1e12)],
+        vec![(0.0, 1e12), (1.0, 1e12 + 1e-4)],
+        vec![(0.0, 1e-300), (1.0, 1e300)],
+        vec![(0.0, -1e300), (1.0, 1e300)],
+        vec![(0.0, f64::MAX), (1.0, -f64::MAX)],
+        vec![(0.0, 5e-324), (1.0, 5e-324)],
+    ];
+    for pts in shapes {
+        for log_y in [false, true] {
+            for style in [Style::Line, Style::Area, Style::Bars] {
+                let svg = time_chart(&TimeChart {
+                    title: "NAV",
+                    y_desc: "value",
+                    dates: &dates,
+                    series: vec![Series::new("s", BLUE, style, pts.clone())],
+                    y_format: YFormat::Number,
+                    log_y,
+                    height: HEIGHT,
+                })
+                .unwrap();
+                assert!(svg.starts_with("<svg"), "{pts:?} log {log_y}");
+            }
+        }
+    }
+}

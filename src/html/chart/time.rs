@@ -25,7 +25,9 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                 .points
                 .iter()
                 .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite() && (!c.log_y || p.1 > 0.0))
+                // Beyond ±1e300 (where finite_range clamps the axis) a point
+                // would overflow plotters' pixel arithmetic: left out like NaN.
+                .filter(|p| p.0.is_finite() && p.1.abs() <= 1e300 && (!c.log_y || p.1 > 0.0))
                 .collect();
             let pts = match s.style {
                 Style::Line | Style::Area => decimate(&pts, plot_px),
@@ -124,18 +126,7 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                     .map_err(|e| draw_err(c.title, e))?;
             }};
         }
-        if c.log_y {
-            let (lo, hi) = (
-                y0.max(
-                    series
-                        .iter()
-                        .flat_map(|s| s.points.iter().map(|p| p.1))
-                        .fold(f64::INFINITY, f64::min)
-                        * 0.95,
-                ),
-                y1,
-            );
-            let lo = if lo > 0.0 { lo } else { hi / 10.0 };
+        if let Some((lo, hi)) = log_range(&series, y0, y1).filter(|_| c.log_y) {
             let mut chart = builder
                 .build_cartesian_2d(x_range, (lo..hi).log_scale())
                 .map_err(|e| draw_err(c.title, e))?;
@@ -149,6 +140,24 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
         root.present().map_err(|e| draw_err(c.title, e))?;
     }
     Ok(svg)
+}
+
+/// The y range of a log axis over the (positive, finite) points: from 95% of
+/// the smallest point or the linear range's bottom, whichever is higher, to
+/// the linear range's top. `None` when that range is unusable — no positive
+/// point, a bound of 0 or infinity, or an infinite top/bottom ratio — and the
+/// chart then falls back to a linear axis: plotters' log key points loop
+/// forever on such bounds (a run whose NAV never moved hung drawing its NAV
+/// chart).
+fn log_range(series: &[Series], y0: f64, y1: f64) -> Option<(f64, f64)> {
+    let min = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(f64::INFINITY, f64::min);
+    let (lo, hi) = (y0.max(min * 0.95), y1);
+    let lo = if lo > 0.0 { lo } else { hi / 10.0 };
+    (lo >= f64::MIN_POSITIVE && hi.is_finite() && hi > lo && (hi / lo).is_finite())
+        .then_some((lo, hi))
 }
 
 fn bar_half_width(series: &[Series], n_days: usize) -> f64 {
