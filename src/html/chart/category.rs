@@ -56,7 +56,9 @@ pub fn category_bars(
                 values
                     .iter()
                     .enumerate()
-                    .filter(|(_, v)| v.is_finite())
+                    // beyond ±1e300 (where finite_range clamps the axis) a bar would
+                    // overflow plotters' pixel arithmetic: left out like NaN
+                    .filter(|(_, v)| v.abs() <= 1e300)
                     .map(|(i, &v)| {
                         let i = i as u32;
                         let color = colors[i as usize % colors.len()];

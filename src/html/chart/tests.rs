@@ -92,3 +92,41 @@ fn test_time_chart_copes_with_degenerate_series() {
         }
     }
 }
+
+/// The other chart kinds on the same degenerate inputs: each must draw (in a
+/// thread with a time bound, so a plotters loop fails the test instead of
+/// hanging the suite).
+#[test]
+fn test_category_xy_and_heat_map_cope_with_degenerate_values() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let values: Vec<Vec<f64>> = vec![
+            vec![],
+            vec![1.0],
+            vec![0.0, 0.0],
+            vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY],
+            vec![1e12, 1e12],
+            vec![1e12, 1e12 + 1e-4],
+            vec![-1e300, 1e300],
+            vec![f64::MAX, -f64::MAX],
+            vec![5e-324],
+        ];
+        for v in &values {
+            let cats: Vec<String> = (0..v.len()).map(|i| format!("q{i}")).collect();
+            let colors = vec![BLUE; v.len()];
+            let bars = category_bars("deciles", "return", "decile", &cats, v, &colors).unwrap();
+            assert!(bars.starts_with("<svg"), "category {v:?}");
+            let pts: Vec<(f64, f64)> = v.iter().map(|&y| (y, y)).collect();
+            let s = Series::new("s", BLUE, Style::Line, pts);
+            let xy = xy_chart("xy", "x", "y", &[s], YFormat::Number).unwrap();
+            assert!(xy.starts_with("<svg"), "xy {v:?}");
+            let rows: Vec<String> = vec!["r".into(); usize::from(!v.is_empty())];
+            let grid: Vec<Vec<f64>> = rows.iter().map(|_| v.clone()).collect();
+            let heat = heat_map("heat", &rows, &cats, &grid).unwrap();
+            assert!(heat.starts_with("<svg"), "heat map {v:?}");
+        }
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("every chart draws within 60 s (a plotters key-point loop would hang)");
+}

@@ -17,7 +17,7 @@ pub fn xy_chart(
         let xs: Vec<f64> = series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
-            .filter(|x| x.is_finite())
+            .filter(|x| x.abs() <= 1e300)
             .collect();
         let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -25,6 +25,11 @@ pub fn xy_chart(
             (0.0, 1.0)
         } else if hi - lo < 1e-12 {
             (lo - 1.0, hi + 1.0)
+        } else if hi - lo <= 1e-9 * lo.abs().max(hi.abs()) {
+            // a span below the values' float resolution would loop plotters'
+            // key points: pad it to a visible one
+            let pad = lo.abs() * 0.05;
+            (lo - pad, hi + pad)
         } else {
             let pad = (hi - lo) * 0.04;
             (lo - pad, hi + pad)
@@ -67,7 +72,9 @@ pub fn xy_chart(
                 .points
                 .iter()
                 .copied()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                // beyond ±1e300 (the axes' clamp) plotters' pixel arithmetic
+                // overflows: left out like NaN
+                .filter(|p| p.0.abs() <= 1e300 && p.1.abs() <= 1e300)
                 .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             chart
