@@ -324,7 +324,7 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     let quiet = args.quiet;
     let progress = |e: &crate::research::sweep::SweepEvent<'_>| {
         pb.set_position(e.done as u64);
-        if e.scored && !quiet {
+        if e.scored && !e.failed && !quiet {
             // Scoring runs are the long ones: one line each, also in a log.
             let params: Vec<String> = e
                 .params
@@ -348,8 +348,9 @@ fn sweep(args: SweepArgs) -> Result<i32> {
         jobs,
         positions: args.positions,
     };
-    let outcome = crate::research::sweep::run_sweep(spec, market, &plan, options, &out, &progress)?;
+    let outcome = crate::research::sweep::run_sweep(spec, market, &plan, options, &out, &progress);
     pb.finish_and_clear();
+    let outcome = outcome?;
     if !args.quiet {
         print!("{}", outcome.comparison_markdown(spec));
         if plan.has_scoring_axes() {
@@ -357,9 +358,13 @@ fn sweep(args: SweepArgs) -> Result<i32> {
             print!("{}", outcome.table1_markdown(spec));
             println!("wrote {}", out.join("table1.md").display());
         }
+        let written = if outcome.failures.is_empty() {
+            n.to_string()
+        } else {
+            format!("{} of {n}", outcome.rows.len())
+        };
         println!(
-            "wrote {} variants ({} scorings) to {}",
-            n,
+            "wrote {written} variants ({} scorings) to {}",
             outcome.scorings,
             out.display()
         );
@@ -371,6 +376,18 @@ fn sweep(args: SweepArgs) -> Result<i32> {
             "sweep took {:.1} s wall time with --jobs {jobs} (loading included)",
             started.elapsed().as_secs_f64()
         );
+    }
+    // Failed variants: one line each on stderr (also in failures.csv), exit 1.
+    if !outcome.failures.is_empty() {
+        for f in &outcome.failures {
+            eprintln!("{f}");
+        }
+        eprintln!(
+            "{} of {n} sweep variants failed; the others are in {} (failures.csv lists the errors)",
+            outcome.failures.len(),
+            out.display()
+        );
+        return Ok(1);
     }
     Ok(0)
 }

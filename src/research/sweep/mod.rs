@@ -44,6 +44,27 @@
 //! then each index's test period; one table per combination of the other
 //! axes) and `table1.csv` (the same at full precision, plus IC means).
 //!
+//! The sweep folder is written as `<out>.partial` and renamed to `<out>` at
+//! the end (an existing `<out>` is replaced), so a sweep that stops — an
+//! error, a panic, Ctrl-C in the binary — leaves nothing half-written.
+//!
+//! Failures: a variant that fails does not stop the others. A failed
+//! scoring (its model cannot be built, or its run fails) fails every replay
+//! of its group without running them, each with the message `not run: its
+//! scores come from variant vNNN (<params>), which failed`; a failed replay
+//! fails only itself. Every other variant is written as usual, and the
+//! comparison files (comparison.csv/.md, break_even.csv, table1.*,
+//! report.html — from the first variant that succeeded) cover the variants
+//! that succeeded; comparison.md then ends with the failed variants' names,
+//! and `failures.csv` (variant, params as `key=value, …`, error; variant
+//! order) lists them. [`run_sweep`] returns them in
+//! [`SweepOutcome::failures`]; the CLI prints each as `sweep variant vNNN
+//! (<params>): <error>` on stderr and exits 1. When every variant fails,
+//! `run_sweep` is an error listing them and nothing is written (exit 2 in
+//! the CLI). Problems with the plan or a variant's spec are errors before
+//! anything runs, as before. A successful sweep's files are unchanged (no
+//! failures.csv).
+//!
 //! Determinism: every variant is a pure function of (spec, overrides,
 //! market, recorded scores), rows are ordered by variant index and written
 //! with fixed formats, so every file is byte-identical for any `jobs` (the
@@ -66,7 +87,7 @@ mod table;
 mod table1;
 
 pub use break_even::break_even;
-pub use outcome::{BreakEven, SweepOutcome, VariantRow};
+pub use outcome::{BreakEven, SweepOutcome, VariantFailure, VariantRow};
 pub use plan::{value_text, variant_spec, Axis, Params, SweepPlan, REPLAYABLE, SCORING};
 pub use replay::{RecordingModel, ReplayModel};
 pub use run::{run_sweep, SweepEvent, SweepOptions};

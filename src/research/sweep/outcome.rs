@@ -85,10 +85,55 @@ pub struct BreakEven {
     pub alpha_last: f64,
 }
 
-/// A finished sweep.
+/// Swept values as `key=value, …` (`-` without any).
+pub(super) fn params_text(params: &[(String, toml::Value)]) -> String {
+    if params.is_empty() {
+        return "-".to_owned();
+    }
+    params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", value_text(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A variant that failed: its name, swept values and the error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantFailure {
+    pub name: String,
+    pub params: Vec<(String, toml::Value)>,
+    /// The error's text (for a replay whose scoring failed: which variant it was).
+    pub error: String,
+}
+
+impl VariantFailure {
+    /// The swept values as `key=value, …` (`-` without any).
+    pub fn params_text(&self) -> String {
+        params_text(&self.params)
+    }
+}
+
+impl std::fmt::Display for VariantFailure {
+    /// `sweep variant v002 (model=bad, costs.commission_bps=0): <error>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sweep variant {} ({}): {}",
+            self.name,
+            self.params_text(),
+            self.error
+        )
+    }
+}
+
+/// A finished sweep (at least one variant succeeded).
 #[derive(Debug, Clone)]
 pub struct SweepOutcome {
+    /// The variants that succeeded, in variant order.
     pub rows: Vec<VariantRow>,
+    /// The variants that failed, in variant order (empty when all succeeded;
+    /// then no `failures.csv` is written).
+    pub failures: Vec<VariantFailure>,
     pub break_even: Vec<BreakEven>,
     /// The swept keys that change the scores (`model`, `index`), in axis order.
     pub scoring_keys: Vec<String>,

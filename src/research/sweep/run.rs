@@ -1,14 +1,16 @@
 //! Running a sweep: one scoring per group on `jobs` workers, replays of the
-//! other variants, every variant's run folder and the comparison files.
+//! other variants, every variant's run folder and the comparison files; a
+//! failed variant is recorded and the others go on.
 
 use super::break_even::break_even;
-use super::outcome::{SweepOutcome, VariantRow};
+use super::outcome::{params_text, SweepOutcome, VariantFailure, VariantRow};
 use super::plan::{variant_spec, Params, SweepPlan, SCORING};
 use super::replay::{RecordingModel, ReplayModel};
 use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::data::{Market, ScoreTable};
 use crate::engine::{run_with_options, RunOptions};
 use crate::report::{Report, RunResult};
+use crate::run_folder::PartialDir;
 use crate::spec::Spec;
 use crate::{Error, Result};
 use std::path::Path;
@@ -35,6 +37,8 @@ pub struct SweepEvent<'a> {
     pub params: &'a [(String, toml::Value)],
     /// True for a scoring run (the model fitted and scored), false for a replay.
     pub scored: bool,
+    /// True when the variant failed (its error is in [`SweepOutcome::failures`]).
+    pub failed: bool,
     pub seconds: f64,
 }
 
@@ -88,18 +92,6 @@ fn run_parallel<T: Send, R: Send>(
         .collect()
 }
 
-/// The first error in task order (deterministic whatever finished first).
-fn first_error<R>(results: Vec<Result<R>>, name: impl Fn(usize) -> String) -> Result<Vec<R>> {
-    let mut out = Vec::with_capacity(results.len());
-    for (i, r) in results.into_iter().enumerate() {
-        match r {
-            Ok(x) => out.push(x),
-            Err(e) => return Err(Error::Run(format!("sweep variant {}: {e}", name(i)))),
-        }
-    }
-    Ok(out)
-}
-
 /// A rough relative cost of scoring a variant, to start the longest first
 /// (scheduling only: the output does not depend on it).
 fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
@@ -121,7 +113,15 @@ fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
 }
 
 /// Runs every variant of `plan` on `market` and writes the folders and
-/// tables under `out`. `progress` is called as each variant finishes.
+/// tables under `out` (through `<out>.partial`, renamed at the end).
+/// `progress` is called as each variant finishes or fails.
+///
+/// A variant that fails does not stop the others: the outcome lists it in
+/// [`SweepOutcome::failures`] (and `failures.csv`), a failed scoring fails its
+/// group's replays (naming the scoring variant), and the comparison files
+/// cover the variants that succeeded. Errors (nothing written): a bad plan or
+/// variant spec (checked before anything runs), a file of the sweep folder
+/// that cannot be written, and every variant failing.
 pub fn run_sweep(
     spec: &Spec,
     market: &Market,
@@ -139,7 +139,8 @@ pub fn run_sweep(
         .iter()
         .map(|v| variant_spec(spec, v))
         .collect::<Result<_>>()?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let folder = PartialDir::create(out)?;
+    let dir = folder.path();
     let name = |i: usize| format!("v{:03}", i + 1);
     // Scoring groups: variants with the same model and index values share the
     // scores; the first variant of each group scores, the others replay.
@@ -171,20 +172,23 @@ pub fn run_sweep(
     }
     // Models are built here, one after the other (a deep model sets candle's
     // process-wide thread count), then moved to the workers; the costliest
-    // scorings start first.
-    let mut scoring_tasks: Vec<(usize, Box<dyn AlphaModel>)> = Vec::with_capacity(leaders.len());
+    // scorings start first. A model that cannot be built fails its scoring.
+    let mut scoring_tasks: Vec<(usize, Result<Box<dyn AlphaModel>>)> =
+        Vec::with_capacity(leaders.len());
     for &i in &leaders {
-        let model = build_model_with_factors(
-            &specs[i].config.model,
-            market,
-            &crate::engine::run_factor_names(&specs[i], market)?,
-            specs[i].config.seed,
-        )?;
+        let model = crate::engine::run_factor_names(&specs[i], market).and_then(|factors| {
+            build_model_with_factors(
+                &specs[i].config.model,
+                market,
+                &factors,
+                specs[i].config.seed,
+            )
+        });
         scoring_tasks.push((i, model));
     }
     scoring_tasks.sort_by_key(|(i, _)| (std::cmp::Reverse(scoring_cost(&specs[*i], market)), *i));
     let counter = std::sync::atomic::AtomicUsize::new(0);
-    let finished = |i: usize, scored: bool, seconds: f64| {
+    let finished = |i: usize, scored: bool, failed: bool, seconds: f64| {
         let done = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         progress(&SweepEvent {
             done,
@@ -192,15 +196,16 @@ pub fn run_sweep(
             variant: &name(i),
             params: &variants[i],
             scored,
+            failed,
             seconds,
         });
     };
     let score_one =
-        |_: usize, (i, model): (usize, Box<dyn AlphaModel>)| -> (usize, Result<Scored>) {
+        |_: usize, (i, model): (usize, Result<Box<dyn AlphaModel>>)| -> (usize, Result<Scored>) {
             let started = std::time::Instant::now();
             let result = (|| -> Result<Scored> {
                 let recorded = Arc::new(Mutex::new(ScoreTable::default()));
-                let recorder = Box::new(RecordingModel::new(model, recorded.clone()));
+                let recorder = Box::new(RecordingModel::new(model?, recorded.clone()));
                 let mut quiet = |_: usize, _: usize| {};
                 let records = run_with_options(
                     &specs[i],
@@ -214,7 +219,7 @@ pub fn run_sweep(
                     records,
                     symbol_names: market.symbols.names().to_vec(),
                 };
-                result.write_parts(&out.join(name(i)), options.positions)?;
+                result.write_parts(&dir.join(name(i)), options.positions)?;
                 let scores = std::mem::take(&mut *recorded.lock().expect("the recorder is done"));
                 // Only symbols that were ever scored can ever be held: replays stream only those.
                 let mut mask = vec![false; market.n_symbols()];
@@ -235,24 +240,37 @@ pub fn run_sweep(
             })();
             (i, result)
         };
-    let scored = run_parallel(jobs, scoring_tasks, &score_one, &mut |_, (i, r)| {
-        finished(*i, true, r.as_ref().map_or(0.0, |s| s.seconds));
+    let mut scored = run_parallel(jobs, scoring_tasks, &score_one, &mut |_, (i, r)| {
+        finished(*i, true, r.is_err(), r.as_ref().map_or(0.0, |s| s.seconds));
     });
-    let mut by_variant: Vec<(usize, Result<Scored>)> = scored;
-    by_variant.sort_by_key(|(i, _)| *i);
-    let scored: Vec<Scored> = first_error(by_variant.into_iter().map(|(_, r)| r).collect(), |g| {
-        name(leaders[g])
-    })?;
     // scored[g] is group g's scoring (leaders are in variant order, as are groups).
-    let mut rows: Vec<Option<VariantRow>> = vec![None; total];
+    scored.sort_by_key(|(i, _)| *i);
+    let scored: Vec<Result<Scored>> = scored.into_iter().map(|(_, r)| r).collect();
+    let mut results: Vec<Option<std::result::Result<VariantRow, String>>> = vec![None; total];
     for (g, s) in scored.iter().enumerate() {
-        rows[leaders[g]] = Some(s.row.clone());
+        results[leaders[g]] = Some(s.as_ref().map(|s| s.row.clone()).map_err(|e| e.to_string()));
     }
-    // The other variants replay their group's scores on `jobs` workers.
-    let replays: Vec<usize> = (0..total).filter(|i| !leaders.contains(i)).collect();
+    // The other variants replay their group's scores on `jobs` workers; those
+    // of a failed scoring fail without running.
+    let mut replays: Vec<usize> = Vec::new();
+    for i in (0..total).filter(|i| !leaders.contains(i)) {
+        let leader = leaders[group_of[i]];
+        if scored[group_of[i]].is_ok() {
+            replays.push(i);
+        } else {
+            results[i] = Some(Err(format!(
+                "not run: its scores come from variant {} ({}), which failed",
+                name(leader),
+                params_text(&variants[leader])
+            )));
+            finished(i, false, true, 0.0);
+        }
+    }
     let replay_one = |_: usize, i: usize| -> Result<VariantRow> {
         let started = std::time::Instant::now();
-        let s = &scored[group_of[i]];
+        let s = scored[group_of[i]]
+            .as_ref()
+            .expect("only the groups that scored replay");
         let model = Box::new(ReplayModel::new(s.model_name.clone(), s.scores.clone()));
         let mut quiet = |_: usize, _: usize| {};
         let mut records = run_with_options(
@@ -275,33 +293,54 @@ pub fn run_sweep(
             records,
             symbol_names: market.symbols.names().to_vec(),
         };
-        result.write_parts(&out.join(name(i)), options.positions)?;
+        result.write_parts(&dir.join(name(i)), options.positions)?;
         let row = VariantRow::from_report(name(i), variants[i].clone(), &result.report);
-        finished(i, false, started.elapsed().as_secs_f64());
+        finished(i, false, false, started.elapsed().as_secs_f64());
         Ok(row)
     };
-    let replayed = run_parallel(jobs, replays.clone(), &replay_one, &mut |_, _| {});
-    let replayed = first_error(replayed, |k| name(replays[k]))?;
-    for (k, row) in replayed.into_iter().enumerate() {
-        rows[replays[k]] = Some(row);
+    let replayed = run_parallel(jobs, replays.clone(), &replay_one, &mut |k, r| {
+        if r.is_err() {
+            finished(replays[k], false, true, 0.0);
+        }
+    });
+    for (k, r) in replayed.into_iter().enumerate() {
+        results[replays[k]] = Some(r.map_err(|e| e.to_string()));
     }
-    let rows: Vec<VariantRow> = rows
-        .into_iter()
-        .map(|r| r.expect("every variant reported"))
-        .collect();
+    let mut rows: Vec<VariantRow> = Vec::with_capacity(total);
+    let mut failures: Vec<VariantFailure> = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        match r.expect("every variant reported") {
+            Ok(row) => rows.push(row),
+            Err(error) => failures.push(VariantFailure {
+                name: name(i),
+                params: variants[i].clone(),
+                error,
+            }),
+        }
+    }
+    if rows.is_empty() {
+        // `folder` is dropped: nothing is left under `out`.
+        let lines: Vec<String> = failures.iter().map(|f| format!("  {f}")).collect();
+        return Err(Error::Run(format!(
+            "every sweep variant failed (nothing written):\n{}",
+            lines.join("\n")
+        )));
+    }
+    let first = rows[0].name.clone();
     let outcome = SweepOutcome {
         break_even: break_even(plan, &rows),
         rows,
+        failures,
         scorings: leaders.len(),
         scoring_seconds: leaders
             .iter()
             .zip(&scored)
-            .map(|(i, s)| (name(*i), s.seconds))
+            .filter_map(|(i, s)| s.as_ref().ok().map(|s| (name(*i), s.seconds)))
             .collect(),
         scoring_keys,
     };
     let put = |file: &str, text: String| -> Result<()> {
-        let p = out.join(file);
+        let p = dir.join(file);
         std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
     };
     put("comparison.csv", outcome.comparison_csv())?;
@@ -311,10 +350,14 @@ pub fn run_sweep(
         put("table1.md", outcome.table1_markdown(spec))?;
         put("table1.csv", outcome.table1_csv())?;
     }
-    // report.html of the sweep: the first variant's report plus the comparison
-    // of all variants (alpha and IR against cost, break-even, the table).
-    let mut view = crate::html::RunView::from_dir(&out.join(name(0)))?;
+    if !outcome.failures.is_empty() {
+        put("failures.csv", outcome.failures_csv())?;
+    }
+    // report.html of the sweep: the first successful variant's report plus the
+    // comparison of all variants (alpha and IR against cost, break-even, the table).
+    let mut view = crate::html::RunView::from_dir(&dir.join(first))?;
     view.report["sweep"] = outcome.sweep_json();
     put("report.html", crate::html::render(&view)?)?;
+    folder.commit()?;
     Ok(outcome)
 }

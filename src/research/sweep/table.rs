@@ -132,6 +132,17 @@ impl SweepOutcome {
         csv_table(std::iter::once(header).chain(rows))
     }
 
+    /// `failures.csv` (written only when a variant failed): variant, params
+    /// (`key=value, …`), error — one row per failed variant, in variant order.
+    pub fn failures_csv(&self) -> String {
+        let header = ["variant", "params", "error"].map(str::to_owned).to_vec();
+        let rows = self
+            .failures
+            .iter()
+            .map(|f| vec![f.name.clone(), f.params_text(), f.error.clone()]);
+        csv_table(std::iter::once(header).chain(rows))
+    }
+
     /// `break_even.csv`: axis, the other axes' values, the break-even value (empty: none).
     pub fn break_even_csv(&self) -> String {
         let header = [
@@ -213,6 +224,15 @@ impl SweepOutcome {
                 what,
                 crate::report::fmt6(b.alpha_first),
                 crate::report::fmt6(b.alpha_last)
+            );
+        }
+        if !self.failures.is_empty() {
+            let names: Vec<&str> = self.failures.iter().map(|f| f.name.as_str()).collect();
+            let _ = writeln!(
+                s,
+                "\nFailed ({} variants, not in the table; the errors are in failures.csv): {}",
+                names.len(),
+                names.join(", ")
             );
         }
         s
