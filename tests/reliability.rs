@@ -69,6 +69,7 @@ fn test_three_day_bundle_stops_at_once_with_the_reason() {
         "names the window: {err}"
     );
     assert!(err.contains("spec.toml"), "names the spec: {err}");
+    insta::assert_snapshot!("no_signal_day_error", err);
     assert!(!tmp.path().join("out").exists(), "no run folder");
     assert!(
         !tmp.path().join("out.partial").exists(),
@@ -156,6 +157,7 @@ fn test_strict_turns_warnings_into_errors_before_anything_is_written() {
         "{err}"
     );
     assert!(err.contains("outside [low, high]"), "{err}");
+    insta::assert_snapshot!("strict_validate_error", err);
 
     let tmp = tempfile::tempdir().unwrap();
     for cmd in ["backtest", "sweep"] {

@@ -165,7 +165,7 @@ fn bar_observations(m: &Market) -> Vec<String> {
         }
         if let Some((date, sym)) = first {
             out.push(format!(
-                "bars: {count} rows have {what} (not an error; first: {sym} on {date})"
+                "bars: {count} rows have {what} (legal, so a warning unless --strict; first: {sym} on {date})"
             ));
         }
     };
