@@ -5,6 +5,8 @@
 //! [`RunContext`] (the spec with the one shared `--data` ([`DataArg`])
 //! applied and its bundle loaded once, by [`RunContext::load`]) → the
 //! command's own work.
+// The doc comments are clap's help text, which names `runs/<spec name>`: not HTML.
+#![allow(rustdoc::invalid_html_tags)]
 
 use crate::generate::{generate, Preset};
 use crate::report::compare_summaries;

@@ -24,9 +24,9 @@
 //! | file | holds |
 //! |---|---|
 //! | `mod.rs` | [`Side`], [`TradeIntent`], [`CostBreakdown`], the [`CostModel`] trait |
-//! | [`components`] | one type per cost component, and [`CostStack`] |
-//! | [`settings`] | [`CostSettings`]: the resolved settings (preset defaults applied) and the stack they build |
-//! | [`liquidity`] | the impact model's rolling σ and ADV per symbol |
+//! | `components` | one type per cost component, and [`CostStack`] |
+//! | `settings` | [`CostSettings`]: the resolved settings (preset defaults applied) and the stack they build |
+//! | `liquidity` | the impact model's rolling σ and ADV per symbol |
 
 mod components;
 mod liquidity;

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 /// A calendar date (no time of day: the engine works on daily bars).
 pub type Date = NaiveDate;
 
-/// Dense id of an interned symbol: an index into [`Symbols`].
+/// Dense id of an interned symbol: an index into the [`Interner`] of [`Market::symbols`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SymbolId(pub u32);
 
