@@ -107,11 +107,7 @@ impl<'a> Engine<'a> {
                 file: spec.path.clone(),
                 message: format!(
                     "no signal day: the {} schedule has no rebalance day in the window {} .. {} other than its last day (nothing could execute after it); use a bundle or window that spans more than one rebalance period, or a more frequent schedule (`[schedule] rebalance = \"weekly\"` or `\"every_n_days\"`)",
-                    match c.schedule.rebalance {
-                        crate::spec::Rebalance::Monthly => "monthly",
-                        crate::spec::Rebalance::Weekly => "weekly",
-                        crate::spec::Rebalance::EveryNDays => "every_n_days",
-                    },
+                    c.schedule.rebalance.key(),
                     dates[first.index()],
                     dates[last.index()]
                 ),

@@ -43,3 +43,14 @@ pub enum Rebalance {
     /// Every `every_n_days` trading days from the first day of the window.
     EveryNDays,
 }
+
+impl Rebalance {
+    /// The spec's name for it (`schedule.rebalance`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Rebalance::Monthly => "monthly",
+            Rebalance::Weekly => "weekly",
+            Rebalance::EveryNDays => "every_n_days",
+        }
+    }
+}

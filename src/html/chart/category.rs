@@ -1,6 +1,8 @@
 //! Bar charts over named categories (the quantile returns).
 
-use super::{axis_label, draw_err, finite_range, Series, Style, YFormat, BLUE, HEIGHT, WIDTH};
+use super::{
+    axis_label, draw_err, drawable, finite_range, Series, Style, YFormat, BLUE, HEIGHT, WIDTH,
+};
 use crate::Result;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
@@ -56,9 +58,7 @@ pub fn category_bars(
                 values
                     .iter()
                     .enumerate()
-                    // beyond ±1e300 (where finite_range clamps the axis) a bar would
-                    // overflow plotters' pixel arithmetic: left out like NaN
-                    .filter(|(_, v)| v.abs() <= 1e300)
+                    .filter(|(_, v)| drawable(**v))
                     .map(|(i, &v)| {
                         let i = i as u32;
                         let color = colors[i as usize % colors.len()];

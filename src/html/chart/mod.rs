@@ -148,6 +148,16 @@ pub fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// The largest magnitude a chart draws: axes are clamped to ±this, and a
+/// value beyond it (or NaN) is left out like a missing one — past it
+/// plotters' pixel arithmetic overflows.
+const DRAWABLE_LIMIT: f64 = 1e300;
+
+/// Whether a chart draws `v` (finite and within ±[`DRAWABLE_LIMIT`]).
+fn drawable(v: f64) -> bool {
+    v.abs() <= DRAWABLE_LIMIT
+}
+
 fn finite_range(series: &[Series], include_zero: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for s in series {
@@ -168,7 +178,7 @@ fn finite_range(series: &[Series], include_zero: bool) -> (f64, f64) {
     // plotters' linear key points loop forever over an infinite span or one
     // narrower than the values' float resolution: clamp, and pad a range
     // that is degenerate relative to its magnitude.
-    let (lo, hi) = (lo.max(-1e300), hi.min(1e300));
+    let (lo, hi) = (lo.max(-DRAWABLE_LIMIT), hi.min(DRAWABLE_LIMIT));
     if hi - lo < 1e-12 || hi - lo <= 1e-9 * lo.abs().max(hi.abs()) {
         let pad = if lo.abs() > 0.0 { lo.abs() * 0.05 } else { 1.0 };
         return (lo - pad, hi + pad);

@@ -1,7 +1,8 @@
 //! Charts over the run's trading days (lines, areas, bars; linear or log y).
 
 use super::{
-    axis_label, date_label, decimate, draw_err, finite_range, Series, Style, TimeChart, WIDTH,
+    axis_label, date_label, decimate, draw_err, drawable, finite_range, Series, Style, TimeChart,
+    WIDTH,
 };
 use crate::Result;
 use plotters::prelude::*;
@@ -25,9 +26,7 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                 .points
                 .iter()
                 .copied()
-                // Beyond ±1e300 (where finite_range clamps the axis) a point
-                // would overflow plotters' pixel arithmetic: left out like NaN.
-                .filter(|p| p.0.is_finite() && p.1.abs() <= 1e300 && (!c.log_y || p.1 > 0.0))
+                .filter(|p| p.0.is_finite() && drawable(p.1) && (!c.log_y || p.1 > 0.0))
                 .collect();
             let pts = match s.style {
                 Style::Line | Style::Area => decimate(&pts, plot_px),

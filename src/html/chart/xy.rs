@@ -1,6 +1,6 @@
 //! Line charts over a numeric x axis (sweep variants against cost).
 
-use super::{axis_label, draw_err, finite_range, Series, YFormat, HEIGHT, WIDTH};
+use super::{axis_label, draw_err, drawable, finite_range, Series, YFormat, HEIGHT, WIDTH};
 use crate::Result;
 use plotters::prelude::*;
 
@@ -17,7 +17,7 @@ pub fn xy_chart(
         let xs: Vec<f64> = series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
-            .filter(|x| x.abs() <= 1e300)
+            .filter(|x| drawable(*x))
             .collect();
         let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -72,9 +72,7 @@ pub fn xy_chart(
                 .points
                 .iter()
                 .copied()
-                // beyond ±1e300 (the axes' clamp) plotters' pixel arithmetic
-                // overflows: left out like NaN
-                .filter(|p| p.0.abs() <= 1e300 && p.1.abs() <= 1e300)
+                .filter(|p| drawable(p.0) && drawable(p.1))
                 .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             chart
