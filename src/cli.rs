@@ -197,6 +197,16 @@ impl RunContext {
         })
     }
 
+    /// [`RunContext::load`], then with `strict` every warning about the
+    /// bundle ([`crate::data::bundle_warnings`]) is an error.
+    pub fn load_strict(spec: Spec, strict: bool) -> Result<RunContext> {
+        let ctx = RunContext::load(spec)?;
+        if strict {
+            Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
+        }
+        Ok(ctx)
+    }
+
     /// The run's name (`runs/<name>` is the default output folder).
     fn name(&self) -> String {
         self.spec
@@ -314,10 +324,7 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let ctx = RunContext::load(spec)?;
-    if args.strict {
-        Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
-    }
+    let ctx = RunContext::load_strict(spec, args.strict)?;
     let (spec, market) = (&ctx.spec, &ctx.market);
     let out = args
         .out
@@ -482,10 +489,7 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
         Some(p) => Spec::from_file(p)?,
         None => default_spec()?,
     });
-    let ctx = RunContext::load(spec)?;
-    if args.strict {
-        Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
-    }
+    let ctx = RunContext::load_strict(spec, args.strict)?;
     let result = simulate(&ctx)?;
     if args.strict {
         Error::strict(&result.report.warnings)?;
