@@ -482,6 +482,7 @@ fn test_report_html_long_run_stays_small() {
             date: dates[i - 1].clone(),
             ic: (i as f64).sin() / 10.0,
             rank_ic: (i as f64).cos() / 10.0,
+            rank_mae: 1.1,
             quantiles: (0..10).map(|q| q as f64 / 1000.0).collect(),
         });
     }

@@ -42,7 +42,7 @@ pub(super) enum Kind {
     Percent,
     /// A ratio with three decimals.
     Ratio,
-    /// An amount with two decimals.
+    /// A money amount: two decimals, thousands separated by commas.
     Amount,
     /// A whole number.
     Count,
@@ -55,7 +55,7 @@ pub(super) fn display(x: f64, kind: Kind) -> String {
     let s = match kind {
         Kind::Percent => format!("{:.2}%", x * 100.0),
         Kind::Ratio => format!("{x:.3}"),
-        Kind::Amount => format!("{x:.2}"),
+        Kind::Amount => thousands(&format!("{x:.2}")),
         Kind::Count => format!("{x:.0}"),
     };
     if s.starts_with("-0.") && s.trim_start_matches(['-', '0', '.', '%']).is_empty() {
@@ -63,6 +63,39 @@ pub(super) fn display(x: f64, kind: Kind) -> String {
     } else {
         s
     }
+}
+
+/// Groups the integer digits of a formatted number in threes with commas:
+/// `-1234567.891` → `-1,234,567.891`. Text that is not a plain decimal
+/// number (exponents, `NaN`) is returned unchanged.
+pub(super) fn thousands(s: &str) -> String {
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", s),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// A one-column row: `label` and the cell of `metrics.<group>.<key>`.
@@ -160,6 +193,17 @@ mod tests {
         assert_eq!(display(-0.000001, Kind::Percent), "0.00%");
         assert_eq!(display(1.23456, Kind::Ratio), "1.235");
         assert_eq!(display(f64::NAN, Kind::Ratio), "–");
+    }
+
+    #[test]
+    fn test_amounts_have_thousands_separators() {
+        assert_eq!(display(123953958.720691, Kind::Amount), "123,953,958.72");
+        assert_eq!(display(-1234.5, Kind::Amount), "-1,234.50");
+        assert_eq!(display(999.0, Kind::Amount), "999.00");
+        assert_eq!(thousands("100000000"), "100,000,000");
+        assert_eq!(thousands("12345"), "12,345");
+        assert_eq!(thousands("1.5e20"), "1.5e20");
+        assert_eq!(thousands("NaN"), "NaN");
     }
 
     #[test]

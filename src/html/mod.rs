@@ -46,8 +46,8 @@ use crate::Result;
 use css::STYLE;
 use format::{esc, text};
 use sections::{
-    interpretation, interpretation_section, metrics_section, performance_section, signal_section,
-    spec_section, sweep, sweep_section, trading_section,
+    calendar_section, interpretation, interpretation_section, metrics_section, performance_section,
+    signal_section, spec_section, sweep, sweep_section, trading_section,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -88,7 +88,7 @@ pub fn render(view: &RunView) -> Result<String> {
     );
     let interpretation = interpretation(r);
     let sweep = sweep(r);
-    h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a><a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
+    h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a><a href=\"#calendar\">Calendar</a><a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
     if interpretation.is_some() {
         h.push_str("<a href=\"#interpretation\">Interpretation</a>");
     }
@@ -100,6 +100,7 @@ pub fn render(view: &RunView) -> Result<String> {
     let gross = gross_nav(&view.nav, &view.cost);
     metrics_section(&mut h, view, &gross);
     performance_section(&mut h, view, &gross)?;
+    calendar_section(&mut h, r)?;
     signal_section(&mut h, view)?;
     trading_section(&mut h, view)?;
     if let Some(i) = interpretation {
