@@ -24,6 +24,8 @@ table.kv td.key { width: 48%; white-space: normal; }
 .grid > div { min-width: 0; }
 table.calendar td.num { padding: 4px 6px; }
 td.date { white-space: nowrap; }
+table.compact { font-size: 12px; }
+table.compact th, table.compact td { padding: 3px 4px; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 figure { margin: 10px 0 18px; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }

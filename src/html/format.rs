@@ -20,7 +20,7 @@ pub(super) fn text(v: &Value, pointer: &str) -> String {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub(super) fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -37,7 +37,7 @@ pub(super) fn esc(s: &str) -> String {
 
 /// How a metric is shown.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// A fraction shown as a percentage with two decimals.
     Percent,
     /// A ratio with three decimals.
@@ -48,7 +48,7 @@ pub(super) enum Kind {
     Count,
 }
 
-pub(super) fn display(x: f64, kind: Kind) -> String {
+pub(crate) fn display(x: f64, kind: Kind) -> String {
     if !x.is_finite() {
         return "–".to_owned();
     }
@@ -124,7 +124,7 @@ pub(super) fn report_cell(out: &mut String, r: &Value, group: &str, key: &str, k
 
 /// A metric cell: the shown text plus `data-metric` (the report.json path,
 /// or `derived.*` for numbers computed here) and `data-value` (full precision).
-pub(super) fn cell(out: &mut String, key: &str, x: f64, kind: Kind) {
+pub(crate) fn cell(out: &mut String, key: &str, x: f64, kind: Kind) {
     let value = if x.is_finite() {
         format!("{x}")
     } else {
@@ -147,7 +147,7 @@ pub(super) fn idx_of(dates: &[String]) -> std::collections::HashMap<&str, usize>
         .collect()
 }
 
-pub(super) fn figure(h: &mut String, id: &str, svg: &str, caption: &str) {
+pub(crate) fn figure(h: &mut String, id: &str, svg: &str, caption: &str) {
     let _ = write!(
         h,
         "<figure id=\"{id}\" class=\"chart\">\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>\n"
