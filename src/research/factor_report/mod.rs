@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 mod sheet;
+pub use sheet::{cumulative_quantiles, SHEETS};
 mod table;
 
 /// The longest forward horizon of the IC decay, in trading days.
