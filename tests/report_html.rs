@@ -87,6 +87,13 @@ fn test_report_html_fixture_structure_and_metrics_equal_report_json() {
             "section #{s} is missing"
         );
     }
+    for a in doc.select(&sel("nav.toc a")) {
+        let target = a.value().attr("href").unwrap();
+        assert!(
+            doc.select(&sel(target)).next().is_some(),
+            "the contents link {target} has no section"
+        );
+    }
     for absent in ["#interpretation", "#sweep"] {
         assert!(
             doc.select(&sel(absent)).next().is_none(),

@@ -98,7 +98,11 @@ pub fn render(view: &RunView) -> Result<String> {
     );
     let interpretation = interpretation(r);
     let sweep = sweep(r);
-    h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a><a href=\"#calendar\">Calendar</a><a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
+    h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a>");
+    if sections::has_calendar(r) {
+        h.push_str("<a href=\"#calendar\">Calendar</a>");
+    }
+    h.push_str("<a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
     if interpretation.is_some() {
         h.push_str("<a href=\"#interpretation\">Interpretation</a>");
     }

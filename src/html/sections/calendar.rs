@@ -42,6 +42,11 @@ pub(in crate::html) fn month_grid(months: &[Value]) -> (Vec<String>, Vec<Vec<f64
     (years, grid)
 }
 
+/// Whether `report.json` has calendar rows (a run with daily returns).
+pub(in crate::html) fn has_calendar(r: &Value) -> bool {
+    !rows(r, "years").is_empty()
+}
+
 /// Renders nothing when `report.json` has no calendar rows.
 pub(in crate::html) fn calendar_section(h: &mut String, r: &Value) -> Result<()> {
     let years = rows(r, "years");
@@ -100,6 +105,15 @@ pub(in crate::html) fn calendar_section(h: &mut String, r: &Value) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_no_calendar_rows_draw_nothing() {
+        let r = serde_json::json!({"calendar": {"years": [], "months": []}});
+        assert!(!has_calendar(&r));
+        let mut h = String::new();
+        calendar_section(&mut h, &r).unwrap();
+        assert!(h.is_empty());
+    }
 
     #[test]
     fn test_month_grid_places_months_by_number() {

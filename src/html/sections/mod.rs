@@ -10,7 +10,7 @@ mod spec;
 mod sweep;
 mod trading;
 
-pub(super) use calendar::calendar_section;
+pub(super) use calendar::{calendar_section, has_calendar};
 pub(super) use interpretation::{interpretation, interpretation_section};
 pub(super) use metrics::metrics_section;
 pub(super) use performance::performance_section;
