@@ -243,10 +243,15 @@ impl PanelCollector {
                     .map(|&s| signal::forward_return(ctx, s, day, h))
                     .collect();
                 for (k, st) in state.stats.iter_mut().enumerate() {
-                    let e = evaluate_factor(&p, m, k, &fwd, state.quantiles);
-                    if e.n >= 3 {
-                        st.decay_ic[h as usize - 1].push(e.ic);
-                        st.decay_rank_ic[h as usize - 1].push(e.rank_ic);
+                    // IC and RankIC only (as signal::evaluate computes them,
+                    // without its quantiles and RankMAE): 20 horizons a day.
+                    let (x, y): (Vec<f64>, Vec<f64>) = (0..p.symbols.len())
+                        .map(|i| (p.value(m, i, k), fwd[i]))
+                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                        .unzip();
+                    if x.len() >= 3 {
+                        st.decay_ic[h as usize - 1].push(metrics::pearson(&x, &y));
+                        st.decay_rank_ic[h as usize - 1].push(metrics::spearman(&x, &y));
                     }
                 }
             }
