@@ -304,8 +304,13 @@ impl FactorReport {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".partial");
         let tmp = std::path::PathBuf::from(tmp);
-        std::fs::write(&tmp, page).map_err(|e| crate::Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| crate::Error::io(path, e))
+        let written = std::fs::write(&tmp, page)
+            .map_err(|e| crate::Error::io(&tmp, e))
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| crate::Error::io(path, e)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
 }
 
