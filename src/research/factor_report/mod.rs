@@ -92,9 +92,10 @@ pub struct FactorDetail {
     pub decay_ic: Vec<f64>,
     /// Mean RankIC for the forward horizons `1..=DECAY_HORIZON`.
     pub decay_rank_ic: Vec<f64>,
-    /// `(start, end, mean return per quantile, lowest first)` of each holding period.
+    /// `(start, end, mean return per quantile, lowest first)` of each holding
+    /// period with at least one stock per quantile.
     pub periods: Vec<(String, String, Vec<f64>)>,
-    /// `(date t', rank autocorrelation of t and t')`.
+    /// `(date t', rank autocorrelation of t and t')`, with at least 3 stocks on both days.
     pub autocorr: Vec<(String, f64)>,
 }
 
