@@ -38,7 +38,7 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Write a synthetic market bundle with a planted, known signal.
     Generate(GenerateArgs),
-    /// Compute the factor panel of a spec's run and print a factor report (IC, RankIC, ICIR, decile spread, coverage).
+    /// Compute the factor panel of a spec's run, print a factor report (IC, RankIC, ICIR, decile spread, coverage) and write its HTML tear sheet.
     Factors(FactorsArgs),
     /// Check a data bundle without simulating anything.
     Validate {
@@ -118,6 +118,9 @@ pub struct FactorsArgs {
     /// Write the factor report as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write the tear sheet (IC per date, quantile returns, IC decay, rank autocorrelation) here. Default: runs/<spec name>-factors/factor_report.html.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArg,
 }
@@ -579,5 +582,12 @@ fn factors(args: FactorsArgs) -> Result<i32> {
         report.write_csv(p)?;
         println!("wrote report {}", p.display());
     }
+    let html = args.html.clone().unwrap_or_else(|| {
+        PathBuf::from("runs")
+            .join(format!("{}-factors", ctx.name()))
+            .join("factor_report.html")
+    });
+    report.write_html(&html)?;
+    println!("wrote tear sheet {}", html.display());
     Ok(0)
 }

@@ -218,11 +218,11 @@ impl RunResult {
         t.finish()
     }
 
-    /// `ic.csv`: date,n,ic,rank_ic,q1..qN (mean forward return per quantile, lowest first).
+    /// `ic.csv`: date,n,ic,rank_ic,rank_mae,q1..qN (mean forward return per quantile, lowest first).
     pub fn ic_csv(&self) -> String {
         let q = self.report.conventions.quantiles as usize;
         let mut t = CsvText::new(0);
-        for name in ["date", "n", "ic", "rank_ic"] {
+        for name in ["date", "n", "ic", "rank_ic", "rank_mae"] {
             t.field(name);
         }
         for i in 1..=q {
@@ -234,6 +234,7 @@ impl RunResult {
             t.display(r.n);
             t.float(r.ic);
             t.float(r.rank_ic);
+            t.float(r.rank_mae);
             for x in &r.quantile_returns {
                 t.float(*x);
             }

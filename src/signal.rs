@@ -10,9 +10,15 @@
 //!   ([`PendingSignals`]).
 //! - **Evaluation** of one signal day over the stocks with a finite score
 //!   and a finite forward return, in the order given: Pearson IC, Spearman
-//!   rank IC (average ranks for ties), and the mean forward return per score
-//!   quantile, lowest first, stocks sorted by score with ties by symbol
-//!   ([`evaluate`]).
+//!   rank IC (average ranks for ties), RankMAE (below), and the mean forward
+//!   return per score quantile, lowest first, stocks sorted by score with
+//!   ties by symbol ([`evaluate`]); the long-short return is the top minus
+//!   the bottom quantile's ([`SignalEvaluation::spread`]).
+//! - **RankMAE** of a signal day: `mean_i |g(score_i) − g(forward_i)|` with
+//!   `g` the rank-Gauss transform `Φ⁻¹((rank − 0.5) / n)` (average ranks for
+//!   ties, `n` the stocks evaluated; [`metrics::rank_mae`]). 0 is a perfect
+//!   ranking, ≈ 2/√π ≈ 1.128 a random one; reports show `e^(−RankMAE)`
+//!   (≈ 0.324 for a random score, higher is better).
 
 use crate::context::Context;
 use crate::data::{DayIndex, SymbolId};
@@ -75,6 +81,8 @@ pub struct SignalEvaluation {
     pub n: usize,
     pub ic: f64,
     pub rank_ic: f64,
+    /// Mean |rank-Gauss(score) − rank-Gauss(forward return)| (module docs).
+    pub rank_mae: f64,
     /// Mean forward return per score quantile, lowest first.
     pub quantile_returns: Vec<f64>,
 }
@@ -114,12 +122,14 @@ pub fn evaluate(
     let forward: Vec<f64> = kept.iter().map(|x| x.2).collect();
     let ic = metrics::pearson(&scores, &forward);
     let rank_ic = metrics::spearman(&scores, &forward);
+    let rank_mae = metrics::rank_mae(&scores, &forward);
     kept.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let sorted_forward: Vec<f64> = kept.iter().map(|x| x.2).collect();
     SignalEvaluation {
         n: kept.len(),
         ic,
         rank_ic,
+        rank_mae,
         quantile_returns: metrics::quantile_means(&sorted_forward, quantiles),
     }
 }
@@ -153,5 +163,25 @@ mod tests {
         );
         assert_eq!(e.quantile_returns, vec![0.2, 0.6]);
         assert!((e.spread() - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn test_evaluate_rank_mae_over_the_kept_stocks_by_hand() {
+        // The NaN forward return is left out, so n = 3: scores rank 1, 2, 3,
+        // forward returns (0.02, 0.01, 0.03) rank 2, 1, 3. p = (r − 0.5)/3 =
+        // 1/6, 1/2, 5/6 → g = −c, 0, c with c = Φ⁻¹(5/6) = 0.9674215661017014
+        // (Python statistics.NormalDist). |−c − 0| + |0 + c| + |c − c| = 2c.
+        let c = 0.9674215661017014;
+        let e = evaluate(
+            [
+                (SymbolId(0), 1.0, 0.02),
+                (SymbolId(1), 2.0, 0.01),
+                (SymbolId(2), 2.5, f64::NAN),
+                (SymbolId(3), 3.0, 0.03),
+            ],
+            3,
+        );
+        assert_eq!(e.n, 3);
+        assert!((e.rank_mae - 2.0 * c / 3.0).abs() < 1e-12, "{}", e.rank_mae);
     }
 }

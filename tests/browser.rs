@@ -170,3 +170,42 @@ fn test_browser_profile_blocks_javascript() {
     assert!(dom.contains(">static</p>"), "{dom}");
     assert!(!dom.contains(">script ran</p>"), "JavaScript ran: {dom}");
 }
+
+/// The factor tear sheet opens in Chromium from disk with no console
+/// message (nothing blocked by its Content-Security-Policy) and its charts
+/// in the DOM.
+#[test]
+fn test_browser_chromium_renders_the_factor_tear_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = crate::common::root().join("fixtures/tiny");
+    let spec = crate::common::spec_text(
+        "data = \".\"\nindex = \"synth\"\nfactors = [\"reversal\"]\n[model]\nkind = \"ew\"\n",
+        &tiny,
+    );
+    let market = alphasim::data::load_market(&tiny, &Default::default()).unwrap();
+    let mut progress = |_: usize, _: usize| {};
+    let report = alphasim::research::factor_report::factor_report(
+        &spec,
+        &market,
+        &Default::default(),
+        &mut progress,
+    )
+    .unwrap();
+    let page = dir.path().join("factor_report.html");
+    report.write_html(&page).unwrap();
+    let out = headless(&page.canonicalize().unwrap(), &["--dump-dom".to_owned()]);
+    assert_eq!(
+        console_lines(&out),
+        Vec::<String>::new(),
+        "console messages"
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<h1>alphasim factor report"),
+        "title missing from the DOM"
+    );
+    assert!(
+        dom.matches("<svg").count() >= 5,
+        "the charts are in the DOM"
+    );
+}

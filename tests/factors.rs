@@ -218,6 +218,34 @@ fn test_real_data_csi500_factor_signs() {
     }
     // No fundamentals in this bundle: value factors are absent, not invented.
     assert_eq!(r.get("ep").unwrap().days, 0);
+    // The tear sheet's series: short-horizon reversal is redrawn every month
+    // (rank autocorrelation near 0, turnover near 1), slow traded-value and
+    // long-window volatility barely move; idiovol60 stays negative at every
+    // horizon of its IC decay, whose 20-day point is the table's IC.
+    for f in ["ret1", "ret5", "ret20"] {
+        let a = r.get(f).unwrap().rank_autocorr;
+        assert!(a.abs() < 0.1, "{f}: rank autocorrelation {a}");
+    }
+    for f in ["log_amt60", "idiovol250"] {
+        let a = r.get(f).unwrap().rank_autocorr;
+        assert!(a > 0.9, "{f}: rank autocorrelation {a}");
+    }
+    let iv = r.get("idiovol60").unwrap();
+    assert!(
+        iv.detail.decay_rank_ic.iter().all(|x| *x < 0.0),
+        "{:?}",
+        iv.detail.decay_rank_ic
+    );
+    assert!((iv.detail.decay_ic[19] - iv.ic_mean).abs() < 1e-12);
+    assert_eq!(iv.detail.periods.len(), r.signal_days - 1);
+    // A reliably negative factor ranks worse than random: e^(−RankMAE) < 0.324.
+    assert!(iv.exp_neg_rank_mae < 0.32, "{}", iv.exp_neg_rank_mae);
+    let page = r.to_html().unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let rows = doc
+        .select(&scraper::Selector::parse("#factor-table tbody tr").unwrap())
+        .count();
+    assert_eq!(rows, r.factors.len());
 }
 
 /// The library computes its columns on signal days and on the days a model

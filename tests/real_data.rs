@@ -53,4 +53,21 @@ fn test_real_data_csi500_reversal_run() {
         );
         assert_eq!(x.selected, x.eligible / 10);
     }
+    // Calendar years: 2012 (partial, from t0) .. 2024; each year's benchmark
+    // return is the index's year-end level over the previous year-end's
+    // (read from benchmark.csv), and the years compound to the total return.
+    let years = &r.report.calendar.years;
+    let names: Vec<&str> = years.iter().map(|y| y.period.as_str()).collect();
+    assert_eq!(names.first(), Some(&"2012"));
+    assert_eq!(names.last(), Some(&"2024"));
+    assert_eq!(names.len(), 13);
+    assert!(years[0].partial && years[1..].iter().all(|y| !y.partial));
+    for y in years {
+        assert_close(y.benchmark, level(&y.to) / level(&y.from) - 1.0, 1e-9);
+        assert_close(y.excess, y.strategy - y.benchmark, 1e-15);
+    }
+    let compounded: f64 = years.iter().map(|y| 1.0 + y.strategy).product();
+    assert_close(compounded - 1.0, m.portfolio.total_return, 1e-9);
+    // The reversal score ranks better than random on CSI500 (e^(−RankMAE) > 0.324).
+    assert!(m.ic.exp_neg_rank_mae > 0.33, "{}", m.ic.exp_neg_rank_mae);
 }

@@ -27,9 +27,10 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
-/// Parses a shown number: "12.35%" → 0.1235, "1.358" → 1.358, "–" → NaN.
+/// Parses a shown number: "12.35%" → 0.1235, "1,234.50" → 1234.5, "–" → NaN.
 fn shown(text: &str) -> (f64, f64) {
-    let t = text.trim();
+    let t = text.trim().replace(',', "");
+    let t = t.as_str();
     if t == "–" {
         return (f64::NAN, 0.0);
     }
@@ -47,6 +48,7 @@ const SECTIONS: &[&str] = &[
     "overview",
     "metrics",
     "performance",
+    "calendar",
     "signal",
     "trading",
     "spec",
@@ -62,6 +64,8 @@ const CHARTS: &[(&str, &str)] = &[
         "Mean 20-day forward return by score quantile",
     ),
     ("chart-long-short", "Long-short spread"),
+    ("chart-rank-mae", "e^(−RankMAE) per signal day"),
+    ("chart-monthly-excess", "Monthly excess return"),
     ("chart-turnover", "Turnover per rebalance"),
     ("chart-cost", "Cost per rebalance"),
     ("chart-holdings", "Holdings"),
@@ -81,6 +85,13 @@ fn test_report_html_fixture_structure_and_metrics_equal_report_json() {
         assert!(
             doc.select(&sel(&format!("#{s}"))).next().is_some(),
             "section #{s} is missing"
+        );
+    }
+    for a in doc.select(&sel("nav.toc a")) {
+        let target = a.value().attr("href").unwrap();
+        assert!(
+            doc.select(&sel(target)).next().is_some(),
+            "the contents link {target} has no section"
         );
     }
     for absent in ["#interpretation", "#sweep"] {
@@ -177,6 +188,132 @@ fn test_report_html_fixture_structure_and_metrics_equal_report_json() {
         rules,
         json["conventions"]["rules"].as_array().unwrap().len()
     );
+}
+
+/// The calendar-year table, recomputed from nav.csv by compounding each
+/// year's daily returns (report.json takes endpoint ratios): report.json's
+/// `calendar.years`, the HTML cells, and the months compounding to the years.
+#[test]
+fn test_report_html_calendar_years_match_a_recomputation_from_nav_csv() {
+    let dir = fixture_run();
+    let run_dir = dir.path().join("run");
+    let doc = Html::parse_document(&read(&run_dir.join("report.html")));
+    let json: Value = serde_json::from_str(&read(&run_dir.join("report.json"))).unwrap();
+    let nav_csv = read(&run_dir.join("nav.csv"));
+    let (mut dates, mut nav, mut bench) = (vec![], vec![], vec![]);
+    for line in nav_csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        dates.push(f[0].to_owned());
+        nav.push(f[1].parse::<f64>().unwrap());
+        bench.push(f[2].parse::<f64>().unwrap());
+    }
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let sd = |x: &[f64]| {
+        let m = mean(x);
+        (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() as f64 - 1.0)).sqrt()
+    };
+    let mut years: Vec<String> = dates[1..].iter().map(|d| d[..4].to_owned()).collect();
+    years.dedup();
+    let rows = json["calendar"]["years"].as_array().unwrap();
+    assert_eq!(rows.len(), years.len());
+    assert!(years.len() >= 2, "the fixture spans two calendar years");
+    for (k, y) in years.iter().enumerate() {
+        let idx: Vec<usize> = (1..nav.len())
+            .filter(|&i| dates[i].starts_with(y.as_str()))
+            .collect();
+        let r: Vec<f64> = idx.iter().map(|&i| nav[i] / nav[i - 1] - 1.0).collect();
+        let b: Vec<f64> = idx.iter().map(|&i| bench[i] / bench[i - 1] - 1.0).collect();
+        let e: Vec<f64> = r.iter().zip(&b).map(|(r, b)| r - b).collect();
+        let strategy = r.iter().map(|x| 1.0 + x).product::<f64>() - 1.0;
+        let benchmark = b.iter().map(|x| 1.0 + x).product::<f64>() - 1.0;
+        let base = idx[0] - 1;
+        let mut peak = f64::MIN;
+        let mdd = nav[base..=*idx.last().unwrap()]
+            .iter()
+            .fold(0.0f64, |m, &v| {
+                peak = peak.max(v);
+                m.min(v / peak - 1.0)
+            });
+        let row = &rows[k];
+        assert_eq!(row["period"], y.as_str());
+        assert_eq!(
+            row["from"],
+            dates[base].as_str(),
+            "year {y} starts at the previous close"
+        );
+        assert_eq!(row["days"], idx.len());
+        for (key, x) in [
+            ("strategy", strategy),
+            ("benchmark", benchmark),
+            ("excess", strategy - benchmark),
+            ("information_ratio", mean(&e) / sd(&e) * 252f64.sqrt()),
+            ("max_drawdown", mdd),
+        ] {
+            let got = row[key].as_f64().unwrap();
+            assert_close(got, x, 1e-9 * x.abs().max(1.0));
+            let td = doc
+                .select(&sel(&format!("td[data-metric='calendar.years.{k}.{key}']")))
+                .next()
+                .unwrap_or_else(|| panic!("calendar.years.{k}.{key} missing"));
+            let v: f64 = td.value().attr("data-value").unwrap().parse().unwrap();
+            assert_eq!(v, got);
+            let (shown_v, tol) = shown(&td.text().collect::<String>());
+            assert_close(shown_v, got, tol);
+        }
+        // The year's months compound to the year.
+        let months: f64 = json["calendar"]["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["period"].as_str().unwrap().starts_with(y.as_str()))
+            .map(|m| 1.0 + m["strategy"].as_f64().unwrap())
+            .product();
+        assert_close(months - 1.0, strategy, 1e-9);
+    }
+    // The first year starts at t0, inside the year: partial.
+    assert_eq!(rows[0]["from"], json["window"]["t0"]);
+    assert_eq!(rows[0]["partial"], true);
+}
+
+/// The signal metrics of report.json against ic.csv: RankMAE averaged over
+/// signal days, e^(−RankMAE), and the long-short series q_top − q1.
+#[test]
+fn test_report_html_signal_metrics_match_ic_csv() {
+    let dir = fixture_run();
+    let run_dir = dir.path().join("run");
+    let json: Value = serde_json::from_str(&read(&run_dir.join("report.json"))).unwrap();
+    let ic_csv = read(&run_dir.join("ic.csv"));
+    let header: Vec<&str> = ic_csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (mae_i, q1, q10) = (col("rank_mae"), col("q1"), col("q10"));
+    let (mut mae, mut ls) = (vec![], vec![]);
+    for line in ic_csv.lines().skip(1) {
+        let f: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .map(|x| x.parse().unwrap_or(f64::NAN))
+            .collect();
+        mae.push(f[mae_i - 1]);
+        ls.push(f[q10 - 1] - f[q1 - 1]);
+    }
+    assert!(mae.len() > 5 && mae.iter().all(|x| x.is_finite() && *x > 0.0 && *x < 2.0));
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let ic = &json["metrics"]["ic"];
+    assert_close(ic["rank_mae"].as_f64().unwrap(), mean(&mae), 1e-12);
+    assert_close(
+        ic["exp_neg_rank_mae"].as_f64().unwrap(),
+        (-mean(&mae)).exp(),
+        1e-12,
+    );
+    assert_close(ic["long_short_mean"].as_f64().unwrap(), mean(&ls), 1e-12);
+    let rows = json["ic"].as_array().unwrap();
+    for (row, x) in rows.iter().zip(&ls) {
+        assert_close(row["long_short"].as_f64().unwrap(), *x, 1e-12);
+    }
+    let m = mean(&ls);
+    let sd = (ls.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (ls.len() as f64 - 1.0)).sqrt();
+    assert_close(ic["long_short_std"].as_f64().unwrap(), sd, 1e-12);
+    assert_close(ic["long_short_ir"].as_f64().unwrap(), m / sd, 1e-9);
 }
 
 /// The "before costs" column, recomputed from nav.csv with the formulas
@@ -482,6 +619,7 @@ fn test_report_html_long_run_stays_small() {
             date: dates[i - 1].clone(),
             ic: (i as f64).sin() / 10.0,
             rank_ic: (i as f64).cos() / 10.0,
+            rank_mae: 1.1,
             quantiles: (0..10).map(|q| q as f64 / 1000.0).collect(),
         });
     }
@@ -521,4 +659,27 @@ fn test_report_html_renders_the_dmfm_attention_of_the_default_run() {
     assert!(svgs >= 2, "heat maps and R² chart: {svgs} svg");
     let text: String = section.text().collect();
     assert!(text.contains("h20"), "head names from the horizons");
+    // The fixture's factors have no groups (one group `all` of weight 1):
+    // no group chart is drawn, one factor heat map per head is.
+    let heads = json["interpretation"]["windows"][0]["heads"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        section
+            .select(&sel("figure[id^='chart-attention-groups-']"))
+            .count(),
+        0
+    );
+    assert_eq!(
+        section
+            .select(&sel("figure[id^='chart-attention-factors-']"))
+            .count(),
+        heads
+    );
+    // Every figure of the page draws marks (no empty chart).
+    for fig in doc.select(&sel("figure")) {
+        let marks = fig.select(&sel("rect, polyline, path")).count();
+        assert!(marks > 3, "{:?} draws nothing", fig.value().attr("id"));
+    }
 }

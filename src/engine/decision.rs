@@ -75,6 +75,7 @@ impl Engine<'_> {
                 n: e.n,
                 ic: e.ic,
                 rank_ic: e.rank_ic,
+                rank_mae: e.rank_mae,
                 quantile_returns: e.quantile_returns,
             });
         }

@@ -64,6 +64,8 @@ pub struct IcRecord {
     pub n: usize,
     pub ic: f64,
     pub rank_ic: f64,
+    /// RankMAE (rank-Gauss mean absolute error, [`crate::signal`]).
+    pub rank_mae: f64,
     /// Mean forward return per score quantile, lowest first.
     pub quantile_returns: Vec<f64>,
 }

@@ -18,6 +18,14 @@ thead th { border-bottom: 1.5px solid var(--ink); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:nth-child(even) { background: var(--band); }
 td.key { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; white-space: nowrap; }
+table.kv { table-layout: fixed; }
+table.kv td { overflow-wrap: anywhere; }
+table.kv td.key { width: 48%; white-space: normal; }
+.grid > div { min-width: 0; }
+table.calendar td.num { padding: 4px 6px; }
+td.date { white-space: nowrap; }
+table.compact { font-size: 12px; }
+table.compact th, table.compact td { padding: 3px 4px; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 figure { margin: 10px 0 18px; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }

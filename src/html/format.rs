@@ -20,7 +20,7 @@ pub(super) fn text(v: &Value, pointer: &str) -> String {
 }
 
 /// Escapes text for HTML content and attribute values.
-pub(super) fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -37,25 +37,25 @@ pub(super) fn esc(s: &str) -> String {
 
 /// How a metric is shown.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// A fraction shown as a percentage with two decimals.
     Percent,
     /// A ratio with three decimals.
     Ratio,
-    /// An amount with two decimals.
+    /// A money amount: two decimals, thousands separated by commas.
     Amount,
     /// A whole number.
     Count,
 }
 
-pub(super) fn display(x: f64, kind: Kind) -> String {
+pub(crate) fn display(x: f64, kind: Kind) -> String {
     if !x.is_finite() {
         return "–".to_owned();
     }
     let s = match kind {
         Kind::Percent => format!("{:.2}%", x * 100.0),
         Kind::Ratio => format!("{x:.3}"),
-        Kind::Amount => format!("{x:.2}"),
+        Kind::Amount => thousands(&format!("{x:.2}")),
         Kind::Count => format!("{x:.0}"),
     };
     if s.starts_with("-0.") && s.trim_start_matches(['-', '0', '.', '%']).is_empty() {
@@ -63,6 +63,39 @@ pub(super) fn display(x: f64, kind: Kind) -> String {
     } else {
         s
     }
+}
+
+/// Groups the integer digits of a formatted number in threes with commas:
+/// `-1234567.891` → `-1,234,567.891`. Text that is not a plain decimal
+/// number (exponents, `NaN`) is returned unchanged.
+pub(super) fn thousands(s: &str) -> String {
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", s),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// A one-column row: `label` and the cell of `metrics.<group>.<key>`.
@@ -91,7 +124,7 @@ pub(super) fn report_cell(out: &mut String, r: &Value, group: &str, key: &str, k
 
 /// A metric cell: the shown text plus `data-metric` (the report.json path,
 /// or `derived.*` for numbers computed here) and `data-value` (full precision).
-pub(super) fn cell(out: &mut String, key: &str, x: f64, kind: Kind) {
+pub(crate) fn cell(out: &mut String, key: &str, x: f64, kind: Kind) {
     let value = if x.is_finite() {
         format!("{x}")
     } else {
@@ -114,7 +147,7 @@ pub(super) fn idx_of(dates: &[String]) -> std::collections::HashMap<&str, usize>
         .collect()
 }
 
-pub(super) fn figure(h: &mut String, id: &str, svg: &str, caption: &str) {
+pub(crate) fn figure(h: &mut String, id: &str, svg: &str, caption: &str) {
     let _ = write!(
         h,
         "<figure id=\"{id}\" class=\"chart\">\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>\n"
@@ -160,6 +193,17 @@ mod tests {
         assert_eq!(display(-0.000001, Kind::Percent), "0.00%");
         assert_eq!(display(1.23456, Kind::Ratio), "1.235");
         assert_eq!(display(f64::NAN, Kind::Ratio), "–");
+    }
+
+    #[test]
+    fn test_amounts_have_thousands_separators() {
+        assert_eq!(display(123953958.720691, Kind::Amount), "123,953,958.72");
+        assert_eq!(display(-1234.5, Kind::Amount), "-1,234.50");
+        assert_eq!(display(999.0, Kind::Amount), "999.00");
+        assert_eq!(thousands("100000000"), "100,000,000");
+        assert_eq!(thousands("12345"), "12,345");
+        assert_eq!(thousands("1.5e20"), "1.5e20");
+        assert_eq!(thousands("NaN"), "NaN");
     }
 
     #[test]

@@ -44,13 +44,32 @@ pub use view::{gross_nav, IcPoint, RunView};
 
 use crate::Result;
 use css::STYLE;
-use format::{esc, text};
+use format::text;
+pub(crate) use format::{cell, esc, figure, Kind};
 use sections::{
-    interpretation, interpretation_section, metrics_section, performance_section, signal_section,
-    spec_section, sweep, sweep_section, trading_section,
+    calendar_section, interpretation, interpretation_section, metrics_section, performance_section,
+    signal_section, spec_section, sweep, sweep_section, trading_section,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
+
+/// The start of a self-contained page (doctype to `<main>`): the
+/// Content-Security-Policy that forbids loading anything, the title and
+/// the one inline style sheet. Close it with [`PAGE_END`].
+pub(crate) fn page_head(title: &str, version: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+         <meta name=\"generator\" content=\"alphasim {}\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n",
+        esc(version),
+        esc(title),
+        STYLE
+    )
+}
+
+/// The end of a page begun with [`page_head`].
+pub(crate) const PAGE_END: &str = "</main>\n</body>\n</html>\n";
 
 /// Renders the page.
 pub fn render(view: &RunView) -> Result<String> {
@@ -62,16 +81,7 @@ pub fn render(view: &RunView) -> Result<String> {
         format!("alphasim report: {name}")
     };
     let mut h = String::with_capacity(256 * 1024);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-         <meta name=\"generator\" content=\"alphasim {}\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n",
-        esc(&text(r, "/run/alphasim_version")),
-        esc(&title),
-        STYLE
-    );
+    h.push_str(&page_head(&title, &text(r, "/run/alphasim_version")));
     let _ = write!(
         h,
         "<header id=\"overview\">\n<h1>{}</h1>\n<p>model <b>{}</b> · universe <b>{}</b> · benchmark <b>{}</b></p>\n\
@@ -88,7 +98,11 @@ pub fn render(view: &RunView) -> Result<String> {
     );
     let interpretation = interpretation(r);
     let sweep = sweep(r);
-    h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a><a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
+    h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a>");
+    if sections::has_calendar(r) {
+        h.push_str("<a href=\"#calendar\">Calendar</a>");
+    }
+    h.push_str("<a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
     if interpretation.is_some() {
         h.push_str("<a href=\"#interpretation\">Interpretation</a>");
     }
@@ -100,6 +114,7 @@ pub fn render(view: &RunView) -> Result<String> {
     let gross = gross_nav(&view.nav, &view.cost);
     metrics_section(&mut h, view, &gross);
     performance_section(&mut h, view, &gross)?;
+    calendar_section(&mut h, r)?;
     signal_section(&mut h, view)?;
     trading_section(&mut h, view)?;
     if let Some(i) = interpretation {
@@ -109,6 +124,6 @@ pub fn render(view: &RunView) -> Result<String> {
         sweep_section(&mut h, &s)?;
     }
     spec_section(&mut h, r);
-    h.push_str("</main>\n</body>\n</html>\n");
+    h.push_str(PAGE_END);
     Ok(h)
 }

@@ -15,6 +15,8 @@ pub struct IcPoint {
     pub date: String,
     pub ic: f64,
     pub rank_ic: f64,
+    /// RankMAE ([`crate::signal`]).
+    pub rank_mae: f64,
     /// Mean forward return per score quantile, lowest first.
     pub quantiles: Vec<f64>,
 }
@@ -54,6 +56,7 @@ impl RunView {
                     date: x.date.to_string(),
                     ic: x.ic,
                     rank_ic: x.rank_ic,
+                    rank_mae: x.rank_mae,
                     quantiles: x.quantile_returns.clone(),
                 })
                 .collect(),

@@ -1,7 +1,8 @@
 //! Performance and signal metrics of a backtest, as defined in section 4 of
 //! `DESIGN.md`: annual return, alpha (arithmetic and geometric), tracking
 //! error, information ratio, Sharpe ratio, volatility, maximum drawdown,
-//! Pearson and Spearman information coefficients with their ICIR, hit rate,
+//! Pearson and Spearman information coefficients with their ICIR, RankMAE
+//! (rank-Gauss mean absolute error), returns per calendar period, hit rate,
 //! quantile (decile) buckets and turnover. Every function is a pure function
 //! on `f64` slices with no state and no dependency beyond `std`, so the
 //! report, the sweep and the tests all compute a metric the same way.
@@ -26,14 +27,20 @@
 
 mod correlation;
 mod nav;
+mod normal;
+mod periods;
 mod quantiles;
+mod rank_gauss;
 mod returns;
 mod stats;
 mod turnover;
 
 pub use correlation::{average_ranks, icir, pearson, spearman};
 pub use nav::{cumulative_nav, max_drawdown};
+pub use normal::normal_quantile;
+pub use periods::{period_returns, PeriodReturns};
 pub use quantiles::{quantile_buckets, quantile_means};
+pub use rank_gauss::{rank_gauss, rank_mae};
 pub use returns::{
     alpha, annual_return, excess_geometric, hit_rate, information_ratio, risk_free_daily, sharpe,
     tracking_error, volatility,

@@ -97,6 +97,11 @@ fn ic_metrics(ic: &[IcRecord], quantiles: usize) -> IcMetrics {
             *slot = metrics::mean(&vals);
         }
     }
+    let finite = |f: fn(&IcRecord) -> f64| -> Vec<f64> {
+        ic.iter().map(f).filter(|x| x.is_finite()).collect()
+    };
+    let rank_mae = metrics::mean(&finite(|r| r.rank_mae));
+    let long_short = finite(long_short);
     IcMetrics {
         signals: ic.len(),
         ic_mean: metrics::mean(&ics),
@@ -105,8 +110,21 @@ fn ic_metrics(ic: &[IcRecord], quantiles: usize) -> IcMetrics {
         rank_ic_mean: metrics::mean(&ranks),
         rank_ic_std: metrics::std_sample(&ranks),
         rank_icir: metrics::icir(&ranks),
+        rank_mae,
+        exp_neg_rank_mae: (-rank_mae).exp(),
         top_minus_bottom: q[quantiles - 1] - q[0],
         quantile_returns: q,
+        long_short_mean: metrics::mean(&long_short),
+        long_short_std: metrics::std_sample(&long_short),
+        long_short_ir: metrics::icir(&long_short),
+    }
+}
+
+/// The top − bottom quantile forward return of one signal day.
+fn long_short(r: &IcRecord) -> f64 {
+    match (r.quantile_returns.first(), r.quantile_returns.last()) {
+        (Some(lo), Some(hi)) => hi - lo,
+        _ => f64::NAN,
     }
 }
 
@@ -238,6 +256,12 @@ impl Report {
                 ic: ic_metrics(&records.ic, c.quantiles as usize),
                 trading,
             },
+            calendar: super::Calendar::build(
+                &records.daily.iter().map(|d| d.date).collect::<Vec<_>>(),
+                &nav,
+                &bench,
+                n_ann,
+            ),
             ic: records
                 .ic
                 .iter()
@@ -246,6 +270,8 @@ impl Report {
                     n: x.n,
                     ic: x.ic,
                     rank_ic: x.rank_ic,
+                    rank_mae: x.rank_mae,
+                    long_short: long_short(x),
                 })
                 .collect(),
             rebalances: records
@@ -286,6 +312,9 @@ const RULES: &[&str] = &[
     "NAV at every close; evaluation starts at t0 = first signal day with NAV_t0 = initial capital and the benchmark rebased to t0",
     "benchmark: index levels from benchmark.csv (a missing day carries the level forward); without them the equal-weighted return of the members traded on t-1 and t",
     "ic: Pearson of score and close_adj(t+h)/close_adj(t) - 1 over the eligible set; a stock with no close at t+h uses its last close before; signal days with t+h past the window are dropped; rank_ic is Spearman with average ranks",
+    "rank_mae per signal day: mean |g(score) - g(forward return)| with g(rank) = normal quantile of (rank - 0.5)/n, average ranks for ties; rank_mae is its mean over signal days and exp_neg_rank_mae = exp(-rank_mae) (about 0.324 for a random score)",
+    "long_short per signal day: top minus bottom quantile mean forward return (not a traded portfolio: no costs); long_short_ir = mean / std (ddof 1), not annualised",
+    "calendar years and months: the daily returns ending in the period compounded, the first period starting at t0; excess = strategy - benchmark of the compounded returns; ir = mean(e)/std(e, ddof 1) x sqrt(N) of the period's daily e; max drawdown with the peak restarting at the period's base close",
     "turnover per rebalance: (buys + sells) / (2 x pre-trade value); mean and annual sum exclude the first build",
     "quantile returns: eligible stocks sorted by score ascending (ties by symbol), bucket = floor(i x q / n), mean forward return per bucket averaged over signal days",
 ];

@@ -7,10 +7,12 @@
 //! by the `run_folder` module (which uses this one, never the reverse).
 
 mod build;
+mod calendar;
 mod check;
 mod summary;
 
 pub use build::{excess_metrics, series_metrics, trade_hash};
+pub use calendar::{Calendar, PeriodRow};
 pub use check::{compare_summaries, CheckOutcome};
 pub(crate) use summary::fmt6;
 
@@ -96,9 +98,21 @@ pub struct IcMetrics {
     pub rank_ic_mean: f64,
     pub rank_ic_std: f64,
     pub rank_icir: f64,
+    /// Mean over signal days of RankMAE, `mean_i |g(score_i) − g(fwd_i)|`
+    /// with `g` = rank-Gauss `Φ⁻¹((rank − 0.5) / n)` ([`crate::signal`]).
+    pub rank_mae: f64,
+    /// `e^(−rank_mae)`: ≈ 0.324 for a random score, 1 for a perfect one.
+    pub exp_neg_rank_mae: f64,
     /// Mean forward return per score quantile over signal days, lowest first.
     pub quantile_returns: Vec<f64>,
     pub top_minus_bottom: f64,
+    /// Mean over signal days of the long-short return (top − bottom
+    /// quantile forward return of that day; the series is `ic[].long_short`).
+    pub long_short_mean: f64,
+    /// Its standard deviation over signal days (ddof = 1).
+    pub long_short_std: f64,
+    /// `long_short_mean / long_short_std` (per signal day, not annualised, like ICIR).
+    pub long_short_ir: f64,
 }
 
 /// Trading metrics.
@@ -137,6 +151,9 @@ pub struct IcRow {
     pub n: usize,
     pub ic: f64,
     pub rank_ic: f64,
+    pub rank_mae: f64,
+    /// Top − bottom quantile mean forward return.
+    pub long_short: f64,
 }
 
 /// One rebalance, as written to report.json.
@@ -160,6 +177,8 @@ pub struct Report {
     pub conventions: Conventions,
     pub window: Window,
     pub metrics: Metrics,
+    /// Returns by calendar year and month (definitions in `report::calendar`).
+    pub calendar: Calendar,
     pub ic: Vec<IcRow>,
     pub rebalances: Vec<RebalanceRow>,
     /// SHA-256 of every trade (date, symbol, side, quantity, price, value, cost, reason), rounded.

@@ -96,7 +96,12 @@ impl Report {
             ("rank_ic_mean", i.rank_ic_mean),
             ("rank_ic_std", i.rank_ic_std),
             ("rank_icir", i.rank_icir),
+            ("rank_mae", i.rank_mae),
+            ("exp_neg_rank_mae", i.exp_neg_rank_mae),
             ("top_minus_bottom", i.top_minus_bottom),
+            ("long_short_mean", i.long_short_mean),
+            ("long_short_std", i.long_short_std),
+            ("long_short_ir", i.long_short_ir),
         ] {
             let _ = writeln!(s, "{:<22}{:>16}", name, fmt6(x));
         }

@@ -43,6 +43,8 @@ impl RunView {
             ic_table.column("ic").expect("checked"),
             ic_table.column("rank_ic").expect("checked"),
         );
+        // Folders written before rank_mae existed lack the column: NaN.
+        let rank_mae_i = ic_table.column("rank_mae");
         let q_cols: Vec<usize> = (1..)
             .map_while(|k| ic_table.column(&format!("q{k}")))
             .collect();
@@ -54,6 +56,7 @@ impl RunView {
                 date: d.clone(),
                 ic: r[ic_i],
                 rank_ic: r[rank_i],
+                rank_mae: rank_mae_i.map_or(f64::NAN, |c| r[c]),
                 quantiles: q_cols.iter().map(|&c| r[c]).collect(),
             })
             .collect();

@@ -1,108 +1,155 @@
-//! Heat maps (factor attention per retrain window).
+//! Heat maps (factor attention per retrain window, monthly excess returns).
 
-use super::{draw_err, WIDTH};
+use super::{draw_err, YFormat, WIDTH};
 use crate::Result;
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// A heat map: one row per name, one column per window; darker = larger.
-/// Cells show their value when they are wide enough to hold it.
+/// A heat map: one row per name, one column per column label.
+#[derive(Debug, Clone)]
+pub struct HeatMap<'a> {
+    pub title: &'a str,
+    pub rows: &'a [String],
+    pub cols: &'a [String],
+    /// `values[row][col]`; a non-finite value is a blank cell.
+    pub values: &'a [Vec<f64>],
+    pub x_desc: &'a str,
+    /// Diverging colours (negative orange, positive blue, white at 0)
+    /// instead of one blue scale of |value|.
+    pub diverging: bool,
+    /// How a cell's value is written (percent with one decimal, or a number with two).
+    pub format: YFormat,
+}
+
+/// A heat map of non-negative weights: darker = larger (the attention charts).
 pub fn heat_map(
     title: &str,
     rows: &[String],
     cols: &[String],
     values: &[Vec<f64>],
 ) -> Result<String> {
+    draw_heat_map(&HeatMap {
+        title,
+        rows,
+        cols,
+        values,
+        x_desc: "retrain window (start)",
+        diverging: false,
+        format: YFormat::Number,
+    })
+}
+
+fn cell_color(v: f64, max: f64, diverging: bool) -> (RGBColor, bool) {
+    let t = if max > 0.0 && v.is_finite() {
+        (v.abs() / max).min(1.0)
+    } else {
+        0.0
+    };
+    let mix = |from: (f64, f64, f64), to: (u8, u8, u8)| {
+        RGBColor(
+            (from.0 - t * (from.0 - f64::from(to.0))) as u8,
+            (from.1 - t * (from.1 - f64::from(to.1))) as u8,
+            (from.2 - t * (from.2 - f64::from(to.2))) as u8,
+        )
+    };
+    let color = match (diverging, v < 0.0) {
+        (false, _) => mix((247.0, 251.0, 255.0), (8, 48, 107)),
+        (true, false) => mix((255.0, 255.0, 255.0), (0, 90, 160)),
+        (true, true) => mix((255.0, 255.0, 255.0), (200, 80, 0)),
+    };
+    (color, t > 0.55)
+}
+
+/// Draws a heat map and returns its SVG text. Rows read top to bottom in
+/// the order given; cells show their value when they are wide enough.
+pub fn draw_heat_map(m: &HeatMap<'_>) -> Result<String> {
+    let title = m.title;
     let mut svg = String::new();
     let row_px = 22u32;
-    let height = (rows.len() as u32 * row_px + 110).max(160);
-    let max = values
+    let (nr, nc) = (m.rows.len().max(1), m.cols.len().max(1));
+    let height = (nr as u32 * row_px + 110).max(150);
+    let max = m
+        .values
         .iter()
         .flatten()
         .copied()
         .filter(|v| v.is_finite())
         .fold(0.0f64, |a, v| a.max(v.abs()));
-    let label_px = rows.iter().map(|r| r.len()).max().unwrap_or(4) as u32 * 8 + 16;
+    let label_px =
+        (m.rows.iter().map(|r| r.chars().count()).max().unwrap_or(4) as u32 * 8 + 16).min(260);
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| draw_err(title, e))?;
-        let (nr, nc) = (rows.len() as u32, cols.len() as u32);
+        // Plain f64 coordinates (cell c spans [c, c + 1]) with the labels
+        // drawn by hand: plotters' segmented axes cannot map a single row.
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 17))
             .margin(8)
             .margin_right(18)
             .x_label_area_size(40)
-            .y_label_area_size(label_px.min(260))
-            .build_cartesian_2d(
-                (0..nc.saturating_sub(1)).into_segmented(),
-                (0..nr.saturating_sub(1)).into_segmented(),
-            )
+            .y_label_area_size(label_px)
+            .build_cartesian_2d(0.0..nc as f64, 0.0..nr as f64)
             .map_err(|e| draw_err(title, e))?;
-        let every = (cols.len() / 10).max(1);
-        let x_fmt = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) if (*i as usize) % every == 0 => {
-                cols.get(*i as usize).cloned().unwrap_or_default()
-            }
-            _ => String::new(),
-        };
-        // Row 0 at the top: the first factor reads first.
-        let y_fmt = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) if (*i as usize) < rows.len() => {
-                rows[rows.len() - 1 - *i as usize].clone()
-            }
-            _ => String::new(),
-        };
         chart
             .configure_mesh()
-            .x_labels(cols.len().max(1))
-            .y_labels(rows.len().max(1))
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_desc("retrain window (start)")
             .disable_mesh()
+            .x_labels(0)
+            .y_labels(0)
+            .x_desc(m.x_desc)
             .draw()
             .map_err(|e| draw_err(title, e))?;
-        let cell_px = (WIDTH - label_px.min(260) - 30) / nc.max(1);
+        let cell_px = (WIDTH - label_px - 30) / nc as u32;
         let show_text = cell_px >= 38;
-        for (r, row) in values.iter().enumerate() {
-            let y = nr - 1 - r as u32;
-            for (col, &v) in row.iter().enumerate() {
-                let col = col as u32;
-                let t = if max > 0.0 && v.is_finite() {
-                    v.abs() / max
-                } else {
-                    0.0
-                };
-                let color = RGBColor(
-                    (247.0 - t * (247.0 - 8.0)) as u8,
-                    (251.0 - t * (251.0 - 48.0)) as u8,
-                    (255.0 - t * (255.0 - 107.0)) as u8,
-                );
+        for (r, row) in m.values.iter().enumerate() {
+            // Row 0 at the top.
+            let y = (nr - 1 - r) as f64;
+            for (c, &v) in row.iter().enumerate() {
+                let x = c as f64;
+                let (color, dark) = cell_color(v, max, m.diverging);
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
-                        [
-                            (SegmentValue::Exact(col), SegmentValue::Exact(y)),
-                            (SegmentValue::Exact(col + 1), SegmentValue::Exact(y + 1)),
-                        ],
+                        [(x, y), (x + 1.0, y + 1.0)],
                         color.filled(),
                     )))
                     .map_err(|e| draw_err(title, e))?;
                 if show_text && v.is_finite() {
-                    let ink = if t > 0.55 { WHITE } else { BLACK };
+                    let text = match m.format {
+                        YFormat::Percent => format!("{:.1}%", v * 100.0),
+                        YFormat::Number => format!("{v:.2}"),
+                    };
+                    let ink = if dark { WHITE } else { BLACK };
                     chart
                         .draw_series(std::iter::once(Text::new(
-                            format!("{v:.2}"),
-                            (SegmentValue::CenterOf(col), SegmentValue::CenterOf(y)),
-                            ("sans-serif", 11).into_font().color(&ink).pos(
-                                plotters::style::text_anchor::Pos::new(
-                                    plotters::style::text_anchor::HPos::Center,
-                                    plotters::style::text_anchor::VPos::Center,
-                                ),
-                            ),
+                            text,
+                            (x + 0.5, y + 0.5),
+                            ("sans-serif", 11)
+                                .into_font()
+                                .color(&ink)
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
                         )))
                         .map_err(|e| draw_err(title, e))?;
                 }
             }
+        }
+        let font: TextStyle = ("sans-serif", 12).into_font().into();
+        for (r, name) in m.rows.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(0.0, (nr - 1 - r) as f64 + 0.5));
+            root.draw(&Text::new(
+                name.clone(),
+                (px - 6, py),
+                font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| draw_err(title, e))?;
+        }
+        let every = m.cols.len().div_ceil(12).max(1);
+        for (c, name) in m.cols.iter().enumerate().filter(|(c, _)| c % every == 0) {
+            let (px, py) = chart.backend_coord(&(c as f64 + 0.5, 0.0));
+            root.draw(&Text::new(
+                name.clone(),
+                (px, py + 6),
+                font.clone().pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(|e| draw_err(title, e))?;
         }
         root.present().map_err(|e| draw_err(title, e))?;
     }

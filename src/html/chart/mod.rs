@@ -19,11 +19,11 @@ mod time;
 mod xy;
 
 pub use category::category_bars;
-pub use heat_map::heat_map;
+pub use heat_map::{draw_heat_map, heat_map, HeatMap};
 pub use time::time_chart;
 pub use xy::xy_chart;
 
-use crate::Error;
+use crate::{Error, Result};
 use plotters::prelude::*;
 
 /// Chart width in SVG pixels (the page scales it to its column).
@@ -99,6 +99,64 @@ pub struct TimeChart<'a> {
 
 fn draw_err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Run(format!("drawing the chart `{what}`: {e}"))
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// Left edge of the plot area: the chart margin plus the y label area.
+const PLOT_LEFT: i32 = 80;
+
+/// Draws `title` at the top of `root` and, when there are two or more named
+/// series, their legend in rows under it — outside the plot area, so it
+/// never covers data. Returns the area left for the chart.
+fn title_and_legend<'a>(root: &Area<'a>, title: &str, series: &[Series]) -> Result<Area<'a>> {
+    let body = root
+        .titled(title, ("sans-serif", 17))
+        .map_err(|e| draw_err(title, e))?;
+    let items: Vec<&Series> = series.iter().filter(|s| !s.name.is_empty()).collect();
+    if items.len() < 2 {
+        return Ok(body);
+    }
+    let font: TextStyle = ("sans-serif", 13).into_font().into();
+    let right = WIDTH as i32 - 20;
+    let mut rows: Vec<Vec<(i32, &Series)>> = vec![Vec::new()];
+    let mut x = PLOT_LEFT;
+    for s in items {
+        let (w, _) = body
+            .estimate_text_size(&s.name, &font)
+            .map_err(|e| draw_err(title, e))?;
+        let width = 22 + w as i32 + 18;
+        if x + width > right && x > PLOT_LEFT {
+            rows.push(Vec::new());
+            x = PLOT_LEFT;
+        }
+        rows.last_mut().expect("one row").push((x, s));
+        x += width;
+    }
+    let row_px = 18;
+    let (strip, body) = body.split_vertically(row_px * rows.len() as u32 + 6);
+    for (r, row) in rows.iter().enumerate() {
+        let y = 4 + row_px as i32 * r as i32 + row_px as i32 / 2;
+        for &(x, s) in row {
+            strip
+                .draw(&Rectangle::new(
+                    [(x, y - 4), (x + 16, y + 4)],
+                    s.color.filled(),
+                ))
+                .map_err(|e| draw_err(title, e))?;
+            strip
+                .draw(&Text::new(
+                    s.name.clone(),
+                    (x + 22, y),
+                    font.clone().pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+                ))
+                .map_err(|e| draw_err(title, e))?;
+        }
+    }
+    Ok(body)
 }
 
 /// Keeps, of every one of `buckets` equal x-ranges, the points with the

@@ -37,7 +37,10 @@ fn test_time_chart_writes_svg_with_text_and_no_external_references() {
         title: "NAV",
         y_desc: "value",
         dates: &dates,
-        series: vec![Series::new("Strategy", BLUE, Style::Line, pts)],
+        series: vec![
+            Series::new("Strategy", BLUE, Style::Line, pts.clone()),
+            Series::new("Benchmark", GREY, Style::Line, pts),
+        ],
         y_format: YFormat::Number,
         log_y: true,
         height: HEIGHT,
@@ -45,6 +48,7 @@ fn test_time_chart_writes_svg_with_text_and_no_external_references() {
     .unwrap();
     assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
     assert!(svg.contains("\nStrategy\n</text>") && svg.contains("\nNAV\n</text>"));
+    assert!(svg.contains("\nBenchmark\n</text>"));
     assert!(svg.contains("2020-02-01"), "date labels");
     assert!(!svg.contains("href") && !svg.contains("url("));
 }
@@ -129,4 +133,94 @@ fn test_category_xy_and_heat_map_cope_with_degenerate_values() {
     });
     rx.recv_timeout(std::time::Duration::from_secs(60))
         .expect("every chart draws within 60 s (a plotters key-point loop would hang)");
+}
+
+/// The y attribute of the `<text>` element whose content is `label`.
+fn text_y(svg: &str, label: &str) -> i32 {
+    let at = svg
+        .find(&format!(">\n{label}\n</text>"))
+        .unwrap_or_else(|| panic!("no text `{label}`"));
+    let open = svg[..at].rfind("<text").unwrap();
+    let tag = &svg[open..at];
+    let y = tag
+        .split(" y=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    y.parse().unwrap()
+}
+
+#[test]
+fn test_legend_sits_above_the_plot_area_not_on_the_data() {
+    // Two series whose first points are at the top left, where the legend
+    // used to be drawn: the legend's text must lie above every data point
+    // and above the plot frame (the first polyline: the y axis line).
+    let dates: Vec<String> = (1..=28).map(|d| format!("2020-02-{d:02}")).collect();
+    let high: Vec<(f64, f64)> = (0..28).map(|i| (i as f64, 2.0 - i as f64 / 28.0)).collect();
+    let low: Vec<(f64, f64)> = (0..28).map(|i| (i as f64, 1.0)).collect();
+    let svg = time_chart(&TimeChart {
+        title: "NAV",
+        y_desc: "value",
+        dates: &dates,
+        series: vec![
+            Series::new("strategy", BLUE, Style::Line, high),
+            Series::new("benchmark", GREY, Style::Line, low),
+        ],
+        y_format: YFormat::Number,
+        log_y: false,
+        height: HEIGHT,
+    })
+    .unwrap();
+    let plot_top = svg
+        .split("points=\"")
+        .skip(1)
+        .flat_map(|p| {
+            p.split('"')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .map(|xy| xy.split(',').nth(1).unwrap().parse::<i32>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .min()
+        .unwrap();
+    for label in ["strategy", "benchmark"] {
+        let y = text_y(&svg, label);
+        assert!(
+            y + 6 < plot_top,
+            "legend `{label}` at y = {y}, plot starts at {plot_top}"
+        );
+    }
+    assert!(
+        text_y(&svg, "NAV") < text_y(&svg, "strategy"),
+        "title above the legend"
+    );
+}
+
+#[test]
+fn test_heat_map_of_one_row_draws_every_cell_and_label() {
+    // One year of months: plotters' segmented axes drew nothing for a
+    // single row; every cell must be a filled rect with its value.
+    let rows = vec!["2020".to_owned()];
+    let cols: Vec<String> = (1..=12).map(|m| format!("M{m}")).collect();
+    let values = vec![(0..12)
+        .map(|m| (m as f64 - 5.5) / 100.0)
+        .collect::<Vec<f64>>()];
+    let svg = draw_heat_map(&HeatMap {
+        title: "Monthly",
+        rows: &rows,
+        cols: &cols,
+        values: &values,
+        x_desc: "month",
+        diverging: true,
+        format: YFormat::Percent,
+    })
+    .unwrap();
+    let filled = svg.matches("<rect").count();
+    assert!(filled > 12, "background + 12 cells: {filled}");
+    assert!(svg.contains("\n2020\n</text>") && svg.contains("\nM12\n</text>"));
+    // −5.5% and +5.5% at the ends, one decimal.
+    assert!(svg.contains("\n-5.5%\n</text>") && svg.contains("\n5.5%\n</text>"));
 }

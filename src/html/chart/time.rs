@@ -1,8 +1,8 @@
 //! Charts over the run's trading days (lines, areas, bars; linear or log y).
 
 use super::{
-    axis_label, date_label, decimate, draw_err, drawable, finite_range, Series, Style, TimeChart,
-    WIDTH,
+    axis_label, date_label, decimate, draw_err, drawable, finite_range, title_and_legend, Series,
+    Style, TimeChart, WIDTH,
 };
 use crate::Result;
 use plotters::prelude::*;
@@ -41,9 +41,9 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, c.height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| draw_err(c.title, e))?;
-        let mut builder = ChartBuilder::on(&root);
+        let body = title_and_legend(&root, c.title, &series)?;
+        let mut builder = ChartBuilder::on(&body);
         builder
-            .caption(c.title, ("sans-serif", 17))
             .margin(8)
             .margin_right(18)
             .x_label_area_size(34)
@@ -69,9 +69,6 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                     .map_err(|e| draw_err(c.title, e))?;
                 for s in &series {
                     let color = s.color;
-                    let legend = move |(x, y): (i32, i32)| {
-                        Rectangle::new([(x, y - 4), (x + 16, y + 4)], color.filled())
-                    };
                     match s.style {
                         Style::Line => {
                             chart
@@ -79,9 +76,7 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                                     s.points.iter().copied(),
                                     color.stroke_width(2),
                                 ))
-                                .map_err(|e| draw_err(c.title, e))?
-                                .label(s.name.as_str())
-                                .legend(legend);
+                                .map_err(|e| draw_err(c.title, e))?;
                         }
                         Style::Area => {
                             chart
@@ -89,9 +84,7 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                                     AreaSeries::new(s.points.iter().copied(), 0.0, color.mix(0.25))
                                         .border_style(color.stroke_width(1)),
                                 )
-                                .map_err(|e| draw_err(c.title, e))?
-                                .label(s.name.as_str())
-                                .legend(legend);
+                                .map_err(|e| draw_err(c.title, e))?;
                         }
                         Style::Bars | Style::GroupedBars { .. } => {
                             let (slot, of) = match s.style {
@@ -109,20 +102,10 @@ pub fn time_chart(c: &TimeChart<'_>) -> Result<String> {
                                         color.mix(0.8).filled(),
                                     )
                                 }))
-                                .map_err(|e| draw_err(c.title, e))?
-                                .label(s.name.as_str())
-                                .legend(legend);
+                                .map_err(|e| draw_err(c.title, e))?;
                         }
                     }
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.3))
-                    .label_font(("sans-serif", 13))
-                    .draw()
-                    .map_err(|e| draw_err(c.title, e))?;
             }};
         }
         if let Some((lo, hi)) = log_range(&series, y0, y1).filter(|_| c.log_y) {

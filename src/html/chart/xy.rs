@@ -1,6 +1,8 @@
 //! Line charts over a numeric x axis (sweep variants against cost).
 
-use super::{axis_label, draw_err, drawable, finite_range, Series, YFormat, HEIGHT, WIDTH};
+use super::{
+    axis_label, draw_err, drawable, finite_range, title_and_legend, Series, YFormat, HEIGHT, WIDTH,
+};
 use crate::Result;
 use plotters::prelude::*;
 
@@ -39,8 +41,8 @@ pub fn xy_chart(
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| draw_err(title, e))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 17))
+        let body = title_and_legend(&root, title, series)?;
+        let mut chart = ChartBuilder::on(&body)
             .margin(8)
             .margin_right(18)
             .x_label_area_size(34)
@@ -77,23 +79,11 @@ pub fn xy_chart(
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-                .map_err(|e| draw_err(title, e))?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 4), (x + 16, y + 4)], color.filled())
-                });
+                .map_err(|e| draw_err(title, e))?;
             chart
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))
                 .map_err(|e| draw_err(title, e))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| draw_err(title, e))?;
         root.present().map_err(|e| draw_err(title, e))?;
     }
     Ok(svg)

@@ -162,7 +162,10 @@ pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation
         <p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and the R² of the attention estimate f̂ = F·ā against the deep factor.</p>\n");
     for head in &i.heads {
         let id = slug(&head.name);
-        if !i.groups.is_empty() {
+        // One group holding every factor (the fixture's `all`) has weight 1
+        // in every window: nothing to show. Draw the group chart only with
+        // two or more groups that have members.
+        if i.groups.iter().filter(|g| !g.1.is_empty()).count() >= 2 {
             let names: Vec<String> = i.groups.iter().map(|g| g.0.clone()).collect();
             let svg = chart::heat_map(
                 &format!("Attention by factor group, {}", head.name),
@@ -245,6 +248,33 @@ mod tests {
             &serde_json::json!({"interpretation": {"factors": [], "windows": []}})
         )
         .is_none());
+    }
+
+    #[test]
+    fn test_interpretation_single_group_draws_no_group_chart() {
+        let window = |g: serde_json::Value| {
+            serde_json::json!({"interpretation": {
+                "factors": ["f0", "f1"],
+                "groups": g,
+                "windows": [{"start": "2020-01-31", "heads": [{"name": "h20", "factor_weights": [0.4, 0.6], "r2": 0.9}]}]
+            }})
+        };
+        let page = |r: &Value| {
+            let mut h = String::new();
+            interpretation_section(&mut h, &interpretation(r).unwrap()).unwrap();
+            h
+        };
+        let one = page(&window(serde_json::json!(["all"])));
+        assert!(
+            !one.contains("chart-attention-groups-"),
+            "one group: no chart"
+        );
+        assert!(one.contains("chart-attention-factors-h20"));
+        let two = page(&window(serde_json::json!([
+            {"name": "a", "factors": ["f0"]},
+            {"name": "b", "factors": ["f1"]}
+        ])));
+        assert!(two.contains("chart-attention-groups-h20"));
     }
 
     #[test]

@@ -70,7 +70,20 @@ pub(in crate::html) fn metrics_section(h: &mut String, view: &RunView, gross: &[
         ("RankIC mean", "rank_ic_mean", Kind::Ratio),
         ("RankIC std", "rank_ic_std", Kind::Ratio),
         ("RankICIR", "rank_icir", Kind::Ratio),
+        ("RankMAE", "rank_mae", Kind::Ratio),
+        (
+            "e<sup>−RankMAE</sup> (random ≈ 0.324)",
+            "exp_neg_rank_mae",
+            Kind::Ratio,
+        ),
         ("top − bottom quantile", "top_minus_bottom", Kind::Percent),
+        ("long-short mean", "long_short_mean", Kind::Percent),
+        ("long-short std", "long_short_std", Kind::Percent),
+        (
+            "long-short IR (per signal day)",
+            "long_short_ir",
+            Kind::Ratio,
+        ),
     ] {
         report_row(h, r, "ic", label, key, kind);
     }

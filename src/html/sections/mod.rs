@@ -1,6 +1,7 @@
-//! The page's sections, in page order: metrics, performance, signal,
+//! The page's sections, in page order: metrics, performance, calendar, signal,
 //! trading, interpretation and sweep (when `report.json` carries them), spec.
 
+mod calendar;
 mod interpretation;
 mod metrics;
 mod performance;
@@ -9,6 +10,7 @@ mod spec;
 mod sweep;
 mod trading;
 
+pub(super) use calendar::{calendar_section, has_calendar};
 pub(super) use interpretation::{interpretation, interpretation_section};
 pub(super) use metrics::metrics_section;
 pub(super) use performance::performance_section;

@@ -72,6 +72,39 @@ pub(in crate::html) fn signal_section(h: &mut String, view: &RunView) -> Result<
         })?;
         figure(h, "chart-ic", &svg, &format!("Pearson IC of the score with the {horizon}-day forward return over the eligible stocks, per signal day (blue bars), the RankIC (Spearman, orange bars), and their running means since t0."));
     }
+    let score = pick(|p| (-p.rank_mae).exp());
+    // e^(−running mean of RankMAE): the running value of the report's metric.
+    let running: Vec<(f64, f64)> = running_mean(&pick(|p| p.rank_mae))
+        .into_iter()
+        .map(|(x, m)| (x, (-m).exp()))
+        .collect();
+    if !score.is_empty() {
+        // A random score's expected level, e^(−2/√π).
+        let random = (-2.0 / std::f64::consts::PI.sqrt()).exp();
+        let level: Vec<(f64, f64)> = [0.0, view.dates.len().saturating_sub(1) as f64]
+            .into_iter()
+            .map(|x| (x, random))
+            .collect();
+        let svg = chart::time_chart(&TimeChart {
+            title: "e^(−RankMAE) per signal day",
+            y_desc: "e^(−RankMAE)",
+            dates: &view.dates,
+            series: vec![
+                Series::new("e^(−RankMAE)", chart::GREEN, Style::Line, score.clone()),
+                Series::new(
+                    "e^(−running mean RankMAE)",
+                    chart::NAVY,
+                    Style::Line,
+                    running,
+                ),
+                Series::new("random score (0.324)", chart::GREY, Style::Line, level),
+            ],
+            y_format: YFormat::Number,
+            log_y: false,
+            height: 260,
+        })?;
+        figure(h, "chart-rank-mae", &svg, &format!("RankMAE = mean over the evaluated stocks of |g(rank of score) − g(rank of {horizon}-day forward return)|, g(rank) = Φ⁻¹((rank − 0.5)/n) with average ranks for ties; shown as e<sup>−RankMAE</sup> per signal day (1 = perfect ranking, ≈ 0.324 = random) and as e<sup>−mean RankMAE</sup> since t0 (its last value is metrics.ic.exp_neg_rank_mae)."));
+    }
     let q = view.ic.iter().map(|p| p.quantiles.len()).max().unwrap_or(0);
     if q >= 2 {
         let means: Vec<f64> = (0..q)

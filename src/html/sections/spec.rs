@@ -1,7 +1,7 @@
 //! The Spec and conventions section: the run spec, every convention, the
 //! window, the rules and the warnings.
 
-use crate::html::format::{esc, strings, text};
+use crate::html::format::{esc, strings, text, thousands};
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -19,15 +19,31 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
         }
         Value::Null => {}
         Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        // Large numbers (capital, amounts) with thousands separators.
+        Value::Number(n) if n.as_f64().is_some_and(|x| x.abs() >= 1e4) => {
+            out.push((prefix.to_owned(), thousands(&n.to_string())))
+        }
+        Value::Array(a) if a.is_empty() => out.push((prefix.to_owned(), "none".to_owned())),
+        Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => {
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                .collect();
+            out.push((prefix.to_owned(), items.join(", ")));
+        }
+        // A list of tables (e.g. a stamp-duty schedule): one dotted row per field.
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(&format!("{prefix}.{i}"), x, out);
+            }
+        }
         x => out.push((prefix.to_owned(), x.to_string())),
     }
 }
 
-pub(in crate::html) fn spec_section(h: &mut String, r: &Value) {
-    h.push_str("<section id=\"spec\">\n<h2>Spec and conventions</h2>\n<div class=\"grid\"><div>\n<h3>Run spec</h3>\n<table id=\"spec-table\"><tbody>\n");
-    let mut rows = Vec::new();
-    flatten("", r.get("spec").unwrap_or(&Value::Null), &mut rows);
-    for (k, v) in &rows {
+/// Key/value rows of a flattened JSON value: nested objects become dotted keys.
+fn kv_rows(h: &mut String, rows: &[(String, String)]) {
+    for (k, v) in rows {
         let _ = writeln!(
             h,
             "<tr><td class=\"key\">{}</td><td>{}</td></tr>",
@@ -35,27 +51,26 @@ pub(in crate::html) fn spec_section(h: &mut String, r: &Value) {
             esc(v)
         );
     }
+}
+
+pub(in crate::html) fn spec_section(h: &mut String, r: &Value) {
+    h.push_str("<section id=\"spec\">\n<h2>Spec and conventions</h2>\n<div class=\"grid\"><div>\n<h3>Run spec</h3>\n<table id=\"spec-table\" class=\"kv\"><tbody>\n");
+    let mut rows = Vec::new();
+    flatten("", r.get("spec").unwrap_or(&Value::Null), &mut rows);
+    kv_rows(h, &rows);
     h.push_str(
-        "</tbody></table>\n</div><div>\n<h3>Conventions</h3>\n<table id=\"conventions\"><tbody>\n",
+        "</tbody></table>\n</div><div>\n<h3>Conventions</h3>\n<table id=\"conventions\" class=\"kv\"><tbody>\n",
     );
     if let Some(Value::Object(c)) = r.get("conventions") {
-        for (k, v) in c {
-            if k == "rules" {
-                continue;
-            }
-            let v = v
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| v.to_string());
-            let _ = writeln!(
-                h,
-                "<tr><td class=\"key\">{}</td><td>{}</td></tr>",
-                esc(k),
-                esc(&v)
-            );
+        // Nested values (cost_settings) as one dotted row per field, lists
+        // (market_rules) joined: no JSON text runs past the page edge.
+        let mut rows = Vec::new();
+        for (k, v) in c.iter().filter(|(k, _)| *k != "rules") {
+            flatten(k, v, &mut rows);
         }
+        kv_rows(h, &rows);
     }
-    h.push_str("</tbody></table>\n<h3>Window</h3>\n<table id=\"window\"><tbody>\n");
+    h.push_str("</tbody></table>\n<h3>Window</h3>\n<table id=\"window\" class=\"kv\"><tbody>\n");
     for key in [
         "start",
         "end",
@@ -99,4 +114,28 @@ pub(in crate::html) fn spec_section(h: &mut String, r: &Value) {
         h.push_str("</ul>\n");
     }
     h.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_flatten_makes_readable_rows_of_nested_values() {
+        let v = serde_json::json!({
+            "cost_settings": {"commission_buy_bps": 2.5, "stamp_duty": [{"from": "2008-09-19", "sell_bps": 10}], "transfer_fee": []},
+            "market_rules": ["price limits: on", "lots: 100"],
+            "initial_capital": 100000000.0
+        });
+        let mut rows = Vec::new();
+        flatten("", &v, &mut rows);
+        let find = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1.as_str());
+        assert_eq!(find("cost_settings.commission_buy_bps"), Some("2.5"));
+        assert_eq!(find("cost_settings.stamp_duty.0.from"), Some("2008-09-19"));
+        assert_eq!(find("cost_settings.stamp_duty.0.sell_bps"), Some("10"));
+        assert_eq!(find("cost_settings.transfer_fee"), Some("none"));
+        assert_eq!(find("market_rules"), Some("price limits: on, lots: 100"));
+        assert_eq!(find("initial_capital"), Some("100,000,000.0"));
+        assert!(rows.iter().all(|r| !r.1.contains('{')), "{rows:?}");
+    }
 }

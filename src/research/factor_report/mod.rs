@@ -16,7 +16,23 @@
 //! (mean forward return of the top `quantiles` bucket minus the bottom one,
 //! stocks sorted by value, ties by symbol). Over days: means, ICIR =
 //! mean/std (ddof 1, not annualised), coverage = mean share of eligible
-//! stocks with a value. Factors are sorted by |ICIR|, largest first.
+//! stocks with a value, `e^(−RankMAE)` of the mean RankMAE. Factors are
+//! sorted by |ICIR|, largest first.
+//!
+//! The tear sheet (`factor_report.html`, [`FactorReport::to_html`], in
+//! `sheet.rs`) adds, per factor, with the same rule and no look-ahead:
+//! - **IC decay**: mean IC and RankIC of the forward return over `h = 1..=20`
+//!   trading days, over the signal days whose `t+20` lies in the window
+//!   (evaluated at the close of `t+20`, when all twenty are known).
+//! - **Quantile returns per holding period**: the mean return of each
+//!   quantile from a signal day `t` to the next signal day `t'`
+//!   (`close_adj(t')/close_adj(t) − 1`, known at the close of `t'`), so the
+//!   periods do not overlap and compound into a cumulative return per
+//!   quantile (equal weight within a quantile, no costs). The last signal
+//!   day has no next one and no period.
+//! - **Rank autocorrelation**: Spearman correlation of the factor's values
+//!   at `t` and `t'` over the stocks with a value on both days; the
+//!   factor's turnover is `1 − ` it (alphalens' `factor_rank_autocorrelation`).
 
 use crate::alpha::AlphaModel;
 use crate::context::Context;
@@ -27,6 +43,13 @@ use crate::spec::Spec;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+mod sheet;
+pub use sheet::{cumulative_quantiles, SHEETS};
+mod table;
+
+/// The longest forward horizon of the IC decay, in trading days.
+pub const DECAY_HORIZON: u32 = 20;
 
 /// Where the panel goes.
 #[derive(Debug, Clone, Default)]
@@ -52,11 +75,37 @@ pub struct FactorStats {
     pub rank_icir: f64,
     /// Mean top-minus-bottom quantile forward return.
     pub spread: f64,
+    /// `e^(−mean RankMAE)` over signal days ([`crate::signal`]).
+    pub exp_neg_rank_mae: f64,
+    /// Mean rank autocorrelation between consecutive signal days.
+    pub rank_autocorr: f64,
+    /// The per-date series behind the tear sheet.
+    pub detail: FactorDetail,
+}
+
+/// One factor's series for the tear sheet (module docs).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FactorDetail {
+    /// `(signal date, IC, RankIC)` of each signal day with an IC.
+    pub ic: Vec<(String, f64, f64)>,
+    /// Mean IC for the forward horizons `1..=DECAY_HORIZON`.
+    pub decay_ic: Vec<f64>,
+    /// Mean RankIC for the forward horizons `1..=DECAY_HORIZON`.
+    pub decay_rank_ic: Vec<f64>,
+    /// `(start, end, mean return per quantile, lowest first)` of each holding
+    /// period with at least one stock per quantile.
+    pub periods: Vec<(String, String, Vec<f64>)>,
+    /// `(date t', rank autocorrelation of t and t')`, with at least 3 stocks on both days.
+    pub autocorr: Vec<(String, f64)>,
 }
 
 /// The factor report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactorReport {
+    /// The spec's name.
+    pub name: String,
+    /// First and last day simulated.
+    pub window: (String, String),
     pub ic_horizon: u32,
     pub quantiles: u32,
     pub signal_days: usize,
@@ -66,18 +115,33 @@ pub struct FactorReport {
     pub factors: Vec<FactorStats>,
 }
 
+#[derive(Clone)]
 struct Pending {
+    date: String,
     symbols: Vec<SymbolId>,
     /// `symbols × m`, NaN where missing.
     values: Vec<f64>,
+}
+
+impl Pending {
+    fn value(&self, m: usize, i: usize, k: usize) -> f64 {
+        self.values[i * m + k]
+    }
 }
 
 #[derive(Default)]
 struct PerFactor {
     ic: Vec<f64>,
     rank_ic: Vec<f64>,
+    rank_mae: Vec<f64>,
     spread: Vec<f64>,
     coverage: Vec<f64>,
+    dates: Vec<String>,
+    /// Per horizon `1..=DECAY_HORIZON`: the IC and RankIC of each due signal day.
+    decay_ic: Vec<Vec<f64>>,
+    decay_rank_ic: Vec<Vec<f64>>,
+    periods: Vec<(String, String, Vec<f64>)>,
+    autocorr: Vec<(String, f64)>,
 }
 
 struct State {
@@ -86,6 +150,9 @@ struct State {
     writer: Option<(PathBuf, csv::Writer<std::fs::File>)>,
     header_written: bool,
     pending: PendingSignals<Pending>,
+    decay: PendingSignals<Pending>,
+    /// The previous signal day (holding periods, rank autocorrelation).
+    last: Option<(crate::data::DayIndex, Pending)>,
     stats: Vec<PerFactor>,
     signal_days: usize,
 }
@@ -144,8 +211,8 @@ impl State {
 impl PanelCollector {
     fn evaluate(state: &mut State, ctx: &Context<'_>) {
         let today = ctx.day();
+        let m = state.stats.len();
         while let Some((day, p)) = state.pending.pop_due(today) {
-            let m = state.stats.len();
             let horizon = state.pending.horizon_days();
             let fwd: Vec<f64> = p
                 .symbols
@@ -153,27 +220,102 @@ impl PanelCollector {
                 .map(|&s| signal::forward_return(ctx, s, day, horizon))
                 .collect();
             for (k, st) in state.stats.iter_mut().enumerate() {
-                let value = |i: usize| p.values[i * m + k];
                 let with_value = (0..p.symbols.len())
-                    .filter(|&i| value(i).is_finite())
+                    .filter(|&i| p.value(m, i, k).is_finite())
                     .count();
                 st.coverage
                     .push(with_value as f64 / p.symbols.len().max(1) as f64);
-                let triples = p
-                    .symbols
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &s)| (s, value(i), fwd[i]));
-                let e = signal::evaluate(triples, state.quantiles);
+                let e = evaluate_factor(&p, m, k, &fwd, state.quantiles);
                 if e.n < 3 {
                     continue;
                 }
                 st.ic.push(e.ic);
                 st.rank_ic.push(e.rank_ic);
+                st.rank_mae.push(e.rank_mae);
                 st.spread.push(e.spread());
+                st.dates.push(p.date.clone());
+            }
+        }
+        while let Some((day, p)) = state.decay.pop_due(today) {
+            for h in 1..=DECAY_HORIZON {
+                let fwd: Vec<f64> = p
+                    .symbols
+                    .iter()
+                    .map(|&s| signal::forward_return(ctx, s, day, h))
+                    .collect();
+                for (k, st) in state.stats.iter_mut().enumerate() {
+                    // IC and RankIC only (as signal::evaluate computes them,
+                    // without its quantiles and RankMAE): 20 horizons a day.
+                    let (x, y): (Vec<f64>, Vec<f64>) = (0..p.symbols.len())
+                        .map(|i| (p.value(m, i, k), fwd[i]))
+                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                        .unzip();
+                    if x.len() >= 3 {
+                        st.decay_ic[h as usize - 1].push(metrics::pearson(&x, &y));
+                        st.decay_rank_ic[h as usize - 1].push(metrics::spearman(&x, &y));
+                    }
+                }
             }
         }
     }
+
+    /// At a signal day `today`: the holding period since the previous
+    /// signal day and the rank autocorrelation between the two.
+    fn since_last(state: &mut State, ctx: &Context<'_>, now: &Pending) {
+        let Some((day, prev)) = &state.last else {
+            return;
+        };
+        let m = state.stats.len();
+        let held = ctx.day().0 - day.0;
+        let fwd: Vec<f64> = prev
+            .symbols
+            .iter()
+            .map(|&s| signal::forward_return(ctx, s, *day, held))
+            .collect();
+        let at_now: std::collections::HashMap<SymbolId, usize> = now
+            .symbols
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (s, i))
+            .collect();
+        for (k, st) in state.stats.iter_mut().enumerate() {
+            let e = evaluate_factor(prev, m, k, &fwd, state.quantiles);
+            if e.n >= state.quantiles {
+                st.periods
+                    .push((prev.date.clone(), now.date.clone(), e.quantile_returns));
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for (i, s) in prev.symbols.iter().enumerate() {
+                let Some(&j) = at_now.get(s) else { continue };
+                let (x, y) = (prev.value(m, i, k), now.value(m, j, k));
+                if x.is_finite() && y.is_finite() {
+                    a.push(x);
+                    b.push(y);
+                }
+            }
+            if a.len() >= 3 {
+                st.autocorr
+                    .push((now.date.clone(), metrics::spearman(&a, &b)));
+            }
+        }
+    }
+}
+
+/// Factor `k` of `p` against the forward returns `fwd` (the rule of [`crate::signal`]).
+fn evaluate_factor(
+    p: &Pending,
+    m: usize,
+    k: usize,
+    fwd: &[f64],
+    quantiles: usize,
+) -> signal::SignalEvaluation {
+    signal::evaluate(
+        p.symbols
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (s, p.value(m, i, k), fwd[i])),
+        quantiles,
+    )
 }
 
 impl AlphaModel for PanelCollector {
@@ -189,7 +331,11 @@ impl AlphaModel for PanelCollector {
         let mut st = self.state.lock().expect("panel state lock");
         if st.stats.is_empty() {
             st.stats = (0..ctx.factor_names().len())
-                .map(|_| PerFactor::default())
+                .map(|_| PerFactor {
+                    decay_ic: vec![Vec::new(); DECAY_HORIZON as usize],
+                    decay_rank_ic: vec![Vec::new(); DECAY_HORIZON as usize],
+                    ..PerFactor::default()
+                })
                 .collect();
         }
         Self::evaluate(&mut st, ctx);
@@ -212,13 +358,17 @@ impl AlphaModel for PanelCollector {
                 });
             }
         }
-        st.pending.push(
-            ctx.day(),
-            Pending {
-                symbols: universe.to_vec(),
-                values,
-            },
-        );
+        let now = Pending {
+            date: ctx.date().to_string(),
+            symbols: universe.to_vec(),
+            values,
+        };
+        if !st.stats.is_empty() {
+            Self::since_last(&mut st, ctx, &now);
+        }
+        st.pending.push(ctx.day(), now.clone());
+        st.decay.push(ctx.day(), now.clone());
+        st.last = Some((ctx.day(), now));
         st.signal_days += 1;
         if !st.daily {
             st.write_rows(ctx, universe)?;
@@ -258,6 +408,8 @@ pub fn factor_report(
         writer,
         header_written: false,
         pending: PendingSignals::new(spec.config.ic_horizon),
+        decay: PendingSignals::new(DECAY_HORIZON),
+        last: None,
         stats: Vec::new(),
         signal_days: 0,
     }));
@@ -274,9 +426,17 @@ pub fn factor_report(
         w.flush().map_err(|e| Error::io(&*p, e))?;
     }
     let n_user = market.factors.names.len();
+    let finite_mean = |x: &[f64]| {
+        metrics::mean(
+            &x.iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .collect::<Vec<_>>(),
+        )
+    };
     let mut factors: Vec<FactorStats> = st
         .stats
-        .iter()
+        .iter_mut()
         .zip(&names)
         .enumerate()
         .map(|(k, (s, name))| FactorStats {
@@ -292,111 +452,40 @@ pub fn factor_report(
             },
             days: s.ic.len(),
             coverage: metrics::mean(&s.coverage),
-            ic_mean: metrics::mean(
-                &s.ic
-                    .iter()
-                    .copied()
-                    .filter(|v| !v.is_nan())
-                    .collect::<Vec<_>>(),
-            ),
+            ic_mean: finite_mean(&s.ic),
             icir: metrics::icir(&s.ic),
-            rank_ic_mean: metrics::mean(
-                &s.rank_ic
-                    .iter()
-                    .copied()
-                    .filter(|v| !v.is_nan())
-                    .collect::<Vec<_>>(),
-            ),
+            rank_ic_mean: finite_mean(&s.rank_ic),
             rank_icir: metrics::icir(&s.rank_ic),
-            spread: metrics::mean(
-                &s.spread
+            spread: finite_mean(&s.spread),
+            exp_neg_rank_mae: (-finite_mean(&s.rank_mae)).exp(),
+            rank_autocorr: finite_mean(&s.autocorr.iter().map(|x| x.1).collect::<Vec<_>>()),
+            detail: FactorDetail {
+                ic: s
+                    .dates
                     .iter()
-                    .copied()
-                    .filter(|v| !v.is_nan())
-                    .collect::<Vec<_>>(),
-            ),
+                    .zip(&s.ic)
+                    .zip(&s.rank_ic)
+                    .map(|((d, ic), r)| (d.clone(), *ic, *r))
+                    .collect(),
+                decay_ic: s.decay_ic.iter().map(|v| finite_mean(v)).collect(),
+                decay_rank_ic: s.decay_rank_ic.iter().map(|v| finite_mean(v)).collect(),
+                periods: std::mem::take(&mut s.periods),
+                autocorr: std::mem::take(&mut s.autocorr),
+            },
         })
         .collect();
     let key = |f: &FactorStats| if f.icir.is_nan() { -1.0 } else { f.icir.abs() };
     factors.sort_by(|a, b| key(b).total_cmp(&key(a)).then_with(|| a.name.cmp(&b.name)));
     Ok(FactorReport {
+        name: spec.config.name.clone().unwrap_or_default(),
+        window: (
+            records.window_start.to_string(),
+            records.window_end.to_string(),
+        ),
         ic_horizon: spec.config.ic_horizon,
         quantiles: spec.config.quantiles,
         signal_days: st.signal_days,
         days: records.days,
         factors,
     })
-}
-
-impl FactorReport {
-    /// A fixed-width table.
-    pub fn table(&self) -> String {
-        let mut out = format!(
-            "factor report: {} signal days, forward return over {} trading days, spread = top − bottom of {} quantiles\n",
-            self.signal_days, self.ic_horizon, self.quantiles
-        );
-        out.push_str(&format!(
-            "{:<16} {:<10} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n",
-            "factor", "group", "days", "coverage", "IC", "ICIR", "RankIC", "RankICIR", "spread"
-        ));
-        for f in &self.factors {
-            out.push_str(&format!(
-                "{:<16} {:<10} {:>5} {:>8.3} {:>8.4} {:>8.3} {:>8.4} {:>8.3} {:>9.4}\n",
-                f.name,
-                f.group,
-                f.days,
-                f.coverage,
-                f.ic_mean,
-                f.icir,
-                f.rank_ic_mean,
-                f.rank_icir,
-                f.spread
-            ));
-        }
-        out
-    }
-
-    /// CSV of the table (full precision).
-    pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let header = [
-            "factor",
-            "group",
-            "days",
-            "coverage",
-            "ic",
-            "icir",
-            "rank_ic",
-            "rank_icir",
-            "spread",
-        ];
-        w.write_record(header)
-            .expect("writing to memory cannot fail");
-        for f in &self.factors {
-            w.write_record([
-                f.name.clone(),
-                f.group.clone(),
-                f.days.to_string(),
-                fmt(f.coverage),
-                fmt(f.ic_mean),
-                fmt(f.icir),
-                fmt(f.rank_ic_mean),
-                fmt(f.rank_icir),
-                fmt(f.spread),
-            ])
-            .expect("rows of the header's length, written to memory");
-        }
-        let bytes = w.into_inner().expect("writing to memory cannot fail");
-        String::from_utf8(bytes).expect("every cell is UTF-8 text")
-    }
-
-    /// Writes the CSV.
-    pub fn write_csv(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.to_csv()).map_err(|e| Error::io(path, e))
-    }
-
-    /// The stats of one factor.
-    pub fn get(&self, name: &str) -> Option<&FactorStats> {
-        self.factors.iter().find(|f| f.name == name)
-    }
 }
