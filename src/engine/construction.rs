@@ -127,6 +127,9 @@ impl ConstructionData {
     /// The benchmark weights known at today's close.
     fn benchmark_weights(&mut self, ctx: &Context<'_>) -> Option<BenchmarkWeights> {
         self.benchmark.as_ref()?;
+        if ctx.candidates().is_empty() {
+            return None; // nothing to construct: not a fallback
+        }
         let date = ctx.date();
         let k = self.weights.partition_point(|d| d.date <= date);
         if k > 0 {
@@ -227,8 +230,12 @@ impl Engine<'_> {
     ) -> crate::strategy::TargetWeights {
         let ctx = self.history.context();
         let book = self.book(&ctx);
-        let benchmark = self.construction_data.benchmark_weights(&ctx);
-        let styles = self.construction_data.style_exposures(&ctx);
+        let data = &mut self.construction_data;
+        let (benchmark, styles) = if data.needs_history() {
+            (data.benchmark_weights(&ctx), data.style_exposures(&ctx))
+        } else {
+            (None, None)
+        };
         let inputs = crate::strategy::Inputs {
             scores: scored,
             context: &ctx,

@@ -212,18 +212,6 @@ impl PortfolioConfig {
                 self.top_fraction
             ));
         }
-        if self.topk_dropout.is_some() && self.method != Method::TopkDropout {
-            return Err(format!(
-                "[portfolio.topk_dropout] is set but portfolio.method = \"{}\"; set method = \"topk_dropout\" or remove the table",
-                self.method.key()
-            ));
-        }
-        if self.enhanced_index.is_some() && self.method != Method::EnhancedIndex {
-            return Err(format!(
-                "[portfolio.enhanced_index] is set but portfolio.method = \"{}\"; set method = \"enhanced_index\" or remove the table",
-                self.method.key()
-            ));
-        }
         let t = self.topk_dropout();
         if t.topk == 0 {
             return Err("portfolio.topk_dropout.topk must be at least 1".into());
