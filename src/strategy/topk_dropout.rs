@@ -15,9 +15,11 @@
 //!    or has been held fewer than `hold_days` trading days (Qlib's
 //!    `hold_thresh`; the day of the buy counts as 1).
 //!
-//! Weights: every kept holding keeps its current weight (Qlib does not
-//! rebalance what it keeps); the rest of the portfolio (the value of the
-//! sales and any cash) is split equally over `buy`.
+//! Weights: every kept holding keeps its weight at the decision's close
+//! (Qlib does not rebalance what it keeps; here the fill re-sizes a kept
+//! name to that weight, a small trade from the overnight drift); the rest of
+//! the portfolio (the value of the sales and any cash) is split equally
+//! over `buy`.
 //!
 //! Differences from Qlib, all deliberate: the portfolio stays fully invested
 //! (Qlib's `risk_degree` defaults to 0.95), so with nothing to buy the

@@ -34,6 +34,8 @@
 pub mod risk;
 pub mod socp;
 pub mod styles;
+#[cfg(test)]
+mod tests;
 
 pub use styles::{StyleExposures, StyleSource};
 
@@ -83,6 +85,11 @@ pub struct OptimiserRecord {
     /// Names in the problem and names held by the solution.
     pub names: usize,
     pub holdings: usize,
+    /// Checks of the solution: Σ w, max(w − cap) over the free names, and
+    /// the one-sided turnover ½ Σ |w − w_prev|.
+    pub weight_sum: f64,
+    pub max_over_cap: f64,
+    pub turnover: f64,
     /// Solver wall time (seconds; not written to the run folder, which must
     /// be byte-identical across reruns).
     #[serde(skip)]
@@ -310,6 +317,21 @@ impl EnhancedIndex {
         let mut w = solved.weights;
         clean(&mut w, &problem);
         record.binding = binding(&problem, &w, &industry_names, inputs);
+        record.weight_sum = w.iter().sum();
+        record.max_over_cap = problem
+            .names
+            .iter()
+            .zip(&w)
+            .filter(|(n, _)| n.fixed.is_none())
+            .map(|(n, v)| v - n.ub)
+            .fold(f64::NEG_INFINITY, f64::max);
+        record.turnover = 0.5
+            * problem
+                .names
+                .iter()
+                .zip(&w)
+                .map(|(n, v)| (v - n.wprev).abs())
+                .sum::<f64>();
         let targets: TargetWeights = symbols
             .iter()
             .zip(&w)

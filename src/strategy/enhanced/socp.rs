@@ -68,6 +68,10 @@ pub struct Solved {
     pub status: SolverStatus,
     pub iterations: u32,
     pub seconds: f64,
+    /// Clarabel's primal and dual objective values (their gap is the
+    /// duality gap of the solution).
+    pub primal_objective: f64,
+    pub dual_objective: f64,
 }
 
 impl Problem {
@@ -293,6 +297,8 @@ impl Problem {
                     status: SolverStatus::NumericalError,
                     iterations: 0,
                     seconds: 0.0,
+                    primal_objective: f64::NAN,
+                    dual_objective: f64::NAN,
                 }
             }
         };
@@ -306,6 +312,8 @@ impl Problem {
             status: sol.status,
             iterations: sol.iterations,
             seconds: sol.solve_time,
+            primal_objective: sol.obj_val,
+            dual_objective: sol.obj_val_dual,
         }
     }
 }
