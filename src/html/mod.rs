@@ -46,8 +46,8 @@ use crate::Result;
 use css::STYLE;
 use format::{esc, text};
 use sections::{
-    interpretation, interpretation_section, metrics_section, performance_section, signal_section,
-    spec_section, sweep, sweep_section, trading_section,
+    has_portfolio, interpretation, interpretation_section, metrics_section, performance_section,
+    portfolio_section, signal_section, spec_section, sweep, sweep_section, trading_section,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -89,6 +89,9 @@ pub fn render(view: &RunView) -> Result<String> {
     let interpretation = interpretation(r);
     let sweep = sweep(r);
     h.push_str("<nav class=\"toc\"><a href=\"#metrics\">Metrics</a><a href=\"#performance\">Performance</a><a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
+    if has_portfolio(r) {
+        h.push_str("<a href=\"#portfolio\">Portfolio</a>");
+    }
     if interpretation.is_some() {
         h.push_str("<a href=\"#interpretation\">Interpretation</a>");
     }
@@ -102,6 +105,7 @@ pub fn render(view: &RunView) -> Result<String> {
     performance_section(&mut h, view, &gross)?;
     signal_section(&mut h, view)?;
     trading_section(&mut h, view)?;
+    portfolio_section(&mut h, view)?;
     if let Some(i) = interpretation {
         interpretation_section(&mut h, &i)?;
     }
