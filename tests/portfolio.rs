@@ -306,3 +306,40 @@ fn test_infeasible_limits_are_relaxed_in_order_and_recorded() {
     assert!(p.relaxed_rebalances >= p.rebalances.len() / 2);
     assert!((first.weight_sum - 1.0).abs() < 1e-6);
 }
+
+#[test]
+fn test_report_html_has_the_portfolio_section() {
+    let bundle = copy_bundle(&root().join("fixtures/tiny"));
+    let r = run(&spec_text(ENHANCED, bundle.path()));
+    let html = alphasim::html::render(&alphasim::html::RunView::from_run(&r)).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    assert_eq!(doc.select(&sel("section#portfolio")).count(), 1);
+    for id in ["chart-tracking-error", "chart-active-exposures"] {
+        let fig = doc
+            .select(&sel(&format!("#{id} svg")))
+            .next()
+            .unwrap_or_else(|| panic!("{id}"));
+        assert!(
+            fig.html().contains("<path") || fig.html().contains("<polyline"),
+            "{id} draws lines"
+        );
+    }
+    let table = doc
+        .select(&sel("table.optimiser"))
+        .next()
+        .unwrap()
+        .text()
+        .collect::<String>();
+    assert!(
+        table.contains("Solved") && table.contains("tracking_error"),
+        "{table}"
+    );
+    assert!(html.contains("href=\"#portfolio\""));
+    // the fixture's top-decile run without index weights has no such section
+    let plain = run(&spec_text(
+        &ENHANCED.replace("method = \"enhanced_index\"", "method = \"top_fraction\""),
+        bundle.path(),
+    ));
+    assert!(plain.report.portfolio.is_none());
+}
