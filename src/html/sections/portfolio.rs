@@ -131,14 +131,17 @@ pub(in crate::html) fn portfolio_section(h: &mut String, view: &RunView) -> Resu
         let mut relaxed: std::collections::BTreeMap<String, usize> = Default::default();
         let mut statuses: std::collections::BTreeMap<String, usize> = Default::default();
         for o in &optimised {
-            for b in o
+            let kinds: std::collections::BTreeSet<String> = o
                 .get("binding")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-            {
-                let key = b.as_str().unwrap_or("");
-                let key = key.split(['×', ':']).next().unwrap_or(key).to_owned();
+                .map(|b| {
+                    let key = b.as_str().unwrap_or("");
+                    key.split(['×', ':']).next().unwrap_or(key).to_owned()
+                })
+                .collect();
+            for key in kinds {
                 *bound.entry(key).or_default() += 1;
             }
             for b in o
