@@ -87,10 +87,149 @@ pub fn weights(inputs: &Inputs<'_>, c: &TopkDropoutConfig) -> TargetWeights {
             kept += w;
         }
     }
-    if !buy.is_empty() {
-        let each = (1.0 - kept).max(0.0) / buy.len() as f64;
+    let left = 1.0 - kept;
+    if !buy.is_empty() && left > 1e-12 {
+        let each = left / buy.len() as f64;
         targets.extend(buy.iter().map(|&s| (s, each)));
     }
     targets.sort_by_key(|p| p.0);
     targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{History, Names};
+    use crate::data::{Date, DayIndex};
+    use crate::feed::{BarRow, DayBatch};
+    use crate::strategy::Book;
+
+    /// A history whose today has traded bars for `traded` (10 symbols).
+    fn history(traded: &[u32]) -> History {
+        let names = Names {
+            symbols: (0..10).map(|i| format!("S{i}")).collect(),
+            ..Default::default()
+        };
+        let mut h = History::new(names, false);
+        let bars = traded
+            .iter()
+            .map(|&s| BarRow {
+                symbol: SymbolId(s),
+                open: 10.0,
+                high: 10.0,
+                low: 10.0,
+                close: 10.0,
+                volume: 100.0,
+                amount: 1000.0,
+                adj_factor: 1.0,
+                limit_up: f64::NAN,
+                limit_down: f64::NAN,
+            })
+            .collect();
+        h.apply_close(&mut DayBatch {
+            day: DayIndex(0),
+            date: Date::from_ymd_opt(2020, 1, 2).unwrap(),
+            bars,
+            ..Default::default()
+        });
+        h
+    }
+
+    fn ids(v: &[(u32, f64)]) -> Vec<(SymbolId, f64)> {
+        v.iter().map(|&(s, x)| (SymbolId(s), x)).collect()
+    }
+
+    fn assert_weights(got: &[(SymbolId, f64)], want: &[(u32, f64)]) {
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                g.0 == SymbolId(w.0) && (g.1 - w.1).abs() < 1e-12,
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn test_topk_dropout_by_hand() {
+        // topk 4, n_drop 2. Held: S0 (0.30), S1 (0.25), S2 (0.25), S3 (0.20)
+        // with scores S0 0.9, S1 0.1, S2 0.5, S3 −0.2; the non-held S4..S9
+        // score 0.8, 0.0, 0.6, 0.3, −0.5, 0.05.
+        // today = the best 2 + 4 − 4 = 2 non-held: S4 (0.8), S6 (0.6);
+        // comb by score: S0 .9, S4 .8, S6 .6, S2 .5, S1 .1, S3 −.2;
+        // its last 2 are S1, S3: both held → sell; buy = today[..2 + 4 − 4] = S4, S6.
+        // Kept S0, S2 keep 0.30 and 0.25; the buys share 0.45: 0.225 each.
+        let scores = ids(&[
+            (0, 0.9),
+            (1, 0.1),
+            (2, 0.5),
+            (3, -0.2),
+            (4, 0.8),
+            (5, 0.0),
+            (6, 0.6),
+            (7, 0.3),
+            (8, -0.5),
+            (9, 0.05),
+        ]);
+        let book = Book {
+            weights: ids(&[(0, 0.30), (1, 0.25), (2, 0.25), (3, 0.20)]),
+            held_days: vec![10, 10, 10, 10],
+        };
+        let c = TopkDropoutConfig {
+            topk: 4,
+            n_drop: 2,
+            hold_days: 5,
+        };
+        let h = history(&(0..10).collect::<Vec<_>>());
+        let ctx = h.context();
+        let inputs = Inputs {
+            scores: &scores,
+            context: &ctx,
+            book: &book,
+            benchmark: None,
+            styles: None,
+        };
+        assert_weights(
+            &weights(&inputs, &c),
+            &[(0, 0.30), (2, 0.25), (4, 0.225), (6, 0.225)],
+        );
+        // S3 held only 3 days (< hold_days 5) and S1 suspended today: both
+        // stay; the buys still number |sell| + topk − |last| = 2 (as Qlib),
+        // but nothing is left for them (1 − 1.0 = 0): no buy.
+        let book2 = Book {
+            held_days: vec![10, 10, 10, 3],
+            ..book.clone()
+        };
+        let h2 = history(&[0, 2, 3, 4, 5, 6, 7, 8, 9]);
+        let ctx2 = h2.context();
+        let scores2: Vec<(SymbolId, f64)> = scores
+            .iter()
+            .copied()
+            .filter(|p| p.0 != SymbolId(1))
+            .collect();
+        // without a score S1 ranks last: comb = S0, S4, S6, S2, S3, S1 → sell S3, S1
+        let w = weights(
+            &Inputs {
+                scores: &scores2,
+                context: &ctx2,
+                book: &book2,
+                benchmark: None,
+                styles: None,
+            },
+            &c,
+        );
+        assert_weights(&w, &[(0, 0.30), (1, 0.25), (2, 0.25), (3, 0.20)]);
+        // first build: the best topk names at equal weight
+        let empty = Book::default();
+        let w = weights(
+            &Inputs {
+                scores: &scores,
+                context: &ctx,
+                book: &empty,
+                benchmark: None,
+                styles: None,
+            },
+            &c,
+        );
+        assert_weights(&w, &[(0, 0.25), (2, 0.25), (4, 0.25), (6, 0.25)]);
+    }
 }
