@@ -342,6 +342,10 @@ impl<'a> Context<'a> {
     pub fn is_member(&self, s: SymbolId) -> bool {
         self.history.is_member(s)
     }
+    /// Benchmark-index members now (when the benchmark differs from the universe).
+    pub fn is_benchmark_member(&self, s: SymbolId) -> bool {
+        self.history.is_benchmark_member(s)
+    }
     /// Today's candidates: universe members with a traded bar today, ascending ids.
     pub fn candidates(&self) -> Vec<SymbolId> {
         self.history

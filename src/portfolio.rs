@@ -17,6 +17,9 @@ pub struct Portfolio {
     pub holdings: BTreeMap<SymbolId, f64>,
     /// Adjusted shares bought per symbol on the day of its last buy (T+1).
     pub last_buy: BTreeMap<SymbolId, (Date, f64)>,
+    /// The date each holding was bought into the portfolio (its first buy
+    /// since it was last fully sold): TopK-dropout's holding period.
+    pub acquired: BTreeMap<SymbolId, Date>,
 }
 
 impl Portfolio {
@@ -26,6 +29,7 @@ impl Portfolio {
             cash,
             holdings: BTreeMap::new(),
             last_buy: BTreeMap::new(),
+            acquired: BTreeMap::new(),
         }
     }
     /// Adjusted shares of `s` bought on `date` (not sellable that day under T+1).
@@ -37,6 +41,7 @@ impl Portfolio {
     }
     /// Records a buy of `qty` adjusted shares of `s` on `date`.
     pub fn note_buy(&mut self, s: SymbolId, date: Date, qty: f64) {
+        self.acquired.entry(s).or_insert(date);
         let e = self.last_buy.entry(s).or_insert((date, 0.0));
         if e.0 != date {
             *e = (date, 0.0);

@@ -153,7 +153,7 @@ fn upto(csv: &str, d: &str) -> Vec<String> {
 /// `dates[len × num / den]`, and asserts every nav, trade, position and score
 /// row dated up to D, and every IC row whose horizon `h` ends by D, is
 /// byte-identical; and that the alteration changed the scores after D.
-fn check_lookahead(text: &str, num: usize, den: usize, h: usize) {
+pub fn check_lookahead(text: &str, num: usize, den: usize, h: usize) {
     let original = copy_bundle(&root().join("fixtures/tiny"));
     let altered = copy_bundle(&root().join("fixtures/tiny"));
     let base = run(&spec_text(text, original.path()));

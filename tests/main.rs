@@ -15,6 +15,7 @@ mod fuzz_loader;
 mod hand;
 mod lookahead;
 mod oracle;
+mod portfolio;
 mod real_data;
 mod reliability;
 mod report_html;

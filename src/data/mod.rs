@@ -243,8 +243,35 @@ pub struct Market {
     pub benchmark: BTreeMap<String, Vec<(Date, f64)>>,
     pub factors: Factors,
     pub fundamentals: Fundamentals,
+    /// Benchmark constituent weights per index name (`index_weights.csv`);
+    /// empty when the file is absent.
+    pub index_weights: IndexWeights,
     /// Non-fatal findings (e.g. symbols in other files that never trade).
     pub warnings: Vec<String>,
+}
+
+/// Benchmark constituent weights per index name, dates ascending.
+pub type IndexWeights = BTreeMap<String, Vec<IndexWeightDay>>;
+
+/// One date's weights of an index: known at the close of `date`, valid until
+/// the next date with rows for the index. Normalised to sum to 1, ordered by
+/// symbol id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexWeightDay {
+    pub date: Date,
+    pub weights: Vec<(SymbolId, f64)>,
+}
+
+/// The weights of `index` known at the close of `date`: the last date with
+/// rows on or before `date` (carried forward), or None before the first.
+pub fn index_weights_as_of<'a>(
+    weights: &'a IndexWeights,
+    index: &str,
+    date: Date,
+) -> Option<&'a IndexWeightDay> {
+    let days = weights.get(index)?;
+    let k = days.partition_point(|d| d.date <= date);
+    (k > 0).then(|| &days[k - 1])
 }
 
 impl Market {

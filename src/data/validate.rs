@@ -110,6 +110,11 @@ fn summarise(m: &Market, files: &[(FileKind, std::path::PathBuf)]) -> BundleSumm
         FileKind::Benchmark => m.benchmark.values().map(Vec::len).sum(),
         FileKind::Factors => m.factors.len(),
         FileKind::Fundamentals => m.fundamentals.records.len(),
+        FileKind::IndexWeights => m
+            .index_weights
+            .values()
+            .flat_map(|days| days.iter().map(|d| d.weights.len()))
+            .sum(),
     };
     let files = files
         .iter()

@@ -5,7 +5,7 @@
 use super::{Engine, IcRecord, PendingOrder, RebalanceRecord};
 use crate::data::DayIndex;
 use crate::signal::{self, forward_return};
-use crate::strategy::{eligible, Inputs};
+use crate::strategy::eligible;
 use crate::{Error, Result};
 
 impl Engine<'_> {
@@ -23,10 +23,7 @@ impl Engine<'_> {
             )));
         }
         let scored = eligible(candidates, scores);
-        let targets = self.construction.target_weights(&Inputs {
-            scores: &scored,
-            context: &ctx,
-        });
+        let targets = self.construct(&scored);
         let date = self.batch.date;
         self.out.scores.push((date, scored.clone()));
         self.out.rebalances.push(RebalanceRecord {

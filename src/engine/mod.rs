@@ -25,13 +25,16 @@
 //! | `decision.rs` | the rebalance decision and the due IC evaluations |
 //! | `fills.rs` | quotes under the market rules, fills at the open/close, delistings |
 //! | `benchmark.rs` | the benchmark's daily return and value |
+//! | `construction.rs` | the book, benchmark weights, styles and active-exposure records of a decision |
 
 mod benchmark;
+mod construction;
 mod decision;
 mod fills;
 mod records;
 mod setup;
 
+pub use construction::ConstructionRecord;
 pub use records::{DailyRecord, IcRecord, PositionRecord, RebalanceRecord, RunRecords};
 pub use setup::run_factor_names;
 
@@ -68,6 +71,7 @@ struct Engine<'a> {
     costs: Box<dyn CostModel>,
     rules: MarketRules,
     construction: Construction,
+    construction_data: construction::ConstructionData,
     /// ST flag per symbol (±5% limits).
     st: Vec<bool>,
     liquidity: Option<Liquidity>,
@@ -167,6 +171,9 @@ pub fn run_with_options(
     if let Some(w) = engine.benchmark.warning() {
         engine.out.warnings.push(w);
     }
+    if let Some(w) = engine.construction_data.warning() {
+        engine.out.warnings.push(w);
+    }
     Ok(engine.out)
 }
 
@@ -264,6 +271,15 @@ impl Engine<'_> {
                     lib.on_close(&self.history, b.benchmark_close, outputs);
                     let (symbols, values, missing) = lib.output();
                     self.history.set_library_factors(symbols, values, missing);
+                }
+                if let Some(lib) = self
+                    .construction_data
+                    .styles
+                    .as_mut()
+                    .and_then(|s| s.library.as_mut())
+                {
+                    let outputs = self.signal_set[b.day.index()];
+                    lib.on_close(&self.history, b.benchmark_close, outputs);
                 }
                 self.batch = b;
             }

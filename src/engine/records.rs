@@ -92,6 +92,9 @@ pub struct RunRecords {
     /// What the model learned per retrain window, if it reports it.
     pub interpretation: Option<Interpretation>,
     pub warnings: Vec<String>,
+    /// Per rebalance, with benchmark weights: active exposures, ex-ante
+    /// tracking error and what the optimiser did.
+    pub construction: Vec<super::construction::ConstructionRecord>,
     /// Stock-days streamed (rows of the bars cross-sections).
     pub stock_days: u64,
     pub days: usize,

@@ -169,6 +169,13 @@ impl<'a> Engine<'a> {
         let liquidity = cost_settings
             .needs_liquidity()
             .then(|| Liquidity::new(market.n_symbols(), cost_settings.impact_window as usize));
+        let construction_data = super::construction::ConstructionData::new(spec, market)?;
+        let mut options = options;
+        if construction_data.needs_history() {
+            // the risk model reads the price history of every name
+            options.lean_history = false;
+            options.symbols = None;
+        }
         let engine = Engine {
             spec,
             history: {
@@ -196,6 +203,7 @@ impl<'a> Engine<'a> {
                 scores: Vec::new(),
                 interpretation: None,
                 warnings,
+                construction: Vec::new(),
                 stock_days: 0,
                 days: n_days,
             },
@@ -204,6 +212,7 @@ impl<'a> Engine<'a> {
             costs,
             rules,
             construction: Construction::from_config(&c.portfolio),
+            construction_data,
             st,
             liquidity,
             options,

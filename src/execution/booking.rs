@@ -49,6 +49,7 @@ pub(super) fn book(
     // A whole sale leaves exactly nothing (no 1e-17 dust positions).
     if (order.whole && order.side == Side::Sell) || held.abs() <= 1e-12 * qty.max(1.0) {
         portfolio.holdings.remove(&s);
+        portfolio.acquired.remove(&s);
     }
     if order.side == Side::Buy {
         portfolio.note_buy(s, date, qty);

@@ -152,3 +152,35 @@ pub(super) fn write_benchmark(
     }
     benchmark.finish()
 }
+
+/// Writes `index_weights.csv`: the members' weights on every day the member
+/// list changes (the selection days, and a delisting's next day), equal
+/// weights — the weights of the equal-weighted benchmark level that
+/// `benchmark.csv` compounds, so an optimiser tracking these weights tracks
+/// that level (up to the suspended members the level skips on a day).
+pub(super) fn write_index_weights(
+    out: &Path,
+    stocks: &[Stock],
+    date_text: &[String],
+    day_members: &[Vec<usize>],
+) -> Result<()> {
+    let mut w = CsvOut::create(
+        out,
+        "index_weights.csv",
+        ["date", "index", "symbol", "weight"],
+    )?;
+    for (t, members) in day_members.iter().enumerate() {
+        if members.is_empty() || (t > 0 && day_members[t - 1] == *members) {
+            continue;
+        }
+        let each = 1.0 / members.len() as f64;
+        for &i in members {
+            w.field(&date_text[t]);
+            w.field(INDEX_NAME);
+            w.field(&stocks[i].symbol);
+            w.display(each);
+            w.end_record()?;
+        }
+    }
+    w.finish()
+}

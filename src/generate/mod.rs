@@ -174,7 +174,9 @@ pub use oracle::{IC_HORIZONS, ORACLE_SCORES_FILE};
 
 use calendar::{make_calendar, quarter_ends, selection_days};
 use factors::industry_mean_f5;
-use index::{day_members, select_members, write_benchmark, write_constituents};
+use index::{
+    day_members, select_members, write_benchmark, write_constituents, write_index_weights,
+};
 use meta::write_meta;
 use oracle::{oracle_ics, write_oracle_scores};
 use simulate::{simulate_stocks, Context, Panel};
@@ -255,6 +257,7 @@ pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<Gener
     write_constituents(out, &stocks, &members, &selection_days, &date_text)?;
     let day_members = day_members(&stocks, &members, &selection_days, n_days);
     write_benchmark(out, &date_text, n, &day_members, &panel)?;
+    write_index_weights(out, &stocks, &date_text, &day_members)?;
 
     // ---- Oracle IC and oracle scores. ----
     let (oracle_ic, oracle_rank_ic) = oracle_ics(n, n_days, &day_members, &panel);

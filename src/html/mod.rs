@@ -47,8 +47,9 @@ use css::STYLE;
 use format::text;
 pub(crate) use format::{cell, esc, figure, Kind};
 use sections::{
-    calendar_section, interpretation, interpretation_section, metrics_section, performance_section,
-    signal_section, spec_section, sweep, sweep_section, trading_section,
+    calendar_section, has_portfolio, interpretation, interpretation_section, metrics_section,
+    performance_section, portfolio_section, signal_section, spec_section, sweep, sweep_section,
+    trading_section,
 };
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -103,6 +104,9 @@ pub fn render(view: &RunView) -> Result<String> {
         h.push_str("<a href=\"#calendar\">Calendar</a>");
     }
     h.push_str("<a href=\"#signal\">Signal</a><a href=\"#trading\">Trading</a>");
+    if has_portfolio(r) {
+        h.push_str("<a href=\"#portfolio\">Portfolio</a>");
+    }
     if interpretation.is_some() {
         h.push_str("<a href=\"#interpretation\">Interpretation</a>");
     }
@@ -117,6 +121,7 @@ pub fn render(view: &RunView) -> Result<String> {
     calendar_section(&mut h, r)?;
     signal_section(&mut h, view)?;
     trading_section(&mut h, view)?;
+    portfolio_section(&mut h, view)?;
     if let Some(i) = interpretation {
         interpretation_section(&mut h, &i)?;
     }

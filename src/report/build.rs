@@ -212,7 +212,7 @@ impl Report {
             risk_free_rate: c.risk_free_rate,
             initial_capital: c.initial_capital,
             top_fraction: c.portfolio.top_fraction,
-            weighting: "equal".to_owned(),
+            method: c.portfolio.method.key().to_owned(),
             rebalance,
             quantiles: c.quantiles,
             universe: c
@@ -224,7 +224,7 @@ impl Report {
                 .clone()
                 .or_else(|| c.index.clone())
                 .unwrap_or_else(|| "equal-weighted all listed symbols".to_owned()),
-            rules: RULES.iter().map(|s| (*s).to_owned()).collect(),
+            rules: rules(c.portfolio.method),
         };
         let window = Window {
             start: records.window_start.to_string(),
@@ -295,18 +295,44 @@ impl Report {
                 .chain(&records.warnings)
                 .cloned()
                 .collect(),
+            portfolio: super::portfolio_report(
+                records,
+                c.portfolio.method.key(),
+                c.benchmark
+                    .as_deref()
+                    .or(c.index.as_deref())
+                    .unwrap_or("the benchmark"),
+                n_ann,
+            ),
             interpretation: records.interpretation.clone(),
         }
     }
 }
 
-/// Conventions that hold for every run, stated in every report.
+/// The conventions of a run of `method`: [`RULES`] with its selection rule.
+fn rules(method: crate::spec::Method) -> Vec<String> {
+    use crate::spec::Method;
+    let selection = match method {
+        Method::TopFraction => "selection: k = max(1, floor(top_fraction x eligible)) highest scores, ties by symbol ascending; equal weights",
+        Method::ScoreWeighted => "selection: k = max(1, floor(top_fraction x eligible)) highest scores, ties by symbol ascending; weight = rank within the selection (1 = lowest, ties share the average rank) / (k(k+1)/2)",
+        Method::TopkDropout => "selection: Qlib TopkDropout: sell the holdings among the n_drop worst of holdings + the best non-held, if traded on t and held >= hold_days; buy the best non-held to refill topk; kept holdings keep their weight, buys share the rest equally",
+        Method::EnhancedIndex => "selection: enhanced-index SOCP: maximise alpha'w - risk_aversion w'Sw under the ex-ante tracking-error cap, industry and style bounds on w - w_b, caps, turnover and full investment; relaxed in the order turnover, style, tracking error, industry, caps when infeasible",
+    };
+    RULES
+        .iter()
+        .map(|s| if *s == "SELECTION" { selection } else { s })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Conventions that hold for every run, stated in every report
+/// (`SELECTION` is replaced by the method's rule).
 const RULES: &[&str] = &[
     "signal day t: the last trading day of the schedule period; the window's last day is never one",
     "eligible at t: index members on t (inclusive spells) with a traded bar on t (volume > 0) and a finite score",
-    "selection: k = max(1, floor(top_fraction x eligible)) highest scores, ties by symbol ascending",
+    "SELECTION",
     "a stock with no traded bar at the fill cannot trade: if held it stays held (valued at its last close), if selected it is missed",
-    "sizing: W = cash + tradable holdings at fill prices; W' = W - cost(trades(W')) by fixed-point iteration; each tradable target gets W'/k; fully invested, never borrows",
+    "sizing: W = cash + tradable holdings at fill prices; W' = W - cost(trades(W')) by fixed-point iteration; each tradable target gets W' x its weight / the tradable targets' weight sum (W'/k at equal weights); fully invested, never borrows",
     "holdings are adjusted shares (dividends and splits reinvested); returns come from adjusted prices",
     "a symbol whose last bar comes before the end of the data is sold at its last close, with costs",
     "NAV at every close; evaluation starts at t0 = first signal day with NAV_t0 = initial capital and the benchmark rebased to t0",

@@ -9,11 +9,13 @@
 mod build;
 mod calendar;
 mod check;
+mod construction;
 mod summary;
 
 pub use build::{excess_metrics, series_metrics, trade_hash};
 pub use calendar::{Calendar, PeriodRow};
 pub use check::{compare_summaries, CheckOutcome};
+pub use construction::{portfolio_report, PortfolioReport, PortfolioRow};
 pub(crate) use summary::fmt6;
 
 use crate::engine::RunRecords;
@@ -44,7 +46,8 @@ pub struct Conventions {
     pub risk_free_rate: f64,
     pub initial_capital: f64,
     pub top_fraction: f64,
-    pub weighting: String,
+    /// The construction method (`top_fraction`, `score_weighted`, …).
+    pub method: String,
     pub rebalance: String,
     pub quantiles: u32,
     pub universe: String,
@@ -184,6 +187,10 @@ pub struct Report {
     /// SHA-256 of every trade (date, symbol, side, quantity, price, value, cost, reason), rounded.
     pub trade_hash: String,
     pub warnings: Vec<String>,
+    /// Active exposures and tracking error per rebalance (with benchmark
+    /// weights or the optimiser).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<PortfolioReport>,
     /// What the model learned per retrain window (learned models only; shape in docs/dmfm.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interpretation: Option<crate::alpha::Interpretation>,

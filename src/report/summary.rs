@@ -30,12 +30,12 @@ impl Report {
         let _ = writeln!(s, "model      {}", self.run.model);
         let _ = writeln!(s, "universe   {}", c.universe);
         let _ = writeln!(s, "benchmark  {}", c.benchmark);
-        let _ = writeln!(
-            s,
-            "schedule   {}, top {} equal weight",
-            c.rebalance,
-            fmt_num(c.top_fraction)
-        );
+        let construction = match c.method.as_str() {
+            "top_fraction" => format!("top {} equal weight", fmt_num(c.top_fraction)),
+            "score_weighted" => format!("top {} rank-weighted", fmt_num(c.top_fraction)),
+            other => other.replace('_', "-"),
+        };
+        let _ = writeln!(s, "schedule   {}, {construction}", c.rebalance);
         let _ = writeln!(s, "fill       {}", c.fill);
         let _ = writeln!(s, "costs      {}", c.costs);
         if c.market != "none" {

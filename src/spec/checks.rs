@@ -6,12 +6,7 @@ impl Spec {
     /// Checks every value; the message names the key.
     pub(super) fn check(&self) -> std::result::Result<(), String> {
         let c = &self.config;
-        if !(c.portfolio.top_fraction > 0.0 && c.portfolio.top_fraction <= 1.0) {
-            return Err(format!(
-                "portfolio.top_fraction = {} must be in (0, 1]",
-                c.portfolio.top_fraction
-            ));
-        }
+        c.portfolio.check()?;
         if !(c.initial_capital.is_finite() && c.initial_capital > 0.0) {
             return Err(format!(
                 "initial_capital = {} must be positive",

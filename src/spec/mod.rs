@@ -42,7 +42,7 @@ pub use model::{
     DeepConfig, DistanceTrains, HeadActivation, IndustryGatMode, LabelNorm, LinearConfig,
     LossConfig, ModelConfig, SamplesConfig, StopOn, TrainConfig,
 };
-pub use portfolio::{PortfolioConfig, Weighting};
+pub use portfolio::{EnhancedIndexConfig, Method, PortfolioConfig, TopkDropoutConfig};
 pub use preprocess::{MissingRule, PreprocessConfig};
 pub use schedule::{Rebalance, ScheduleConfig};
 pub use units::{Currency, Fraction, TradingDays};

@@ -13,16 +13,18 @@ pub(crate) enum FileKind {
     Benchmark,
     Factors,
     Fundamentals,
+    IndexWeights,
 }
 
 impl FileKind {
-    pub(crate) const ALL: [FileKind; 6] = [
+    pub(crate) const ALL: [FileKind; 7] = [
         FileKind::Bars,
         FileKind::Constituents,
         FileKind::Industries,
         FileKind::Benchmark,
         FileKind::Factors,
         FileKind::Fundamentals,
+        FileKind::IndexWeights,
     ];
 
     pub(crate) fn stem(self) -> &'static str {
@@ -33,6 +35,7 @@ impl FileKind {
             FileKind::Benchmark => "benchmark",
             FileKind::Factors => "factors",
             FileKind::Fundamentals => "fundamentals",
+            FileKind::IndexWeights => "index_weights",
         }
     }
 }

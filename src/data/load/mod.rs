@@ -83,6 +83,11 @@
 //! - `fundamentals`: `symbol,period_end,announce_date,field,value`; dates and a
 //!   finite value are required, and `announce_date ≥ period_end` (a report
 //!   cannot be published before its period ends).
+//! - `index_weights`: `date,index,symbol,weight`; `weight ≥ 0`; no repeated
+//!   `(date, index, symbol)`. A date whose weights sum to more than 0.01
+//!   away from 1 is a warning (the weights are normalised), and so are rows
+//!   naming a symbol that is not a member of the index that day (when
+//!   `constituents` has the index).
 
 // `crate::Error` carries the file, line, column, value and fix of a data
 // error by value; it is large, but errors are rare and end the load.
@@ -95,6 +100,7 @@ mod factors;
 mod fields;
 mod files;
 mod fundamentals;
+mod index_weights;
 mod intern;
 mod location;
 mod order;
@@ -111,6 +117,7 @@ use bars::load_bars;
 use benchmark::read_benchmark;
 use factors::{finish_factors, read_factors};
 use fundamentals::{finish_fundamentals, read_fundamentals};
+use index_weights::{finish_index_weights, read_index_weights};
 use intern::{resolve_symbols, FileSymbols};
 use spells::{finish_constituents, finish_industries, read_spells};
 use std::path::Path;
@@ -160,6 +167,9 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
     let mut fundamentals = path_of(FileKind::Fundamentals)
         .map(|p| read_fundamentals(p, threads))
         .transpose()?;
+    let mut index_weights = path_of(FileKind::IndexWeights)
+        .map(|p| read_index_weights(p, threads))
+        .transpose()?;
 
     {
         let mut named: Vec<(String, &mut FileSymbols)> = Vec::new();
@@ -173,6 +183,9 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
             named.push((f.lines.file_name(), &mut f.symbols));
         }
         if let Some(f) = fundamentals.as_mut() {
+            named.push((f.lines.file_name(), &mut f.symbols));
+        }
+        if let Some(f) = index_weights.as_mut() {
             named.push((f.lines.file_name(), &mut f.symbols));
         }
         resolve_symbols(&mut symbols, &mut named, &mut warnings);
@@ -193,6 +206,10 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .transpose()?
         .unwrap_or_default();
     let fundamentals = fundamentals.map(finish_fundamentals).unwrap_or_default();
+    let index_weights = index_weights
+        .map(|f| finish_index_weights(f, &constituent_map, &mut warnings))
+        .transpose()?
+        .unwrap_or_default();
 
     Ok(Market {
         symbols,
@@ -203,6 +220,7 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         benchmark,
         factors,
         fundamentals,
+        index_weights,
         warnings,
     })
 }

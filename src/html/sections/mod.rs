@@ -1,10 +1,12 @@
 //! The page's sections, in page order: metrics, performance, calendar, signal,
-//! trading, interpretation and sweep (when `report.json` carries them), spec.
+//! trading, portfolio construction, interpretation and sweep (when
+//! `report.json` carries them), spec.
 
 mod calendar;
 mod interpretation;
 mod metrics;
 mod performance;
+mod portfolio;
 mod signal;
 mod spec;
 mod sweep;
@@ -14,6 +16,7 @@ pub(super) use calendar::{calendar_section, has_calendar};
 pub(super) use interpretation::{interpretation, interpretation_section};
 pub(super) use metrics::metrics_section;
 pub(super) use performance::performance_section;
+pub(super) use portfolio::{has_portfolio, portfolio_section};
 pub(super) use signal::signal_section;
 pub(super) use spec::spec_section;
 pub(super) use sweep::{sweep, sweep_section};
