@@ -32,12 +32,19 @@ pub struct ConstructionRecord {
 pub(super) struct Styles {
     names: Vec<String>,
     sources: Vec<StyleSource>,
-    /// A factor library of the library styles only (winsorised at 5 MAD,
-    /// not standardised, missing left NaN), separate from the model's.
+    /// A factor library of its own for the library styles, only when the
+    /// run has no model library to read raw values from (the rolling
+    /// state is the expensive part: it is never kept twice).
     pub(super) library: Option<FactorLibrary>,
-    /// Column of each library style in the library's output.
-    columns: Vec<Option<usize>>,
 }
+
+/// The rule every library style goes through before standardising:
+/// winsorised at median ± 5 MAD, missing left missing.
+const STYLE_PREPROCESS: PreprocessConfig = PreprocessConfig {
+    winsorize_mad: 5.0,
+    standardize: false,
+    missing: MissingRule::None,
+};
 
 /// Benchmark weights, styles and analytics of a run.
 pub(super) struct ConstructionData {
@@ -53,7 +60,8 @@ pub(super) struct ConstructionData {
 
 impl ConstructionData {
     /// What `spec` needs on `market`; unknown styles are spec errors.
-    pub(super) fn new(spec: &Spec, market: &Market) -> Result<Self> {
+    /// `model_library`: the run already has a factor library (the model's).
+    pub(super) fn new(spec: &Spec, market: &Market, model_library: bool) -> Result<Self> {
         let c = &spec.config;
         let benchmark = c.benchmark.clone().or_else(|| c.index.clone());
         let weights = benchmark
@@ -72,30 +80,20 @@ impl ConstructionData {
                     message: format!("portfolio.enhanced_index.styles: {m}"),
                 })?);
             }
-            let mut selection: Vec<usize> = sources
+            let selection: Vec<usize> = sources
                 .iter()
                 .filter_map(|s| match s {
                     StyleSource::Library(i) => Some(*i),
                     StyleSource::Column(_) => None,
                 })
                 .collect();
-            selection.sort_unstable();
-            selection.dedup();
-            let columns = sources
-                .iter()
-                .map(|s| match s {
-                    StyleSource::Library(i) => selection.binary_search(i).ok(),
-                    StyleSource::Column(_) => None,
-                })
-                .collect();
-            let library = (!selection.is_empty()).then(|| {
+            let library = (!selection.is_empty() && !model_library).then(|| {
+                let mut selection = selection;
+                selection.sort_unstable();
+                selection.dedup();
                 FactorLibrary::new(
                     selection,
-                    PreprocessConfig {
-                        winsorize_mad: 5.0,
-                        standardize: false,
-                        missing: MissingRule::None,
-                    },
+                    STYLE_PREPROCESS,
                     market.n_symbols(),
                     &market.fundamentals.fields,
                 )
@@ -104,7 +102,6 @@ impl ConstructionData {
                 names,
                 sources,
                 library,
-                columns,
             })
         } else {
             None
@@ -157,30 +154,49 @@ impl ConstructionData {
         })
     }
 
-    /// Today's style exposures (after the style library saw today's close).
-    fn style_exposures(&self, ctx: &Context<'_>) -> Option<StyleExposures> {
+    /// Today's style exposures (after the libraries saw today's close):
+    /// library styles from the raw values of `model_library` or the run's
+    /// own style library, winsorised ([`STYLE_PREPROCESS`]), then
+    /// standardised ([`StyleExposures::standardise`]).
+    fn style_exposures(
+        &self,
+        ctx: &Context<'_>,
+        model_library: Option<&FactorLibrary>,
+    ) -> Option<StyleExposures> {
         let st = self.styles.as_ref()?;
         let symbols = ctx.candidates();
-        let k = st.names.len();
-        let mut raw = vec![f64::NAN; symbols.len() * k];
-        let lib = st.library.as_ref().map(|l| l.output());
-        let lib_width = st.library.as_ref().map_or(0, FactorLibrary::width);
+        let (n, k) = (symbols.len(), st.names.len());
+        let lib = st.library.as_ref().or(model_library);
+        let mut raw = vec![f64::NAN; n * k];
+        let mut col = vec![f64::NAN; n];
+        let no_industry = vec![u16::MAX; n];
+        let mut scratch = crate::factors::preprocess::Scratch::default();
         for (j, src) in st.sources.iter().enumerate() {
+            col.fill(f64::NAN);
             match *src {
-                StyleSource::Column(col) => {
-                    for (i, &s) in symbols.iter().enumerate() {
-                        raw[i * k + j] = ctx.factor(s, col);
+                StyleSource::Column(c) => {
+                    for (v, &s) in col.iter_mut().zip(&symbols) {
+                        *v = ctx.factor(s, c);
                     }
                 }
-                StyleSource::Library(_) => {
-                    let (ls, lv, _) = lib.expect("a library style has a library");
-                    let c = st.columns[j].expect("library column");
-                    for (i, &s) in symbols.iter().enumerate() {
+                StyleSource::Library(f) => {
+                    let lib = lib.expect("a library style has a library");
+                    let (ls, _, _) = lib.output();
+                    for (v, &s) in col.iter_mut().zip(&symbols) {
                         if let Ok(r) = ls.binary_search(&s) {
-                            raw[i * k + j] = lv[r * lib_width + c];
+                            *v = lib.raw_at(r, f);
                         }
                     }
+                    crate::factors::preprocess::preprocess_column(
+                        &mut col,
+                        &no_industry,
+                        &STYLE_PREPROCESS,
+                        &mut scratch,
+                    );
                 }
+            }
+            for (i, v) in col.iter().enumerate() {
+                raw[i * k + j] = *v;
             }
         }
         Some(StyleExposures::standardise(st.names.clone(), symbols, raw))
@@ -232,7 +248,10 @@ impl Engine<'_> {
         let book = self.book(&ctx);
         let data = &mut self.construction_data;
         let (benchmark, styles) = if data.needs_history() {
-            (data.benchmark_weights(&ctx), data.style_exposures(&ctx))
+            (
+                data.benchmark_weights(&ctx),
+                data.style_exposures(&ctx, self.library.as_ref()),
+            )
         } else {
             (None, None)
         };

@@ -169,7 +169,8 @@ impl<'a> Engine<'a> {
         let liquidity = cost_settings
             .needs_liquidity()
             .then(|| Liquidity::new(market.n_symbols(), cost_settings.impact_window as usize));
-        let construction_data = super::construction::ConstructionData::new(spec, market)?;
+        let construction_data =
+            super::construction::ConstructionData::new(spec, market, library.is_some())?;
         let mut options = options;
         if construction_data.needs_history() {
             // the risk model reads the price history of every name

@@ -235,4 +235,11 @@ impl FactorLibrary {
     pub fn raw(&self, i: usize, f: FactorId) -> f64 {
         self.raw[i * N_FACTORS + f as usize]
     }
+
+    /// Today's raw value of the factor at catalogue index `f` for the
+    /// `i`-th eligible symbol (the symbols of [`FactorLibrary::output`];
+    /// computed on output days only).
+    pub fn raw_at(&self, i: usize, f: usize) -> f64 {
+        self.raw[i * N_FACTORS + f]
+    }
 }
