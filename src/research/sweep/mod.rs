@@ -79,15 +79,19 @@
 //! object), `table1` (the Table-1 view), `outcome` (the rows).
 
 mod break_even;
+mod merge;
 mod outcome;
 mod plan;
 mod replay;
 mod run;
+mod shard;
 mod table;
 mod table1;
 
 pub use break_even::break_even;
+pub use merge::{merge_shards, Merged};
 pub use outcome::{BreakEven, SweepOutcome, VariantFailure, VariantRow};
 pub use plan::{value_text, variant_spec, Axis, Params, SweepPlan, REPLAYABLE, SCORING};
 pub use replay::{RecordingModel, ReplayModel};
 pub use run::{run_sweep, SweepEvent, SweepOptions};
+pub use shard::{assign, run_shard, Shard, ShardOutcome, MANIFEST, SHARD_ENV};
