@@ -142,7 +142,7 @@ pub struct SweepArgs {
     /// Also write positions.csv in every variant folder (the largest file; off by default).
     #[arg(long)]
     pub positions: bool,
-    /// Output folder. Default: runs/<spec name>-sweep.
+    /// Output folder. Default: runs/<spec name>-sweep (with --shard: the folder that holds shard-I-of-N, default runs/<spec name>-sweep-shards).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Do not print the comparison table.
