@@ -311,6 +311,20 @@ fn test_sweep_merge_refuses_a_missing_doubled_foreign_or_incomplete_shard() {
             "b/shard-1-of-3: spec other.toml (sha256 ",
         ],
     );
+    // The same spec by another path (echoed in every report.json).
+    let o = run(
+        dir,
+        &["sweep", "./spec.toml", "--shard", "1/3", "--out", "e", "-q"],
+    );
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", stderr(&o));
+    merge_fails(
+        dir,
+        &[s0, "e/shard-1-of-3", s2],
+        &[
+            "one spec given by different paths or with different --data",
+            "e/shard-1-of-3: spec ./spec.toml, data data",
+        ],
+    );
     // The same spec with another plan (--set), and split in two.
     let o = run(
         dir,

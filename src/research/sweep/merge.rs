@@ -111,21 +111,22 @@ fn read_shard(dir: &Path) -> Result<Manifest> {
     Ok(m)
 }
 
-/// Every shard agrees on `key` (its value by `get`); else an error listing
-/// which shard has which value.
-fn same<'a>(
-    shards: &'a [(PathBuf, Manifest)],
+/// Every shard has the same `key`; else an error listing each shard with
+/// `show` (its key and what helps to tell the shards apart).
+fn same(
+    shards: &[(PathBuf, Manifest)],
     what: &str,
     fix: &str,
-    get: impl Fn(&'a Manifest) -> String,
+    key: impl Fn(&Manifest) -> String,
+    show: impl Fn(&Manifest) -> String,
 ) -> Result<()> {
-    let first = get(&shards[0].1);
-    if shards.iter().all(|(_, m)| get(m) == first) {
+    let first = key(&shards[0].1);
+    if shards.iter().all(|(_, m)| key(m) == first) {
         return Ok(());
     }
     let list: Vec<String> = shards
         .iter()
-        .map(|(d, m)| format!("  {}: {}", d.display(), get(m)))
+        .map(|(d, m)| format!("  {}: {}", d.display(), show(m)))
         .collect();
     Err(shard_err(
         &shards[0].0,
@@ -155,22 +156,40 @@ fn check(out: &Path, shards: &[(PathBuf, Manifest)]) -> Result<()> {
         }
     }
     let one_sweep = "merge the shards of one sweep: rerun the odd ones with the same spec, --set, --data and --positions as the others";
-    same(shards, "different specs", one_sweep, |m| {
-        format!("spec {} (sha256 {})", m.spec_file, short(&m.spec_sha256))
-    })?;
+    let spec = |m: &Manifest| format!("spec {} (sha256 {})", m.spec_file, short(&m.spec_sha256));
+    same(
+        shards,
+        "different specs",
+        one_sweep,
+        |m| m.spec_sha256.clone(),
+        spec,
+    )?;
+    same(
+        shards,
+        "one spec given by different paths or with different --data (both are echoed in every report.json)",
+        "run every shard with the same spec path and --data, as the merged folder must equal one sweep's",
+        |m| format!("spec {}, data {}", m.spec_file, m.data),
+        |m| format!("spec {}, data {}", m.spec_file, m.data),
+    )?;
     same(
         shards,
         "different sweep plans ([sweep] axes and --set)",
         one_sweep,
+        |m| m.plan_sha256.clone(),
         |m| format!("plan sha256 {}", short(&m.plan_sha256)),
     )?;
-    same(shards, "different data bundles", one_sweep, |m| {
-        format!("bundle sha256 {}", short(&m.bundle_sha256))
-    })?;
+    same(
+        shards,
+        "different data bundles",
+        one_sweep,
+        |m| m.bundle_sha256.clone(),
+        |m| format!("bundle sha256 {}", short(&m.bundle_sha256)),
+    )?;
     same(
         shards,
         "runs with and without --positions",
         one_sweep,
+        |m| m.positions.to_string(),
         |m| format!("positions = {}", m.positions),
     )?;
     if shards.iter().any(|(_, m)| m.shards != shards[0].1.shards) {

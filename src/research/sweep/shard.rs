@@ -195,8 +195,11 @@ pub(super) struct Manifest {
     pub alphasim: String,
     pub shard: usize,
     pub shards: usize,
-    /// The spec's file name (its stem is the default run name).
+    /// The spec's path as given (echoed in every report.json; its stem is
+    /// the default run name).
     pub spec_file: String,
+    /// The spec's `data` as run (`--data` applied; echoed in every report.json).
+    pub data: String,
     /// SHA-256 of the spec's text (`spec` below).
     pub spec_sha256: String,
     /// SHA-256 of the sweep plan (the axes, `[sweep]` and `--set`).
@@ -272,10 +275,8 @@ pub fn run_shard(
         alphasim: env!("CARGO_PKG_VERSION").to_owned(),
         shard: shard.index,
         shards: shard.count,
-        spec_file: spec
-            .path
-            .file_name()
-            .map_or("spec.toml".into(), |n| n.to_string_lossy().into_owned()),
+        spec_file: spec.path.display().to_string(),
+        data: spec.config.data.display().to_string(),
         spec_sha256: sha256(spec.source.as_bytes()),
         plan_sha256: plan_sha256(plan),
         bundle_sha256: bundle_sha256(market),
