@@ -378,6 +378,13 @@ fn test_sweep_merge_refuses_a_missing_doubled_foreign_or_incomplete_shard() {
         "{}",
         stderr(&o)
     );
+    let o = run(dir, &["sweep-merge", "a/shard-1-of-3/out", s0, s1, s2]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("would replace or sit inside the shard folder a/shard-1-of-3"),
+        "{err}"
+    );
+    assert!(!dir.join("a/shard-1-of-3/out").exists());
     assert!(
         dir.join(s0).join("manifest.toml").is_file(),
         "the shards are untouched"

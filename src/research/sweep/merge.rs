@@ -314,7 +314,17 @@ fn check(out: &Path, shards: &[(PathBuf, Manifest)]) -> Result<()> {
         ));
     }
     // The merge replaces `out`: it must not hold a shard (nor be one).
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    // Absolute paths without links; a path that does not exist yet (OUT) by its parent's.
+    let canon = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let parent = std::fs::canonicalize(parent.unwrap_or(Path::new(".")));
+            match (parent, p.file_name()) {
+                (Ok(d), Some(name)) => d.join(name),
+                _ => p.to_path_buf(),
+            }
+        })
+    };
     let out_c = canon(out);
     for (d, _) in shards {
         let d_c = canon(d);
