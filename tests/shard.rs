@@ -585,7 +585,9 @@ fn test_bad_shard_values_are_errors_before_anything_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     table1_like(dir);
-    let cases: [(&str, Option<(&str, &str)>, &str); 9] = [
+    // (--shard value, a scheduler variable set, the expected error)
+    type Case<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 9] = [
         ("3/3", None, "`3/3`: the shard index `3` is out of range: shards of 3 are numbered 0 to 2"),
         ("1/0", None, "the shard count `0` must be a whole number ≥ 1"),
         ("x/2", None, "the shard index `x` is not a whole number ≥ 0"),
