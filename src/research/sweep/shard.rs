@@ -320,6 +320,97 @@ mod tests {
     }
 
     #[test]
+    fn test_manifest_rows_round_trip_exactly_through_toml() {
+        // The merge writes the comparison files from these rows: every float
+        // must come back bit for bit, NaN, infinities and -0 included.
+        let floats = [
+            0.1 + 0.2,
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            1e-300,
+            -123456.789e10,
+        ];
+        let row = |x: f64, y: f64| VariantRow {
+            name: "v002".into(),
+            params: vec![
+                ("costs.commission_bps".into(), toml::Value::Float(2.5)),
+                ("index".into(), toml::Value::String("csi300".into())),
+                ("execution.lot".into(), toml::Value::Integer(100)),
+            ],
+            model: "dmfm".into(),
+            index: "csi300".into(),
+            t0: None,
+            end: "2024-12-31".into(),
+            rebalances: 12,
+            annual_return: x,
+            alpha: y,
+            information_ratio: x,
+            sharpe: y,
+            max_drawdown: x,
+            ic_mean: y,
+            icir: x,
+            rank_ic_mean: y,
+            rank_icir: x,
+            turnover_annual: y,
+            cost_total: x,
+            cost_annual: y,
+            unfilled: 3,
+        };
+        let plan = SweepPlan {
+            axes: vec![crate::research::sweep::Axis {
+                key: "costs.commission_bps".into(),
+                values: vec![toml::Value::Float(2.5), toml::Value::Integer(40)],
+            }],
+        };
+        let manifest = Manifest {
+            format: FORMAT,
+            alphasim: "0.1.0".into(),
+            shard: 1,
+            shards: 3,
+            spec_file: "strategies/s.toml".into(),
+            data: "../data".into(),
+            spec_sha256: sha256(b"name = \"s\"\n"),
+            plan_sha256: plan_sha256(&plan),
+            bundle_sha256: "b".into(),
+            positions: false,
+            scorings: 2,
+            variants: vec!["v002".into(), "v005".into()],
+            spec: "name = \"s\"\n# \"\"\" quotes\n".into(),
+            plan,
+            rows: floats
+                .iter()
+                .zip(floats.iter().rev())
+                .map(|(&x, &y)| row(x, y))
+                .collect(),
+            failures: vec![VariantFailure {
+                name: "v005".into(),
+                params: vec![],
+                error: "line 1\nline \"2\"".into(),
+            }],
+        };
+        let text = toml::to_string(&manifest).unwrap();
+        let back: Manifest = toml::from_str(&text).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{manifest:?}"));
+        for (a, b) in back.rows.iter().zip(&manifest.rows) {
+            for (x, y) in [
+                (a.annual_return, b.annual_return),
+                (a.alpha, b.alpha),
+                (a.cost_total, b.cost_total),
+            ] {
+                assert!(
+                    x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+                    "{x} vs {y}"
+                );
+            }
+        }
+        assert_eq!(back.rows[3].annual_return.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(back.rows[0].annual_return, 0.30000000000000004);
+        assert_eq!(back.plan, manifest.plan, "2.5 stays a float, 40 an integer");
+        assert_eq!(back.spec, manifest.spec);
+    }
+
+    #[test]
     fn test_assign_longest_first_onto_the_least_loaded_shard() {
         // Dealt by hand: 9 (g1) → s0; 7 (g3) → s1; 5 (g2) → s1 (7 < 9) = 12;
         // 4 (g4) → s0 (9 < 12) = 13; 1 (g0) → s1 (12 < 13) = 13; 1 (g5) → s0
