@@ -17,6 +17,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+mod sweep;
+
 /// The bundled default spec, used when `backtest` gets no spec and
 /// `strategies/default.toml` is not in the working directory.
 const DEFAULT_SPEC: &str = include_str!("../strategies/default.toml");
@@ -36,6 +38,8 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Run many variants of a spec in parallel: models and indices (one scoring each; a Table-1 view) and cost/execution variants (replayed on each scoring), with a comparison table.
     Sweep(SweepArgs),
+    /// Merge the shard folders of a sweep run with `sweep --shard I/N` into the sweep folder the unsharded sweep writes (byte-identical).
+    SweepMerge(SweepMergeArgs),
     /// Write a synthetic market bundle with a planted, known signal.
     Generate(GenerateArgs),
     /// Compute the factor panel of a spec's run, print a factor report (IC, RankIC, ICIR, decile spread, coverage) and write its HTML tear sheet.
@@ -141,7 +145,7 @@ pub struct SweepArgs {
     /// Also write positions.csv in every variant folder (the largest file; off by default).
     #[arg(long)]
     pub positions: bool,
-    /// Output folder. Default: runs/<spec name>-sweep.
+    /// Output folder. Default: runs/<spec name>-sweep (with --shard: the folder that holds shard-I-of-N, default runs/<spec name>-sweep-shards).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Do not print the comparison table.
@@ -150,6 +154,27 @@ pub struct SweepArgs {
     /// Treat every warning (about the bundle, and for runs about the run) as an error: exit non-zero and write nothing.
     #[arg(long)]
     pub strict: bool,
+    /// Run only shard I of N (0-based: whole scorings with their replays, balanced by estimated cost) into <out>/shard-I-of-N (default out: runs/<spec name>-sweep-shards); `auto/N` reads I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX. Merge with `sweep-merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<crate::research::sweep::Shard>,
+}
+
+/// `alphasim sweep-merge`.
+#[derive(Debug, clap::Args)]
+pub struct SweepMergeArgs {
+    /// The sweep folder to write (the same files as the unsharded sweep; replaced if it exists).
+    pub out: PathBuf,
+    /// The shard folders (shard-I-of-N, written by `sweep --shard`), each once.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Do not print the comparison table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--shard I/N` or `auto/N` (the index from the scheduler's environment variable).
+fn parse_shard(text: &str) -> std::result::Result<crate::research::sweep::Shard, String> {
+    crate::research::sweep::Shard::parse(text, &|k| std::env::var(k).ok())
 }
 
 /// `--data DIR`, shared by every command that reads a spec.
@@ -211,7 +236,7 @@ impl RunContext {
     }
 
     /// The run's name (`runs/<name>` is the default output folder).
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.spec
             .config
             .name
@@ -234,7 +259,7 @@ pub struct GenerateArgs {
     pub out: PathBuf,
 }
 
-fn bar(total: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -276,7 +301,8 @@ pub fn default_spec() -> Result<Spec> {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Backtest(args) => backtest(args),
-        Command::Sweep(args) => sweep(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::SweepMerge(args) => sweep::sweep_merge(args),
         Command::Generate(args) => {
             let preset: Preset = args.preset.parse()?;
             let pb = spinner("generating");
@@ -314,94 +340,6 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
-}
-
-fn sweep(args: SweepArgs) -> Result<i32> {
-    let started = std::time::Instant::now();
-    let spec = args.data.read_spec(&args.spec)?;
-    let mut plan = crate::research::sweep::SweepPlan::from_spec(&spec)?;
-    for s in &args.set {
-        plan.set(&spec, s)?;
-    }
-    let n = plan.variants().len();
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    let ctx = RunContext::load_strict(spec, args.strict)?;
-    let (spec, market) = (&ctx.spec, &ctx.market);
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-sweep", ctx.name())));
-    let pb = bar(n as u64, "variants");
-    let quiet = args.quiet;
-    let progress = |e: &crate::research::sweep::SweepEvent<'_>| {
-        pb.set_position(e.done as u64);
-        if e.scored && !e.failed && !quiet {
-            // Scoring runs are the long ones: one line each, also in a log.
-            let params: Vec<String> = e
-                .params
-                .iter()
-                .map(|(k, v)| format!("{k}={}", crate::research::sweep::value_text(v)))
-                .collect();
-            pb.suspend(|| {
-                eprintln!(
-                    "scored {} ({}) in {:.1} s [{}/{} variants done, {:.0} s elapsed]",
-                    e.variant,
-                    params.join(", "),
-                    e.seconds,
-                    e.done,
-                    e.total,
-                    started.elapsed().as_secs_f64()
-                )
-            });
-        }
-    };
-    let options = crate::research::sweep::SweepOptions {
-        jobs,
-        positions: args.positions,
-    };
-    let outcome = crate::research::sweep::run_sweep(spec, market, &plan, options, &out, &progress);
-    pb.finish_and_clear();
-    let outcome = outcome?;
-    if !args.quiet {
-        print!("{}", outcome.comparison_markdown(spec));
-        if plan.has_scoring_axes() {
-            println!();
-            print!("{}", outcome.table1_markdown(spec));
-            println!("wrote {}", out.join("table1.md").display());
-        }
-        let written = if outcome.failures.is_empty() {
-            n.to_string()
-        } else {
-            format!("{} of {n}", outcome.rows.len())
-        };
-        println!(
-            "wrote {written} variants ({} scorings) to {}",
-            outcome.scorings,
-            out.display()
-        );
-        // Timings are not deterministic: printed here, never written to the folder.
-        for (variant, secs) in &outcome.scoring_seconds {
-            println!("scoring {variant}: {secs:.1} s");
-        }
-        println!(
-            "sweep took {:.1} s wall time with --jobs {jobs} (loading included)",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    // Failed variants: one line each on stderr (also in failures.csv), exit 1.
-    if !outcome.failures.is_empty() {
-        for f in &outcome.failures {
-            eprintln!("{f}");
-        }
-        eprintln!(
-            "{} of {n} sweep variants failed; the others are in {} (failures.csv lists the errors)",
-            outcome.failures.len(),
-            out.display()
-        );
-        return Ok(1);
-    }
-    Ok(0)
 }
 
 /// Runs the context's spec on its market with a day bar and, for learned

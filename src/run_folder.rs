@@ -340,7 +340,7 @@ impl CsvText {
 mod partial;
 mod read;
 
-pub use partial::{remove_partials_on_interrupt, PartialDir};
+pub use partial::{partial_path, remove_partials_on_interrupt, PartialDir};
 pub use read::{read_dated_table, read_holdings_counts, write_report_html, DatedTable};
 
 #[cfg(test)]

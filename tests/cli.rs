@@ -19,7 +19,13 @@ fn test_cli_help_snapshots() {
     };
     insta::assert_snapshot!("help", help(&["alphasim", "--help"]));
     for sub in [
-        "backtest", "factors", "generate", "validate", "report", "sweep",
+        "backtest",
+        "factors",
+        "generate",
+        "validate",
+        "report",
+        "sweep",
+        "sweep-merge",
     ] {
         insta::assert_snapshot!(format!("help_{sub}"), help(&["alphasim", sub, "--help"]));
     }

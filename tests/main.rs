@@ -21,6 +21,7 @@ mod reliability;
 mod report_html;
 mod robust;
 mod scenarios;
+mod shard;
 mod sweep;
 mod table1;
 mod timing;

@@ -5,7 +5,8 @@ use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-fn partial_path(dir: &Path) -> PathBuf {
+/// `<dir>.partial`: where a folder is written before it is renamed to `dir`.
+pub fn partial_path(dir: &Path) -> PathBuf {
     let mut name = dir
         .file_name()
         .map(|n| n.to_os_string())

@@ -73,21 +73,46 @@
 //! are returned in [`SweepOutcome::scoring_seconds`] and printed by the CLI,
 //! never written to the folder.
 //!
-//! Files: `plan` (axes, variants, located errors), `replay` (recording and
-//! replaying scores), `run` (scorings and replays on the workers),
-//! `break_even`, `table` (the comparison files and report.html's `sweep`
-//! object), `table1` (the Table-1 view), `outcome` (the rows).
+//! Shards ([`run_shard`], `alphasim sweep --shard I/N`; docs/cluster.md): a
+//! shard runs whole scoring groups — a replay needs its group's scores, so
+//! the group's scoring and replays stay together and nothing is scored
+//! twice — dealt longest first by an estimated cost onto the least loaded
+//! shard ([`assign`]; the same in every shard, since it depends only on the
+//! spec, the plan and the bundle). It writes `<out>/shard-I-of-N` (through
+//! `.partial`, like the sweep folder) with its variant folders and
+//! `manifest.toml` ([`MANIFEST`]: the alphasim version, shard index and
+//! count, hashes of the spec text, of the plan and a fingerprint of the
+//! bundle, `--positions`, the variants it holds, their rows at full
+//! precision and its failures, the spec text and the plan). [`merge_shards`]
+//! (`alphasim sweep-merge OUT SHARD_DIR...`) checks the manifests (one
+//! sweep, every shard once, every variant once, none incomplete), copies
+//! the variant folders and writes the comparison files from the recorded
+//! rows with the same code as the sweep, so OUT is byte-identical to the
+//! unsharded sweep's folder. One caveat, as for `jobs`: a deep model's
+//! `train.threads` is process-wide, so models of one sweep with different
+//! `train.threads` may run with another count in a shard than unsharded.
+//!
+//! Files: `plan` (axes, variants, scoring groups, located errors), `replay`
+//! (recording and replaying scores), `run` (scorings and replays on the
+//! workers, the comparison files), `shard` (the assignment, the manifest, a
+//! shard's run), `merge` (the checks and the merge), `break_even`, `table`
+//! (the comparison files and report.html's `sweep` object), `table1` (the
+//! Table-1 view), `outcome` (the rows).
 
 mod break_even;
+mod merge;
 mod outcome;
 mod plan;
 mod replay;
 mod run;
+mod shard;
 mod table;
 mod table1;
 
 pub use break_even::break_even;
+pub use merge::{merge_shards, Merged};
 pub use outcome::{BreakEven, SweepOutcome, VariantFailure, VariantRow};
 pub use plan::{value_text, variant_spec, Axis, Params, SweepPlan, REPLAYABLE, SCORING};
 pub use replay::{RecordingModel, ReplayModel};
 pub use run::{run_sweep, SweepEvent, SweepOptions};
+pub use shard::{assign, run_shard, Shard, ShardOutcome, MANIFEST, SHARD_ENV};

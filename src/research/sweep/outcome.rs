@@ -4,8 +4,9 @@
 use super::plan::value_text;
 use crate::report::Report;
 
-/// One row of the comparison table.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of the comparison table (also a shard manifest's record of a
+/// variant: every field round-trips exactly through TOML).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VariantRow {
     pub name: String,
     pub params: Vec<(String, toml::Value)>,
@@ -98,7 +99,7 @@ pub(super) fn params_text(params: &[(String, toml::Value)]) -> String {
 }
 
 /// A variant that failed: its name, swept values and the error.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VariantFailure {
     pub name: String,
     pub params: Vec<(String, toml::Value)>,

@@ -16,14 +16,14 @@ pub const REPLAYABLE: [&str; 4] = ["costs.", "execution.", "portfolio.", "initia
 pub const SCORING: [&str; 2] = ["model", "index"];
 
 /// One swept parameter and its values.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Axis {
     pub key: String,
     pub values: Vec<toml::Value>,
 }
 
 /// The axes of a sweep.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SweepPlan {
     pub axes: Vec<Axis>,
 }
@@ -302,6 +302,29 @@ impl SweepPlan {
     /// Whether a Table-1 view applies (the model and/or the index is swept).
     pub fn has_scoring_axes(&self) -> bool {
         self.axes.iter().any(|a| SCORING.contains(&a.key.as_str()))
+    }
+
+    /// The scoring groups: for each distinct combination of the scoring
+    /// keys' values (first-seen order), its variants' indices in variant
+    /// order. The first of each group scores; the others replay its scores.
+    pub fn scoring_groups(&self) -> Vec<Vec<usize>> {
+        let mut keys: Vec<Params> = Vec::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, v) in self.variants().iter().enumerate() {
+            let k: Params = v
+                .iter()
+                .filter(|(k, _)| SCORING.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            match keys.iter().position(|g| *g == k) {
+                Some(g) => groups[g].push(i),
+                None => {
+                    keys.push(k);
+                    groups.push(vec![i]);
+                }
+            }
+        }
+        groups
     }
 
     /// The cartesian product of the axes, first axis slowest (one empty variant without axes).

@@ -93,83 +93,99 @@ fn run_parallel<T: Send, R: Send>(
 }
 
 /// A rough relative cost of scoring a variant, to start the longest first
-/// (scheduling only: the output does not depend on it).
-fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
+/// and to balance shards (scheduling only: the output does not depend on
+/// it). The model weights follow the per-scoring wall times of the Table-1
+/// sweep (docs/table1.md: ew ≈ 2 s, linear ≈ 5 s, mlp ≈ 16–32 s, mgat ≈
+/// 38–89 s, dmfm ≈ 80–180 s), times the members of the universe.
+pub(super) fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
     use crate::spec::ModelConfig;
     let weight = match &spec.config.model {
-        ModelConfig::Dmfm(_) => 8,
-        ModelConfig::Mgat(_) => 6,
-        ModelConfig::Mlp(_) => 3,
-        ModelConfig::Linear(_) => 1,
-        _ => 0,
+        ModelConfig::Dmfm(_) => 60,
+        ModelConfig::Mgat(_) => 30,
+        ModelConfig::Mlp(_) => 10,
+        ModelConfig::Linear(_) => 2,
+        _ => 1,
     };
-    let members = spec
+    weight * members(spec, market)
+}
+
+/// The number of membership spells of the variant's index (all symbols without one).
+pub(super) fn members(spec: &Spec, market: &Market) -> u64 {
+    let n = spec
         .config
         .index
         .as_ref()
         .and_then(|i| market.constituents.get(i))
-        .map_or(market.n_symbols(), Vec::len) as u64;
-    weight * members.max(1)
+        .map_or(market.n_symbols(), Vec::len);
+    n.max(1) as u64
 }
 
-/// Runs every variant of `plan` on `market` and writes the folders and
-/// tables under `out` (through `<out>.partial`, renamed at the end).
-/// `progress` is called as each variant finishes or fails.
-///
-/// A variant that fails does not stop the others: the outcome lists it in
-/// [`SweepOutcome::failures`] (and `failures.csv`), a failed scoring fails its
-/// group's replays (naming the scoring variant), and the comparison files
-/// cover the variants that succeeded. Errors (nothing written): a bad plan or
-/// variant spec (checked before anything runs), a file of the sweep folder
-/// that cannot be written, and every variant failing.
-pub fn run_sweep(
-    spec: &Spec,
-    market: &Market,
-    plan: &SweepPlan,
-    options: SweepOptions,
-    out: &Path,
-    progress: &(dyn Fn(&SweepEvent<'_>) + Sync),
-) -> Result<SweepOutcome> {
-    let jobs = options.jobs.max(1);
-    plan.check_market(spec, market)?;
-    let variants = plan.variants();
-    let total = variants.len();
-    // Every variant spec is parsed and checked before anything runs.
-    let specs: Vec<Spec> = variants
-        .iter()
-        .map(|v| variant_spec(spec, v))
-        .collect::<Result<_>>()?;
-    let folder = PartialDir::create(out)?;
-    let dir = folder.path();
-    let name = |i: usize| format!("v{:03}", i + 1);
-    // Scoring groups: variants with the same model and index values share the
-    // scores; the first variant of each group scores, the others replay.
-    let scoring_keys: Vec<String> = plan
-        .axes
-        .iter()
-        .filter(|a| SCORING.contains(&a.key.as_str()))
-        .map(|a| a.key.clone())
-        .collect();
-    let key_of = |v: &Params| -> Params {
-        v.iter()
-            .filter(|(k, _)| SCORING.contains(&k.as_str()))
-            .cloned()
-            .collect()
-    };
-    let mut group_keys: Vec<Params> = Vec::new();
-    let mut group_of = vec![0usize; total];
-    let mut leaders: Vec<usize> = Vec::new();
-    for (i, v) in variants.iter().enumerate() {
-        let k = key_of(v);
-        group_of[i] = match group_keys.iter().position(|g| *g == k) {
-            Some(g) => g,
-            None => {
-                group_keys.push(k);
-                leaders.push(i);
-                leaders.len() - 1
-            }
-        };
+/// A sweep checked and expanded, before anything runs: the variants, their
+/// specs and the scoring groups ([`SweepPlan::scoring_groups`]).
+pub(super) struct Prepared {
+    pub variants: Vec<Params>,
+    pub specs: Vec<Spec>,
+    pub groups: Vec<Vec<usize>>,
+}
+
+impl Prepared {
+    /// Checks the plan against the market and parses every variant's spec
+    /// (all of them, also for a shard: a bad variant is an error everywhere).
+    pub fn new(spec: &Spec, market: &Market, plan: &SweepPlan) -> Result<Prepared> {
+        plan.check_market(spec, market)?;
+        let variants = plan.variants();
+        let specs: Vec<Spec> = variants
+            .iter()
+            .map(|v| variant_spec(spec, v))
+            .collect::<Result<_>>()?;
+        Ok(Prepared {
+            variants,
+            specs,
+            groups: plan.scoring_groups(),
+        })
     }
+}
+
+/// A variant's folder name: `v001`, `v002`, … (`i` is 0-based).
+pub(super) fn variant_name(i: usize) -> String {
+    format!("v{:03}", i + 1)
+}
+
+/// What running some scoring groups left.
+pub(super) struct Executed {
+    /// (variant index, its row or its error), in variant order.
+    pub results: Vec<(usize, std::result::Result<VariantRow, String>)>,
+    /// Wall time of each scoring that succeeded: (variant name, seconds).
+    pub scoring_seconds: Vec<(String, f64)>,
+}
+
+/// Runs the variants of the scoring groups `selected` (indices into
+/// `p.groups`, ascending) and writes their run folders under `dir`. A
+/// variant that fails is an `Err` among the results, never an error.
+pub(super) fn execute(
+    p: &Prepared,
+    market: &Market,
+    options: SweepOptions,
+    dir: &Path,
+    selected: &[usize],
+    progress: &(dyn Fn(&SweepEvent<'_>) + Sync),
+) -> Executed {
+    let jobs = options.jobs.max(1);
+    let (variants, specs) = (&p.variants, &p.specs);
+    let name = variant_name;
+    let total: usize = selected.iter().map(|&g| p.groups[g].len()).sum();
+    // The first variant of each group scores, the others replay its scores;
+    // `group_of[i]` is the position in `selected` of variant i's group.
+    let leaders: Vec<usize> = selected.iter().map(|&g| p.groups[g][0]).collect();
+    let mut group_of = vec![usize::MAX; variants.len()];
+    for (k, &g) in selected.iter().enumerate() {
+        for &i in &p.groups[g] {
+            group_of[i] = k;
+        }
+    }
+    let mine: Vec<usize> = (0..variants.len())
+        .filter(|&i| group_of[i] != usize::MAX)
+        .collect();
     // Models are built here, one after the other (a deep model sets candle's
     // process-wide thread count), then moved to the workers; the costliest
     // scorings start first. A model that cannot be built fails its scoring.
@@ -243,17 +259,19 @@ pub fn run_sweep(
     let mut scored = run_parallel(jobs, scoring_tasks, &score_one, &mut |_, (i, r)| {
         finished(*i, true, r.is_err(), r.as_ref().map_or(0.0, |s| s.seconds));
     });
-    // scored[g] is group g's scoring (leaders are in variant order, as are groups).
+    // scored[k] is the scoring of the k-th selected group (leaders are in
+    // variant order, as are the groups).
     scored.sort_by_key(|(i, _)| *i);
     let scored: Vec<Result<Scored>> = scored.into_iter().map(|(_, r)| r).collect();
-    let mut results: Vec<Option<std::result::Result<VariantRow, String>>> = vec![None; total];
+    let mut results: Vec<Option<std::result::Result<VariantRow, String>>> =
+        vec![None; variants.len()];
     for (g, s) in scored.iter().enumerate() {
         results[leaders[g]] = Some(s.as_ref().map(|s| s.row.clone()).map_err(|e| e.to_string()));
     }
     // The other variants replay their group's scores on `jobs` workers; those
     // of a failed scoring fail without running.
     let mut replays: Vec<usize> = Vec::new();
-    for i in (0..total).filter(|i| !leaders.contains(i)) {
+    for &i in mine.iter().filter(|i| !leaders.contains(i)) {
         let leader = leaders[group_of[i]];
         if scored[group_of[i]].is_ok() {
             replays.push(i);
@@ -306,20 +324,81 @@ pub fn run_sweep(
     for (k, r) in replayed.into_iter().enumerate() {
         results[replays[k]] = Some(r.map_err(|e| e.to_string()));
     }
-    let mut rows: Vec<VariantRow> = Vec::with_capacity(total);
+    let scoring_seconds = leaders
+        .iter()
+        .zip(&scored)
+        .filter_map(|(i, s)| s.as_ref().ok().map(|s| (name(*i), s.seconds)))
+        .collect();
+    Executed {
+        results: mine
+            .iter()
+            .map(|&i| (i, results[i].take().expect("every variant reported")))
+            .collect(),
+        scoring_seconds,
+    }
+}
+
+/// Runs every variant of `plan` on `market` and writes the folders and
+/// tables under `out` (through `<out>.partial`, renamed at the end).
+/// `progress` is called as each variant finishes or fails.
+///
+/// A variant that fails does not stop the others: the outcome lists it in
+/// [`SweepOutcome::failures`] (and `failures.csv`), a failed scoring fails its
+/// group's replays (naming the scoring variant), and the comparison files
+/// cover the variants that succeeded. Errors (nothing written): a bad plan or
+/// variant spec (checked before anything runs), a file of the sweep folder
+/// that cannot be written, and every variant failing.
+pub fn run_sweep(
+    spec: &Spec,
+    market: &Market,
+    plan: &SweepPlan,
+    options: SweepOptions,
+    out: &Path,
+    progress: &(dyn Fn(&SweepEvent<'_>) + Sync),
+) -> Result<SweepOutcome> {
+    let prepared = Prepared::new(spec, market, plan)?;
+    let folder = PartialDir::create(out)?;
+    let all: Vec<usize> = (0..prepared.groups.len()).collect();
+    let executed = execute(&prepared, market, options, folder.path(), &all, progress);
+    let mut outcome = finish(
+        spec,
+        plan,
+        folder.path(),
+        executed.results,
+        prepared.groups.len(),
+    )?;
+    outcome.scoring_seconds = executed.scoring_seconds;
+    folder.commit()?;
+    Ok(outcome)
+}
+
+/// Writes the comparison files of a sweep whose variant folders are in
+/// `dir`: comparison.csv/.md, break_even.csv, table1.* (scoring axes),
+/// failures.csv (when a variant failed) and report.html (from the first
+/// variant that succeeded). `results` are every variant's row or error,
+/// in variant order; `scorings` the number of scoring groups. Every variant
+/// failing is an error (the caller writes nothing).
+pub(super) fn finish(
+    spec: &Spec,
+    plan: &SweepPlan,
+    dir: &Path,
+    results: Vec<(usize, std::result::Result<VariantRow, String>)>,
+    scorings: usize,
+) -> Result<SweepOutcome> {
+    let variants = plan.variants();
+    let mut rows: Vec<VariantRow> = Vec::with_capacity(results.len());
     let mut failures: Vec<VariantFailure> = Vec::new();
-    for (i, r) in results.into_iter().enumerate() {
-        match r.expect("every variant reported") {
+    for (i, r) in results {
+        match r {
             Ok(row) => rows.push(row),
             Err(error) => failures.push(VariantFailure {
-                name: name(i),
+                name: variant_name(i),
                 params: variants[i].clone(),
                 error,
             }),
         }
     }
     if rows.is_empty() {
-        // `folder` is dropped: nothing is left under `out`.
         let lines: Vec<String> = failures.iter().map(|f| format!("  {f}")).collect();
         return Err(Error::Run(format!(
             "every sweep variant failed (nothing written):\n{}",
@@ -331,13 +410,14 @@ pub fn run_sweep(
         break_even: break_even(plan, &rows),
         rows,
         failures,
-        scorings: leaders.len(),
-        scoring_seconds: leaders
+        scorings,
+        scoring_seconds: Vec::new(),
+        scoring_keys: plan
+            .axes
             .iter()
-            .zip(&scored)
-            .filter_map(|(i, s)| s.as_ref().ok().map(|s| (name(*i), s.seconds)))
+            .filter(|a| SCORING.contains(&a.key.as_str()))
+            .map(|a| a.key.clone())
             .collect(),
-        scoring_keys,
     };
     let put = |file: &str, text: String| -> Result<()> {
         let p = dir.join(file);
@@ -358,6 +438,5 @@ pub fn run_sweep(
     let mut view = crate::html::RunView::from_dir(&dir.join(first))?;
     view.report["sweep"] = outcome.sweep_json();
     put("report.html", crate::html::render(&view)?)?;
-    folder.commit()?;
     Ok(outcome)
 }
