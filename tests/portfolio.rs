@@ -343,3 +343,17 @@ fn test_report_html_has_the_portfolio_section() {
     ));
     assert!(plain.report.portfolio.is_none());
 }
+
+#[test]
+fn test_topk_larger_than_the_universe_holds_every_eligible_name() {
+    // 20 members: topk = 1000 holds whatever is eligible, as Qlib does
+    let bundle = copy_bundle(&root().join("fixtures/tiny"));
+    let text = ENHANCED.replace(
+        "method = \"enhanced_index\"",
+        "method = \"topk_dropout\"\n[portfolio.topk_dropout]\ntopk = 1000\nn_drop = 5",
+    );
+    let r = run(&spec_text(&text, bundle.path()));
+    let first = &r.records.rebalances[0];
+    assert_eq!(first.selected, first.eligible, "{first:?}");
+    assert!(first.eligible >= 15);
+}
