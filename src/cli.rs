@@ -44,6 +44,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Compute the factor panel of a spec's run, print a factor report (IC, RankIC, ICIR, decile spread, coverage) and write its HTML tear sheet.
     Factors(FactorsArgs),
+    /// Import data from another tool's format into a bundle.
+    #[command(subcommand)]
+    Import(ImportSource),
     /// Check a data bundle without simulating anything.
     Validate {
         /// The bundle folder.
@@ -61,6 +64,22 @@ pub enum Command {
     Train(TrainArgs),
     /// Score with weights saved by `train` (no training) and write the scores.
     Score(TrainArgs),
+}
+
+/// `alphasim import <source>`.
+#[derive(Subcommand, Debug)]
+pub enum ImportSource {
+    /// A Qlib data folder (calendars/day.txt, instruments/*.txt, features/<code>/<field>.day.bin, as Qlib's dump_bin writes it) → bars.csv, constituents.csv and benchmark.csv.
+    Qlib {
+        /// The Qlib data folder (e.g. ~/.qlib/qlib_data/cn_data).
+        dir: PathBuf,
+        /// The bundle folder to write (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        /// Write instrument CODE's close as the level of index NAME in benchmark.csv (repeatable), e.g. csi300=SH000300.
+        #[arg(long, value_name = "NAME=CODE")]
+        benchmark: Vec<String>,
+    },
 }
 
 /// `alphasim train` / `alphasim score`.
@@ -329,6 +348,34 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Train(args) => train_or_score(args, true),
         Command::Score(args) => train_or_score(args, false),
+        Command::Import(ImportSource::Qlib {
+            dir,
+            out,
+            benchmark,
+        }) => {
+            let mut pairs = Vec::new();
+            for b in &benchmark {
+                let Some((name, code)) = b.split_once('=') else {
+                    return Err(Error::Run(format!(
+                        "--benchmark {b}: expected NAME=CODE, e.g. csi300=SH000300"
+                    )));
+                };
+                pairs.push((name.to_owned(), code.to_owned()));
+            }
+            let pb = spinner("importing");
+            let done = crate::data::qlib::import_qlib(&dir, &out, &pairs)?;
+            pb.finish_and_clear();
+            println!(
+                "imported {} days, {} symbols, {} bar rows, indices [{}], benchmarks [{}] into {}",
+                done.days,
+                done.symbols,
+                done.bar_rows,
+                done.indices.join(", "),
+                done.benchmarks.join(", "),
+                out.display()
+            );
+            Ok(0)
+        }
         Command::Validate { dir, strict } => {
             let pb = spinner("validating");
             let summary = crate::data::validate_bundle(&dir)?;

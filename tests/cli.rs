@@ -29,6 +29,10 @@ fn test_cli_help_snapshots() {
     ] {
         insta::assert_snapshot!(format!("help_{sub}"), help(&["alphasim", sub, "--help"]));
     }
+    insta::assert_snapshot!(
+        "help_import_qlib",
+        help(&["alphasim", "import", "qlib", "--help"])
+    );
 }
 
 #[test]

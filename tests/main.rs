@@ -16,6 +16,7 @@ mod hand;
 mod lookahead;
 mod oracle;
 mod portfolio;
+mod qlib;
 mod real_data;
 mod reliability;
 mod report_html;

@@ -20,6 +20,7 @@
 //! `Vec`s indexed by it.
 
 mod load;
+pub mod qlib;
 mod scores;
 mod validate;
 
