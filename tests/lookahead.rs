@@ -1,5 +1,5 @@
 //! The look-ahead test: run a spec, then change every bar, factor, report,
-//! membership, industry and benchmark record dated after a day D (scale
+//! membership, industry, benchmark and index-weight record dated after a day D (scale
 //! prices, negate factors, drop rows, end and add spells) and run again: every
 //! NAV row, position, trade and IC known by D must be byte-identical.
 
@@ -139,6 +139,22 @@ pub fn alter_after(dir: &Path, d: &str) {
         }
         Some(f)
     });
+    // index weights dated after D: rescaled (re-normalised on load) or dropped
+    if dir.join("index_weights.csv").exists() {
+        let mut k = 0;
+        rewrite(&dir.join("index_weights.csv"), |h, mut f| {
+            let w = col(h, "weight");
+            if f[0].as_str() <= d {
+                return Some(f);
+            }
+            k += 1;
+            if k % 5 == 0 {
+                return None;
+            }
+            f[w] = format!("{}", f[w].parse::<f64>().unwrap() * rng.next(0.2, 3.0));
+            Some(f)
+        });
+    }
 }
 
 /// The lines of a CSV whose first field (a date) is on or before `d`, header kept.

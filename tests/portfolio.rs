@@ -99,17 +99,15 @@ fn test_enhanced_index_every_rebalance_meets_every_limit() {
         }
     }
     assert!(binding_te > 0, "the tracking-error cap binds somewhere");
-    // no index_weights.csv in the fixture: equal member weights, with a warning
-    assert!(
-        p.benchmark_weights.starts_with("equal weights"),
-        "{}",
-        p.benchmark_weights
+    // the fixture's index_weights.csv (the generator's equal member weights)
+    assert_eq!(
+        p.benchmark_weights,
+        "index_weights.csv (synth), carried forward"
     );
-    assert!(r
-        .report
-        .warnings
+    assert!(p
+        .rebalances
         .iter()
-        .any(|w| w.contains("equal member weights")));
+        .all(|x| x.benchmark_weights_as_of.is_some()));
     // byte-identical rerun
     let again = run(&spec_text(ENHANCED, bundle.path()));
     assert_eq!(
@@ -124,6 +122,28 @@ fn test_enhanced_index_uses_nothing_after_the_decision() {
     // the risk model reads 60 days of returns and the styles today's bars:
     // altering everything after D changes nothing up to D
     crate::lookahead::check_lookahead(ENHANCED, 1, 2, 20);
+}
+
+#[test]
+fn test_without_index_weights_the_optimiser_tracks_equal_member_weights() {
+    let bundle = copy_bundle(&root().join("fixtures/tiny"));
+    std::fs::remove_file(bundle.path().join("index_weights.csv")).unwrap();
+    let r = run(&spec_text(ENHANCED, bundle.path()));
+    let p = r.report.portfolio.as_ref().unwrap();
+    assert!(
+        p.benchmark_weights.starts_with("equal weights"),
+        "{}",
+        p.benchmark_weights
+    );
+    assert!(p
+        .rebalances
+        .iter()
+        .all(|x| x.benchmark_weights_as_of.is_none()));
+    assert!(r
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.contains("equal member weights")));
 }
 
 #[test]
@@ -336,11 +356,18 @@ fn test_report_html_has_the_portfolio_section() {
         "{table}"
     );
     assert!(html.contains("href=\"#portfolio\""));
-    // the fixture's top-decile run without index weights has no such section
-    let plain = run(&spec_text(
-        &ENHANCED.replace("method = \"enhanced_index\"", "method = \"top_fraction\""),
-        bundle.path(),
-    ));
+    // a top-decile run has the section too (it has benchmark weights), with
+    // no optimiser table; without index_weights.csv it has none
+    let top = ENHANCED.replace("method = \"enhanced_index\"", "method = \"top_fraction\"");
+    let plain = run(&spec_text(&top, bundle.path()));
+    let p = plain
+        .report
+        .portfolio
+        .as_ref()
+        .expect("analytics with weights");
+    assert!(p.rebalances.iter().all(|x| x.optimiser.is_none()));
+    std::fs::remove_file(bundle.path().join("index_weights.csv")).unwrap();
+    let plain = run(&spec_text(&top, bundle.path()));
     assert!(plain.report.portfolio.is_none());
 }
 
