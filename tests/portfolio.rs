@@ -384,3 +384,79 @@ fn test_topk_larger_than_the_universe_holds_every_eligible_name() {
     assert_eq!(first.selected, first.eligible, "{first:?}");
     assert!(first.eligible >= 15);
 }
+
+#[test]
+fn test_holdings_locked_at_a_price_limit_are_pinned() {
+    // A-share rules (±10% limits derived from the previous close): a holding
+    // closing at a limit on a signal day is pinned at its weight
+    let bundle = copy_bundle(&root().join("fixtures/tiny"));
+    let text = ENHANCED.replace("[costs]", "[execution]\nmarket = \"cn\"\n\n[costs]");
+    let cn = run(&spec_text(&text, bundle.path()));
+    let plain = run(&spec_text(ENHANCED, bundle.path()));
+    let pinned = |r: &alphasim::report::RunResult| -> usize {
+        let p = r.report.portfolio.as_ref().unwrap();
+        p.rebalances
+            .iter()
+            .map(|x| x.optimiser.as_ref().unwrap().pinned)
+            .sum()
+    };
+    assert!(
+        pinned(&cn) > pinned(&plain),
+        "cn {} vs plain {}",
+        pinned(&cn),
+        pinned(&plain)
+    );
+    // independently, per rebalance of the cn run: its holdings at that close
+    // that did not trade, or closed within half a cent of round2(previous
+    // raw close × 1.1) or round2(× 0.9) (main-board ±10%)
+    let m = alphasim::data::load_market(bundle.path(), &Default::default()).unwrap();
+    let b = &m.bars;
+    let round2 = |x: f64| (x * 100.0).round() / 100.0;
+    let mut held: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+    for p in &cn.records.positions {
+        held.entry(p.date).or_default().push(p.symbol);
+    }
+    let mut checked = 0;
+    for row in &cn.report.portfolio.as_ref().unwrap().rebalances {
+        let date: alphasim::data::Date = row.date.parse().unwrap();
+        let d = b.day_of(date).unwrap();
+        let Some(names) = held.get(&date) else {
+            continue;
+        };
+        let mut expect = 0;
+        for &s in names {
+            let Some(r) = b.day_rows(d).find(|&r| b.symbol[r] == s && b.is_traded(r)) else {
+                expect += 1; // suspended
+                continue;
+            };
+            // previous traded close, in today's share base
+            let prev = (0..d.index()).rev().find_map(|e| {
+                b.day_rows(alphasim::data::DayIndex(e as u32))
+                    .find(|&q| b.symbol[q] == s && b.is_traded(q))
+                    .map(|q| b.close[q] * b.adj_factor[q] / b.adj_factor[r])
+            });
+            if let Some(prev) = prev {
+                let (up, down) = (round2(prev * 1.1), round2(prev * 0.9));
+                if b.close[r] >= up - 0.005 || b.close[r] <= down + 0.005 {
+                    expect += 1;
+                }
+            }
+        }
+        let o = row.optimiser.as_ref().unwrap();
+        assert_eq!(o.pinned, expect, "{}: pinned", row.date);
+        checked += usize::from(expect > 0);
+    }
+    assert!(
+        checked > 0,
+        "some rebalance has a locked or suspended holding"
+    );
+    let p = cn.report.portfolio.as_ref().unwrap();
+    for row in &p.rebalances {
+        let o = row.optimiser.as_ref().unwrap();
+        assert!(
+            (o.weight_sum - 1.0).abs() < 1e-6 && o.max_over_cap <= 1e-6,
+            "{}",
+            row.date
+        );
+    }
+}

@@ -239,6 +239,41 @@ impl Engine<'_> {
         book
     }
 
+    /// The eligible names and holdings whose close today is at a price limit
+    /// (`true` = up), under the run's market rules (none without price limits).
+    fn locked_at_close(
+        &self,
+        ctx: &Context<'_>,
+        scored: &[(SymbolId, f64)],
+        book: &Book,
+    ) -> Vec<(SymbolId, bool)> {
+        if !self.rules.price_limits {
+            return Vec::new();
+        }
+        let h = &self.history;
+        let mut names: Vec<SymbolId> = scored
+            .iter()
+            .map(|p| p.0)
+            .chain(book.weights.iter().map(|p| p.0))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|s| {
+                let b = ctx.bar(s).filter(|b| b.is_traded())?;
+                let q = self.quote_for(b, b.close, h.previous_close_adj(s));
+                if q.buy_blocked {
+                    Some((s, true))
+                } else if q.sell_blocked {
+                    Some((s, false))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
     /// Rebalance timer: the construction's decision, with its record.
     pub(super) fn construct(
         &mut self,
@@ -255,12 +290,14 @@ impl Engine<'_> {
         } else {
             (None, None)
         };
+        let locked = self.locked_at_close(&ctx, scored, &book);
         let inputs = crate::strategy::Inputs {
             scores: scored,
             context: &ctx,
             book: &book,
             benchmark: benchmark.as_ref(),
             styles: styles.as_ref(),
+            locked: &locked,
         };
         let decision = self.construction.decide(&inputs);
         let active = match (&decision.active, &self.construction_data.analytics) {

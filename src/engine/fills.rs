@@ -13,7 +13,7 @@ impl Engine<'_> {
     /// A quote at `price` (raw) for bar `b`, with the market rules applied.
     /// `reference_adj` is the last adjusted close before today (the limit
     /// reference); today's close never enters unless `price` is the close.
-    fn quote_for(&self, b: &BarRow, price: f64, reference_adj: f64) -> Quote {
+    pub(super) fn quote_for(&self, b: &BarRow, price: f64, reference_adj: f64) -> Quote {
         let mut q = Quote::new(price * b.adj_factor, price);
         let r = &self.rules;
         if r.price_limits {

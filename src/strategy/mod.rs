@@ -87,6 +87,9 @@ pub struct Inputs<'a> {
     pub benchmark: Option<&'a BenchmarkWeights>,
     /// Today's style exposures (None unless the method or the report needs them).
     pub styles: Option<&'a StyleExposures>,
+    /// Names whose close today is at a price limit (with the market's price
+    /// limits on), ascending: `true` = at the up limit, `false` = down.
+    pub locked: &'a [(SymbolId, bool)],
 }
 
 /// A method's answer: the weights, and what the optimiser did.
@@ -229,6 +232,7 @@ mod tests {
             book: &book,
             benchmark: None,
             styles: None,
+            locked: &[],
         });
         // floor(0.5 × 3) = 1: the 0.9 alone, weight 1
         assert_eq!(w, vec![(SymbolId(2), 1.0)]);
@@ -238,6 +242,7 @@ mod tests {
             book: &book,
             benchmark: None,
             styles: None,
+            locked: &[],
         });
         assert!(none.is_empty());
     }

@@ -187,6 +187,7 @@ mod tests {
             book: &book,
             benchmark: None,
             styles: None,
+            locked: &[],
         };
         assert_weights(
             &weights(&inputs, &c),
@@ -214,6 +215,7 @@ mod tests {
                 book: &book2,
                 benchmark: None,
                 styles: None,
+                locked: &[],
             },
             &c,
         );
@@ -227,6 +229,7 @@ mod tests {
                 book: &empty,
                 benchmark: None,
                 styles: None,
+                locked: &[],
             },
             &c,
         );

@@ -13,10 +13,13 @@
 //!   max_weight_off_benchmark)`);
 //! - a holding that did not trade today is pinned at its current weight (it
 //!   cannot be traded at the fill either, as far as the decision can know);
+//!   so is an eligible holding whose close today is at a price limit (with
+//!   the market's price limits on: a locked limit move tends to open locked),
+//!   and an eligible name at its up limit that is not held stays at 0;
 //!   one that traded but is not eligible (left the universe, no score) is
 //!   sold: fixed at 0; so is a benchmark constituent that is not eligible.
-//!   Price-limit locks at the fill are execution's business (the order stays
-//!   unfilled and is recorded), since the decision cannot know them;
+//!   a lock at the fill itself is execution's business (the order stays
+//!   unfilled and is recorded), since the decision cannot know it;
 //! - α (annualised expected return) = `alpha_ic × σ_i × z_i`, with `z_i` the
 //!   score's cross-sectional z-score over the eligible set (population std,
 //!   clipped to ±3) and `σ_i` the name's ex-ante volatility from the risk
@@ -84,6 +87,9 @@ pub struct OptimiserRecord {
     pub binding: Vec<String>,
     /// Names in the problem and names held by the solution.
     pub names: usize,
+    /// Holdings pinned at their current weight (suspended today, or
+    /// closing at a price limit).
+    pub pinned: usize,
     pub holdings: usize,
     /// Checks of the solution: Σ w, max(w − cap) over the free names, and
     /// the one-sided turnover ½ Σ |w − w_prev|.
@@ -193,7 +199,16 @@ impl EnhancedIndex {
                     .binary_search_by_key(&s, |p| p.0)
                     .ok()
                     .map(|j| inputs.scores[j].1);
+                let locked = inputs
+                    .locked
+                    .binary_search_by_key(&s, |p| p.0)
+                    .ok()
+                    .map(|j| inputs.locked[j].1);
                 let fixed = match score {
+                    // held and locked at a limit today: pinned
+                    Some(_) if free_names && wprev > 0.0 && locked.is_some() => Some(wprev),
+                    // not held, at the up limit: cannot be bought
+                    Some(_) if free_names && locked == Some(true) => Some(0.0),
                     Some(_) if free_names => None,
                     _ if wprev > 0.0 && !ctx.traded_today(s) => Some(wprev),
                     _ => Some(0.0),
@@ -264,6 +279,11 @@ impl EnhancedIndex {
         } = self.setup(inputs, true);
         let mut record = OptimiserRecord {
             names: symbols.len(),
+            pinned: problem
+                .names
+                .iter()
+                .filter(|n| n.wprev > 0.0 && n.fixed == Some(n.wprev))
+                .count(),
             ..Default::default()
         };
         let keep = |record: OptimiserRecord, problem: &Problem| {
