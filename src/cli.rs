@@ -169,6 +169,15 @@ impl DataArg {
         }
     }
 
+    /// The load options: only the factor columns a run of `spec` reads
+    /// ([`crate::run::run_load_options`]), or every column without a spec.
+    pub fn options(&self, spec: Option<&Spec>) -> crate::data::LoadOptions {
+        spec.map_or_else(
+            crate::data::LoadOptions::default,
+            crate::run::run_load_options,
+        )
+    }
+
     /// Reads a spec file and applies `--data`.
     pub fn read_spec(&self, path: &Path) -> Result<Spec> {
         Ok(self.apply(Spec::from_file(path)?))
@@ -185,13 +194,13 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Checks the data folder, then loads the bundle behind a spinner
-    /// ([`crate::run::load_bundle`]).
-    pub fn load(spec: Spec) -> Result<RunContext> {
+    /// Checks the data folder, then loads the bundle with `opts` behind a
+    /// spinner ([`crate::run::load_bundle_with`]).
+    pub fn load(spec: Spec, opts: &crate::data::LoadOptions) -> Result<RunContext> {
         spec.check_data_dir()?;
         let started = std::time::Instant::now();
         let pb = spinner("loading");
-        let market = crate::run::load_bundle(&spec)?;
+        let market = crate::run::load_bundle_with(&spec, opts)?;
         pb.finish_and_clear();
         Ok(RunContext {
             spec,
@@ -202,8 +211,12 @@ impl RunContext {
 
     /// [`RunContext::load`], then with `strict` every warning about the
     /// bundle ([`crate::data::bundle_warnings`]) is an error.
-    pub fn load_strict(spec: Spec, strict: bool) -> Result<RunContext> {
-        let ctx = RunContext::load(spec)?;
+    pub fn load_strict(
+        spec: Spec,
+        opts: &crate::data::LoadOptions,
+        strict: bool,
+    ) -> Result<RunContext> {
+        let ctx = RunContext::load(spec, opts)?;
         if strict {
             Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
         }
@@ -327,7 +340,8 @@ fn sweep(args: SweepArgs) -> Result<i32> {
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let ctx = RunContext::load_strict(spec, args.strict)?;
+    // Variants may change the model: every factor column.
+    let ctx = RunContext::load_strict(spec, &args.data.options(None), args.strict)?;
     let (spec, market) = (&ctx.spec, &ctx.market);
     let out = args
         .out
@@ -464,7 +478,8 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
         deep.load_weights = Some(weights.clone());
         deep.save_weights = None;
     }
-    let ctx = RunContext::load(spec)?;
+    let opts = args.data.options(Some(&spec));
+    let ctx = RunContext::load(spec, &opts)?;
     let result = simulate(&ctx)?;
     if let Some(d) = scores.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
@@ -492,7 +507,8 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
         Some(p) => Spec::from_file(p)?,
         None => default_spec()?,
     });
-    let ctx = RunContext::load_strict(spec, args.strict)?;
+    let opts = args.data.options(Some(&spec));
+    let ctx = RunContext::load_strict(spec, &opts, args.strict)?;
     let result = simulate(&ctx)?;
     if args.strict {
         Error::strict(&result.report.warnings)?;
@@ -550,7 +566,8 @@ fn factors(args: FactorsArgs) -> Result<i32> {
         })?;
         spec.config.factors = Some(sel);
     }
-    let ctx = RunContext::load(spec)?;
+    // The factor report covers every factors.csv column.
+    let ctx = RunContext::load(spec, &args.data.options(None))?;
     let (spec, market) = (&ctx.spec, &ctx.market);
     let started = std::time::Instant::now();
     let pb = bar(market.bars.dates.len() as u64, "factors");

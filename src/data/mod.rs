@@ -23,7 +23,7 @@ mod load;
 mod scores;
 mod validate;
 
-pub use load::{load_market, LoadOptions};
+pub use load::{load_market, FactorColumns, LoadOptions};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};
 

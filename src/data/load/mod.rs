@@ -109,6 +109,7 @@ mod spells;
 #[cfg(test)]
 mod tests;
 
+pub use factors::FactorColumns;
 pub(crate) use files::{locate_files, FileKind};
 
 use super::Market;
@@ -127,6 +128,8 @@ use std::path::Path;
 pub struct LoadOptions {
     /// Parser threads; 0 means the number of available cores.
     pub threads: usize,
+    /// The `factors.csv` columns to parse (default: all).
+    pub factor_columns: FactorColumns,
 }
 
 impl LoadOptions {
@@ -162,7 +165,7 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .transpose()?
         .unwrap_or_default();
     let mut factors = path_of(FileKind::Factors)
-        .map(|p| read_factors(p, threads))
+        .map(|p| read_factors(p, threads, &opts.factor_columns))
         .transpose()?;
     let mut fundamentals = path_of(FileKind::Fundamentals)
         .map(|p| read_fundamentals(p, threads))
