@@ -16,10 +16,10 @@
 //!
 //! # Parsing strategy
 //!
-//! A file is read whole into memory: a plain `.csv` with one read, then cut
-//! into chunks of a few MB at line ends; a `.csv.gz` is decompressed on the
-//! calling thread into blocks that are cut at the last line end and streamed
-//! through a bounded crossbeam channel, so decompression overlaps parsing.
+//! A file is never held whole: the calling thread reads it on (a `.gz` file
+//! decompressed on the way) in blocks of a few MB cut at the last line end,
+//! streamed through a bounded crossbeam channel, so reading overlaps parsing
+//! and memory holds only a few blocks besides the parsed columns.
 //! Worker threads ([`LoadOptions::threads`]) parse chunks independently into
 //! per-chunk columns. A chunk knows only its line numbers relative to its own
 //! start (plus a compact map for skipped blank lines); absolute line numbers
