@@ -24,6 +24,8 @@ pub(super) struct FactorFile {
     date_col: usize,
     pub(super) symbols: FileSymbols,
     names: Vec<String>,
+    /// Every factor column of the file (`names` are those parsed).
+    pub(super) all_names: Vec<String>,
     /// Per chunk; `sym` holds file-level ids.
     chunks: Vec<FactorChunk>,
 }
@@ -48,19 +50,18 @@ pub enum FactorColumns {
 }
 
 impl FactorColumns {
-    /// The header columns (indices into `header`) to parse, in file order.
-    fn pick(&self, header: &[String], candidates: &[usize]) -> Vec<usize> {
+    /// The factor columns to read, as indices into `all` (every factor
+    /// column of the file, in file order).
+    pub(crate) fn pick(&self, all: &[String]) -> Vec<usize> {
         match self {
             FactorColumns::Select { required, optional }
-                if required.iter().all(|n| header.contains(n)) =>
+                if required.iter().all(|n| all.contains(n)) =>
             {
-                candidates
-                    .iter()
-                    .copied()
-                    .filter(|&c| required.contains(&header[c]) || optional.contains(&header[c]))
+                (0..all.len())
+                    .filter(|&i| required.contains(&all[i]) || optional.contains(&all[i]))
                     .collect()
             }
-            _ => candidates.to_vec(),
+            _ => (0..all.len()).collect(),
         }
     }
 }
@@ -83,11 +84,10 @@ pub(super) fn read_factors(
             fix: "name every factor column, or remove the empty one (a trailing comma in the header makes one)".to_owned(),
         });
     }
-    let factor_cols = columns.pick(&file.header, &all_cols);
-    let names: Vec<String> = factor_cols
-        .iter()
-        .map(|&c| file.header[c].clone())
-        .collect();
+    let all_names: Vec<String> = all_cols.iter().map(|&c| file.header[c].clone()).collect();
+    let picked = columns.pick(&all_names);
+    let factor_cols: Vec<usize> = picked.iter().map(|&i| all_cols[i]).collect();
+    let names: Vec<String> = picked.iter().map(|&i| all_names[i].clone()).collect();
     let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, |s, f| {
         let day = parse_day(f[dc], dc)?;
         let sym = s.syms.id(f[sc], sc, "symbol")?;
@@ -113,6 +113,7 @@ pub(super) fn read_factors(
             global: Vec::new(),
         },
         names,
+        all_names,
         chunks: states,
     })
 }
@@ -123,6 +124,7 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
         date_col,
         symbols,
         names,
+        all_names: _,
         mut chunks,
     } = f;
     for c in &mut chunks {

@@ -113,6 +113,7 @@ pub use factors::FactorColumns;
 pub(crate) use files::{locate_files, FileKind};
 
 use super::Market;
+use crate::data::cache::{Cache, CacheStatus};
 use crate::Result;
 use bars::load_bars;
 use benchmark::read_benchmark;
@@ -121,7 +122,7 @@ use fundamentals::{finish_fundamentals, read_fundamentals};
 use index_weights::{finish_index_weights, read_index_weights};
 use intern::{resolve_symbols, FileSymbols};
 use spells::{finish_constituents, finish_industries, read_spells};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How to load a bundle.
 #[derive(Debug, Clone, Default)]
@@ -130,6 +131,8 @@ pub struct LoadOptions {
     pub threads: usize,
     /// The `factors.csv` columns to parse (default: all).
     pub factor_columns: FactorColumns,
+    /// Whether to read and write the binary bundle cache (default: off).
+    pub cache: Cache,
 }
 
 impl LoadOptions {
@@ -142,10 +145,28 @@ impl LoadOptions {
     }
 }
 
-/// Loads and validates the bundle in `dir` (see the module docs for the rules).
+/// Loads and validates the bundle in `dir` (see the module docs for the
+/// rules), from the binary cache when [`LoadOptions::cache`] allows it.
 pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
+    load_market_status(dir, opts).map(|(m, _)| m)
+}
+
+/// [`load_market`], also saying how the cache was used.
+pub fn load_market_status(dir: &Path, opts: &LoadOptions) -> Result<(Market, CacheStatus)> {
+    if opts.cache == Cache::Off {
+        let files = locate_files(dir)?;
+        return Ok((parse_bundle(&files, opts)?.0, CacheStatus::Off));
+    }
+    crate::data::cache::load(dir, opts)
+}
+
+/// Parses the located bundle files; also returns every factor column name
+/// of `factors.csv` (the market holds those [`LoadOptions::factor_columns`] picks).
+pub(crate) fn parse_bundle(
+    files: &[(FileKind, PathBuf)],
+    opts: &LoadOptions,
+) -> Result<(Market, Vec<String>)> {
     let threads = opts.thread_count();
-    let files = locate_files(dir)?;
     let path_of = |k: FileKind| {
         files
             .iter()
@@ -204,6 +225,10 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .map(finish_industries)
         .transpose()?
         .unwrap_or_default();
+    let all_factors = factors
+        .as_ref()
+        .map(|f| f.all_names.clone())
+        .unwrap_or_default();
     let factors = factors
         .map(|f| finish_factors(f, threads))
         .transpose()?
@@ -214,7 +239,7 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .transpose()?
         .unwrap_or_default();
 
-    Ok(Market {
+    let market = Market {
         symbols,
         industries_names,
         bars,
@@ -225,5 +250,6 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         fundamentals,
         index_weights,
         warnings,
-    })
+    };
+    Ok((market, all_factors))
 }
