@@ -14,6 +14,17 @@
 //! [`Error::File`](crate::Error::File) that lists the columns the file needs. Blank lines are
 //! skipped (they still count for line numbers).
 //!
+//! # What is parsed
+//!
+//! [`LoadOptions::factor_columns`] picks the `factors.csv` columns to parse
+//! ([`FactorColumns`]; a run asks for the columns its model reads, see
+//! `engine::run_factor_columns`). The other factor cells are split off but
+//! never parsed (garbage in them is no error) nor stored; every row, its
+//! date and symbol are still read and checked, so the rows, the symbol ids
+//! and the warnings do not depend on the selection. `validate` parses every
+//! column. With [`LoadOptions::cache`] on, the load goes through the binary
+//! cache (`data::cache`), which parses through this module on a miss.
+//!
 //! # Parsing strategy
 //!
 //! A file is never held whole: the calling thread reads it on (a `.gz` file
