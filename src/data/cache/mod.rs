@@ -20,10 +20,13 @@
 //! detected and rebuilt, never trusted. Files are written to a temporary
 //! name in the same folder and renamed into place, so a reader sees a whole
 //! file or none, and a failure to write the cache never fails the load.
+//! (They are not synced to disk: a file torn by a crash fails its CRC and
+//! is rebuilt.)
 //!
 //! # Location
 //!
-//! `<bundle>/.alphasim-cache/` when the bundle folder is writable; else a
+//! `<bundle>/.alphasim-cache/` when the bundle folder is writable (and its
+//! permissions are not read-only for everyone, which even root respects); else a
 //! folder named after the bundle (and a hash of its full path) under the
 //! fallback root: [`Cache::On`]'s `fallback`, else `$ALPHASIM_CACHE`, else
 //! the platform cache folder (`$XDG_CACHE_HOME/alphasim` or
@@ -208,7 +211,7 @@ fn write_atomic(
     let result = (|| {
         let mut w = Writer::new(std::fs::File::create(&tmp)?)?;
         body(&mut w)?;
-        w.finish()?.sync_all()?;
+        w.finish()?;
         std::fs::rename(&tmp, folder.join(name))
     })();
     if result.is_err() {
@@ -220,8 +223,11 @@ fn write_atomic(
 /// The bundle's cache folder, created: beside the bundle when writable,
 /// else under the fallback root; None when neither can be written.
 fn cache_folder(dir: &Path, opts: &LoadOptions) -> Option<PathBuf> {
+    // A folder whose permissions grant no write at all was made read-only
+    // on purpose: even a user who could write there (root) leaves it alone.
+    let read_only = std::fs::metadata(dir).map_or(true, |m| m.permissions().readonly());
     let beside = dir.join(CACHE_DIR);
-    if writable(&beside) {
+    if !read_only && writable(&beside) {
         return Some(beside);
     }
     let Cache::On { fallback } = &opts.cache else {
@@ -242,6 +248,9 @@ fn writable(folder: &Path) -> bool {
     let probe = folder.join(format!(".probe-{}", std::process::id()));
     let ok = std::fs::File::create(&probe).is_ok();
     let _ = std::fs::remove_file(&probe);
+    if !ok {
+        let _ = std::fs::remove_dir(folder); // only when empty: made just now
+    }
     ok
 }
 

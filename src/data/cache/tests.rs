@@ -295,6 +295,32 @@ fn test_cache_fallback_folder_and_clear() {
 }
 
 #[test]
+fn test_cache_read_only_bundle_uses_the_fallback_folder() {
+    let d = tiny();
+    let root = tempfile::tempdir().unwrap();
+    let opts = LoadOptions {
+        cache: Cache::On {
+            fallback: Some(root.path().to_path_buf()),
+        },
+        ..LoadOptions::default()
+    };
+    let mut perms = std::fs::metadata(d.path()).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(d.path(), perms.clone()).unwrap();
+    built(&load_checked(d.path(), &opts), "no cache yet");
+    assert_eq!(load_checked(d.path(), &opts), CacheStatus::Hit);
+    assert!(!d.path().join(CACHE_DIR).exists());
+    assert!(root
+        .path()
+        .join(keyed_name(d.path()))
+        .join(BUNDLE_FILE)
+        .is_file());
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(d.path(), perms).unwrap();
+}
+
+#[test]
 fn test_cache_clear_beside_the_bundle() {
     let d = tiny();
     load_checked(d.path(), &on());
