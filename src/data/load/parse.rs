@@ -149,52 +149,49 @@ impl<I, F> Job<'_, I, F> {
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
     {
         let mut fields: Vec<&[u8]> = Vec::with_capacity(self.ncols + 1);
-        let mut pos = 0;
-        let mut line: u32 = 0;
         let n = text.len();
-        while pos < n {
-            fields.clear();
-            let mut start = pos;
-            let mut i = pos;
-            let mut quoted = false;
-            while i < n {
-                let b = text[i];
-                if b == b',' {
+        // Start of the current line and of its current field.
+        let (mut pos, mut start) = (0, 0);
+        let mut line: u32 = 0;
+        // memchr finds the next `,`, line end or quote with SIMD.
+        let mut marks = memchr::memchr3_iter(b',', b'\n', b'"', text);
+        loop {
+            let end = match marks.next() {
+                Some(i) if text[i] == b',' => {
                     fields.push(&text[start..i]);
                     start = i + 1;
-                } else if b == b'\n' {
-                    break;
-                } else if b == b'"' {
-                    quoted = true;
-                    break;
+                    continue;
                 }
-                i += 1;
-            }
-            if quoted {
-                self.parse_quoted(&text[pos..], line, out);
-                return;
-            }
-            let mut last = &text[start..i];
+                Some(i) if text[i] == b'"' => {
+                    self.parse_quoted(&text[pos..], line, out);
+                    return;
+                }
+                Some(i) => {
+                    out.newlines += 1;
+                    i
+                }
+                None if pos < n => n,
+                None => return,
+            };
+            let mut last = &text[start..end];
             if let [rest @ .., b'\r'] = last {
                 last = rest;
             }
             fields.push(last);
-            let next = if i < n {
-                out.newlines += 1;
-                i + 1
-            } else {
-                n
-            };
-            pos = next;
-            if fields.len() == 1 && fields[0].is_empty() {
-                line += 1;
-                continue;
+            pos = (end + 1).min(n);
+            start = pos;
+            let blank = fields.len() == 1 && fields[0].is_empty();
+            if !blank {
+                if let Err(f) = self.record(&fields, line, out) {
+                    out.fault = Some((u64::from(line), f));
+                    return;
+                }
             }
-            if let Err(f) = self.record(&fields, line, out) {
-                out.fault = Some((u64::from(line), f));
+            fields.clear();
+            line += 1;
+            if end == n {
                 return;
             }
-            line += 1;
         }
     }
 
