@@ -128,13 +128,10 @@ fn test_load_select_missing_factor_fails_as_with_every_column() {
     let m = load_market(bundle.path(), &opts).unwrap();
     assert_eq!(m.factors.names.len(), 8);
     let mut quiet = |_: usize, _: usize| {};
-    let e = alphasim::run::backtest(&spec, &mut quiet)
-        .err()
-        .expect("f33 is not a column");
+    let e = alphasim::run::backtest(&spec, &mut quiet).expect_err("f33 is not a column");
     let all = load_market(bundle.path(), &LoadOptions::default()).unwrap();
-    let e_all = alphasim::run::backtest_market(&spec, &all, &mut quiet)
-        .err()
-        .expect("f33 is not a column");
+    let e_all =
+        alphasim::run::backtest_market(&spec, &all, &mut quiet).expect_err("f33 is not a column");
     assert_eq!(e.to_string(), e_all.to_string());
     assert!(
         e.to_string().contains("f0, f1, f2, f3, f4, f5, f6, f7"),
@@ -155,9 +152,7 @@ fn test_load_select_library_name_clash_with_unused_column_still_an_error() {
     let m = load_market(bundle.path(), &alphasim::run::run_load_options(&spec)).unwrap();
     assert_eq!(m.factors.names, ["f1", "f3", "ret5"]);
     let mut quiet = |_: usize, _: usize| {};
-    let e = alphasim::run::backtest(&spec, &mut quiet)
-        .err()
-        .expect("clash");
+    let e = alphasim::run::backtest(&spec, &mut quiet).expect_err("clash");
     assert!(
         e.to_string()
             .contains("library factor `ret5` has the same name as a column of factors.csv"),

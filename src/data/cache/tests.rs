@@ -275,7 +275,7 @@ fn test_cache_fallback_folder_and_clear() {
     assert!(name.starts_with(&format!("{base}-")) && name.len() == base.len() + 17);
     assert_eq!(load_checked(d.path(), &opts), CacheStatus::Hit);
     let cleared = clear_cache(Some(d.path()), Some(root.path())).unwrap();
-    assert_eq!(cleared, [folder.clone()]);
+    assert_eq!(cleared, std::slice::from_ref(&folder));
     assert!(!folder.exists());
     built(&load_checked(d.path(), &opts), "no cache yet");
     // Clearing every bundle under the root; the file in the bundle stays.
@@ -327,7 +327,7 @@ fn test_cache_clear_beside_the_bundle() {
     let folder = d.path().join(CACHE_DIR);
     let other = tempfile::tempdir().unwrap();
     let cleared = clear_cache(Some(d.path()), Some(other.path())).unwrap();
-    assert_eq!(cleared, [folder.clone()]);
+    assert_eq!(cleared, std::slice::from_ref(&folder));
     assert!(!folder.exists());
     built(&load_checked(d.path(), &on()), "no cache yet");
 }
