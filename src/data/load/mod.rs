@@ -22,7 +22,10 @@
 //! never parsed (garbage in them is no error) nor stored; every row, its
 //! date and symbol are still read and checked, so the rows, the symbol ids
 //! and the warnings do not depend on the selection. `validate` parses every
-//! column. With [`LoadOptions::cache`] on, the load goes through the binary
+//! column. Every bundle file is still read, even one the run does not use:
+//! skipping it would change the ids of the symbols only it names and the
+//! warnings the report lists, so the run folder would differ.
+//! With [`LoadOptions::cache`] on, the load goes through the binary
 //! cache (`data::cache`), which parses through this module on a miss.
 //!
 //! # Parsing strategy
