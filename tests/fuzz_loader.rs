@@ -661,7 +661,13 @@ pub fn check_case(case: &FuzzCase) -> Result<bool, String> {
     let dir = w.dir.path().to_path_buf();
     let threads = case.threads;
     let loaded = bounded(limit, move || {
-        alphasim::data::load_market(&dir, &alphasim::data::LoadOptions { threads })
+        alphasim::data::load_market(
+            &dir,
+            &alphasim::data::LoadOptions {
+                threads,
+                ..Default::default()
+            },
+        )
     })?;
     match &loaded {
         Ok(m) => check_market(m)?,

@@ -13,6 +13,8 @@ mod factor_sheet;
 mod factors;
 mod fuzz_loader;
 mod hand;
+mod load_cache;
+mod load_select;
 mod lookahead;
 mod oracle;
 mod portfolio;

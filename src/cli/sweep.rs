@@ -21,7 +21,8 @@ pub(super) fn sweep(args: SweepArgs) -> Result<i32> {
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let ctx = RunContext::load_strict(spec, args.strict)?;
+    // Variants may change the model: every factor column.
+    let ctx = RunContext::load_strict(spec, &args.data.options(None), args.strict)?;
     let (spec, market) = (&ctx.spec, &ctx.market);
     let pb = bar(n as u64, "variants");
     let quiet = args.quiet;

@@ -19,12 +19,14 @@
 //! Symbols are interned once to a [`SymbolId`]; everything downstream works on
 //! `Vec`s indexed by it.
 
+mod cache;
 mod load;
 pub mod qlib;
 mod scores;
 mod validate;
 
-pub use load::{load_market, LoadOptions};
+pub use cache::{clear_cache, Cache, CacheStatus};
+pub use load::{load_market, load_market_status, FactorColumns, LoadOptions};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};
 

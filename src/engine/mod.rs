@@ -36,7 +36,7 @@ mod setup;
 
 pub use construction::ConstructionRecord;
 pub use records::{DailyRecord, IcRecord, PositionRecord, RebalanceRecord, RunRecords};
-pub use setup::run_factor_names;
+pub use setup::{run_factor_columns, run_factor_names};
 
 use crate::alpha::{build_model_with_factors, AlphaModel};
 use crate::context::History;

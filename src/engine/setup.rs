@@ -40,6 +40,49 @@ pub fn run_factor_names(spec: &Spec, market: &Market) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The `factors.csv` columns a run of `spec` reads ([`crate::data::FactorColumns`]):
+/// the model's factor names (all columns when the model takes every column),
+/// plus, parsed only when present, the selected library factor names (so
+/// that a clash with a column is still an error) and the enhanced-index
+/// style names (a style resolves to a column of that name first). A name
+/// the model needs that is not a column makes the loader parse every
+/// column, so the run fails with the same message as with all of them.
+pub fn run_factor_columns(spec: &Spec) -> crate::data::FactorColumns {
+    use crate::spec::ModelConfig;
+    let model: Vec<String> = match &spec.config.model {
+        ModelConfig::Ew { factors, signs } => match factors {
+            Some(f) => f.iter().chain(signs.keys()).cloned().collect(),
+            None => return crate::data::FactorColumns::All,
+        },
+        ModelConfig::Factor { name, .. } => vec![name.clone()],
+        ModelConfig::File { .. } | ModelConfig::Reversal { .. } => Vec::new(),
+        ModelConfig::Linear(l) => match &l.factors {
+            Some(f) => f.clone(),
+            None => return crate::data::FactorColumns::All,
+        },
+        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => match &d.factors {
+            Some(f) => f.clone(),
+            None => return crate::data::FactorColumns::All,
+        },
+    };
+    let library: Vec<String> = spec
+        .library_selection()
+        .into_iter()
+        .map(|i| crate::factors::CATALOG[i].name.to_owned())
+        .collect();
+    let (mut required, mut optional): (Vec<String>, Vec<String>) =
+        model.into_iter().partition(|n| !library.contains(n));
+    optional.extend(library);
+    for style in spec.config.portfolio.enhanced_index().styles {
+        if crate::strategy::enhanced::styles::resolve(&style, &[]).is_ok() {
+            optional.push(style);
+        } else {
+            required.push(style);
+        }
+    }
+    crate::data::FactorColumns::Select { required, optional }
+}
+
 impl<'a> Engine<'a> {
     /// Checks the run and builds the engine and the feed's plan.
     pub(super) fn new(

@@ -1,36 +1,34 @@
-//! Opening a file (header, columns) and cutting its body into line-aligned
-//! chunks: plain files at cut points, gzip files as decompressed blocks
-//! streamed through a channel.
+//! Opening a file (header, columns) and reading its body on as line-aligned
+//! blocks streamed through a channel (a `.gz` file decompressed on the way).
 
 use crate::{Error, Result};
-use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-type GzReader = flate2::read::MultiGzDecoder<std::io::BufReader<std::fs::File>>;
+/// A file's bytes: a plain file as it is, a `.gz` file decompressed.
+type Source = Box<dyn Read + Send>;
 
-pub(super) enum Body {
-    /// The whole file; data rows start at `start`.
-    Plain { data: Vec<u8>, start: usize },
-    /// The decoder, positioned after the bytes in `carry` (which follow the header).
-    Gz {
-        decoder: Box<GzReader>,
-        carry: Vec<u8>,
-    },
-}
-
-/// An open file whose header has been read.
+/// An open file whose header has been read; the body is read on in
+/// line-aligned blocks ([`stream`]), so a file is never held whole.
 pub(super) struct Opened {
     pub(super) path: PathBuf,
     pub(super) header: Vec<String>,
-    pub(super) body: Body,
+    pub(super) gz: bool,
+    /// The reader, positioned after the bytes in `carry` (which follow the header).
+    pub(super) source: Source,
+    pub(super) carry: Vec<u8>,
 }
 
-/// Size of a decompressed block / plain chunk handed to a parser thread.
+/// Size of a block handed to a parser thread (plain files are read in
+/// larger blocks: reading them costs next to nothing).
 const BLOCK: usize = 2 << 20;
+const PLAIN_BLOCK: usize = 8 << 20;
 
-fn gz_error(path: &Path, e: std::io::Error) -> Error {
+fn read_error(path: &Path, gz: bool, e: std::io::Error) -> Error {
+    if !gz {
+        return Error::io(path, e);
+    }
     Error::File {
         file: path.to_path_buf(),
         message: format!("cannot decompress: {e}"),
@@ -47,59 +45,48 @@ impl Opened {
             fix: "write the header row and the data, or delete the file if it is optional"
                 .to_owned(),
         };
-        if gz {
-            let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-            let raw_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-            if raw_len == 0 {
-                return Err(empty());
-            }
-            let mut decoder = Box::new(flate2::read::MultiGzDecoder::new(
-                std::io::BufReader::with_capacity(1 << 18, file),
-            ));
-            let mut buf = Vec::new();
-            let nl = loop {
-                let before = buf.len();
-                (&mut decoder)
-                    .take(1 << 16)
-                    .read_to_end(&mut buf)
-                    .map_err(|e| gz_error(path, e))?;
-                if let Some(p) = buf[before..].iter().position(|&b| b == b'\n') {
-                    break Some(before + p);
-                }
-                if buf.len() == before {
-                    break None;
-                }
-            };
-            if buf.is_empty() {
-                return Err(empty());
-            }
-            let (header_end, rest) = match nl {
-                Some(p) => (p, p + 1),
-                None => (buf.len(), buf.len()),
-            };
-            let header = parse_header(path, &buf[..header_end])?;
-            let carry = buf[rest..].to_vec();
-            Ok(Opened {
-                path: path.to_path_buf(),
-                header,
-                body: Body::Gz { decoder, carry },
-            })
-        } else {
-            let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            if data.is_empty() {
-                return Err(empty());
-            }
-            let (header_end, start) = match data.iter().position(|&b| b == b'\n') {
-                Some(p) => (p, p + 1),
-                None => (data.len(), data.len()),
-            };
-            let header = parse_header(path, &data[..header_end])?;
-            Ok(Opened {
-                path: path.to_path_buf(),
-                header,
-                body: Body::Plain { data, start },
-            })
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let raw_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if raw_len == 0 {
+            return Err(empty());
         }
+        let mut source: Source = if gz {
+            Box::new(flate2::read::MultiGzDecoder::new(
+                std::io::BufReader::with_capacity(1 << 18, file),
+            ))
+        } else {
+            Box::new(file)
+        };
+        let mut buf = Vec::new();
+        let nl = loop {
+            let before = buf.len();
+            (&mut source)
+                .take(1 << 16)
+                .read_to_end(&mut buf)
+                .map_err(|e| read_error(path, gz, e))?;
+            if let Some(p) = buf[before..].iter().position(|&b| b == b'\n') {
+                break Some(before + p);
+            }
+            if buf.len() == before {
+                break None;
+            }
+        };
+        if buf.is_empty() {
+            return Err(empty());
+        }
+        let (header_end, rest) = match nl {
+            Some(p) => (p, p + 1),
+            None => (buf.len(), buf.len()),
+        };
+        let header = parse_header(path, &buf[..header_end])?;
+        let carry = buf[rest..].to_vec();
+        Ok(Opened {
+            path: path.to_path_buf(),
+            header,
+            gz,
+            source,
+            carry,
+        })
     }
 
     /// The index of column `name`, if present.
@@ -128,36 +115,18 @@ impl Opened {
     }
 }
 
-/// Byte offsets cutting `body` into chunks that end at line ends.
-pub(super) fn cut_points(body: &[u8], threads: usize) -> Vec<usize> {
-    let target = (body.len() / (threads * 8).max(1)).clamp(1 << 18, 8 << 20);
-    let mut cuts = vec![0];
-    let mut pos = 0;
-    while pos < body.len() {
-        let want = pos + target;
-        let end = if want >= body.len() {
-            body.len()
-        } else {
-            body[want..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(body.len(), |p| want + p + 1)
-        };
-        cuts.push(end);
-        pos = end;
-    }
-    cuts
-}
-
-/// Decompresses the rest of a gz file into line-aligned blocks sent to the parsers.
-pub(super) fn decompress(
+/// Reads the rest of a file into line-aligned blocks sent to the parsers;
+/// blocks come back through `recycled` for reuse.
+pub(super) fn stream(
     path: &Path,
-    mut decoder: Box<GzReader>,
+    gz: bool,
+    mut source: Source,
     mut carry: Vec<u8>,
-    tx: &crossbeam_channel::Sender<(usize, Cow<'static, [u8]>)>,
+    tx: &crossbeam_channel::Sender<(usize, Vec<u8>)>,
     recycled: &crossbeam_channel::Receiver<Vec<u8>>,
     first_error: &AtomicUsize,
 ) -> Result<()> {
+    let block = if gz { BLOCK } else { PLAIN_BLOCK };
     let mut seq = 0;
     loop {
         if first_error.load(Ordering::Relaxed) != usize::MAX {
@@ -165,17 +134,17 @@ pub(super) fn decompress(
         }
         let mut buf = recycled
             .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BLOCK + (64 << 10)));
+            .unwrap_or_else(|_| Vec::with_capacity(block + (64 << 10)));
         buf.clear();
         buf.append(&mut carry);
-        let want = BLOCK.saturating_sub(buf.len()).max(64 << 10) as u64;
-        let got = (&mut *decoder)
+        let want = block.saturating_sub(buf.len()).max(64 << 10) as u64;
+        let got = (&mut *source)
             .take(want)
             .read_to_end(&mut buf)
-            .map_err(|e| gz_error(path, e))?;
+            .map_err(|e| read_error(path, gz, e))?;
         let eof = (got as u64) < want;
         if eof {
-            if !buf.is_empty() && tx.send((seq, Cow::Owned(buf))).is_err() {
+            if !buf.is_empty() && tx.send((seq, buf)).is_err() {
                 return Ok(());
             }
             return Ok(());
@@ -184,7 +153,7 @@ pub(super) fn decompress(
             Some(p) => {
                 carry = buf[p + 1..].to_vec();
                 buf.truncate(p + 1);
-                if tx.send((seq, Cow::Owned(buf))).is_err() {
+                if tx.send((seq, buf)).is_err() {
                     return Ok(());
                 }
                 seq += 1;

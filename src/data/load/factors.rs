@@ -24,28 +24,70 @@ pub(super) struct FactorFile {
     date_col: usize,
     pub(super) symbols: FileSymbols,
     names: Vec<String>,
+    /// Every factor column of the file (`names` are those parsed).
+    pub(super) all_names: Vec<String>,
     /// Per chunk; `sym` holds file-level ids.
     chunks: Vec<FactorChunk>,
 }
 
-pub(super) fn read_factors(path: &Path, threads: usize) -> Result<FactorFile> {
+/// Which `factors.csv` columns a load parses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FactorColumns {
+    /// Every factor column (`validate`, the factor report, sweeps).
+    #[default]
+    All,
+    /// Only the named columns, in file order; the other cells are split off
+    /// but never parsed (so garbage in them is not an error) nor stored.
+    /// When a `required` name is not a column of the file, every column is
+    /// parsed instead, so that the run's "not a factor column" error lists
+    /// them all, exactly as with [`FactorColumns::All`]; `optional` names
+    /// (library factor names checked for clashes, style names that may be
+    /// columns) are parsed when present.
+    Select {
+        required: Vec<String>,
+        optional: Vec<String>,
+    },
+}
+
+impl FactorColumns {
+    /// The factor columns to read, as indices into `all` (every factor
+    /// column of the file, in file order).
+    pub(crate) fn pick(&self, all: &[String]) -> Vec<usize> {
+        match self {
+            FactorColumns::Select { required, optional }
+                if required.iter().all(|n| all.contains(n)) =>
+            {
+                (0..all.len())
+                    .filter(|&i| required.contains(&all[i]) || optional.contains(&all[i]))
+                    .collect()
+            }
+            _ => (0..all.len()).collect(),
+        }
+    }
+}
+
+pub(super) fn read_factors(
+    path: &Path,
+    threads: usize,
+    columns: &FactorColumns,
+) -> Result<FactorFile> {
     let file = Opened::open(path)?;
     let req = file.require(&["date", "symbol"], ",<factor…>")?;
     let (dc, sc) = (req[0], req[1]);
-    let factor_cols: Vec<usize> = (0..file.header.len())
+    let all_cols: Vec<usize> = (0..file.header.len())
         .filter(|&c| c != dc && c != sc)
         .collect();
-    let names: Vec<String> = factor_cols
-        .iter()
-        .map(|&c| file.header[c].clone())
-        .collect();
-    if let Some(&c) = factor_cols.iter().find(|&&c| file.header[c].is_empty()) {
+    if let Some(&c) = all_cols.iter().find(|&&c| file.header[c].is_empty()) {
         return Err(Error::File {
             file: path.to_path_buf(),
             message: format!("column {} of the header has no name", c + 1),
             fix: "name every factor column, or remove the empty one (a trailing comma in the header makes one)".to_owned(),
         });
     }
+    let all_names: Vec<String> = all_cols.iter().map(|&c| file.header[c].clone()).collect();
+    let picked = columns.pick(&all_names);
+    let factor_cols: Vec<usize> = picked.iter().map(|&i| all_cols[i]).collect();
+    let names: Vec<String> = picked.iter().map(|&i| all_names[i].clone()).collect();
     let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, |s, f| {
         let day = parse_day(f[dc], dc)?;
         let sym = s.syms.id(f[sc], sc, "symbol")?;
@@ -71,6 +113,7 @@ pub(super) fn read_factors(path: &Path, threads: usize) -> Result<FactorFile> {
             global: Vec::new(),
         },
         names,
+        all_names,
         chunks: states,
     })
 }
@@ -81,6 +124,7 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
         date_col,
         symbols,
         names,
+        all_names: _,
         mut chunks,
     } = f;
     for c in &mut chunks {

@@ -14,12 +14,26 @@
 //! [`Error::File`](crate::Error::File) that lists the columns the file needs. Blank lines are
 //! skipped (they still count for line numbers).
 //!
+//! # What is parsed
+//!
+//! [`LoadOptions::factor_columns`] picks the `factors.csv` columns to parse
+//! ([`FactorColumns`]; a run asks for the columns its model reads, see
+//! `engine::run_factor_columns`). The other factor cells are split off but
+//! never parsed (garbage in them is no error) nor stored; every row, its
+//! date and symbol are still read and checked, so the rows, the symbol ids
+//! and the warnings do not depend on the selection. `validate` parses every
+//! column. Every bundle file is still read, even one the run does not use:
+//! skipping it would change the ids of the symbols only it names and the
+//! warnings the report lists, so the run folder would differ.
+//! With [`LoadOptions::cache`] on, the load goes through the binary
+//! cache (`data::cache`), which parses through this module on a miss.
+//!
 //! # Parsing strategy
 //!
-//! A file is read whole into memory: a plain `.csv` with one read, then cut
-//! into chunks of a few MB at line ends; a `.csv.gz` is decompressed on the
-//! calling thread into blocks that are cut at the last line end and streamed
-//! through a bounded crossbeam channel, so decompression overlaps parsing.
+//! A file is never held whole: the calling thread reads it on (a `.gz` file
+//! decompressed on the way) in blocks of a few MB cut at the last line end,
+//! streamed through a bounded crossbeam channel, so reading overlaps parsing
+//! and memory holds only a few blocks besides the parsed columns.
 //! Worker threads ([`LoadOptions::threads`]) parse chunks independently into
 //! per-chunk columns. A chunk knows only its line numbers relative to its own
 //! start (plus a compact map for skipped blank lines); absolute line numbers
@@ -109,9 +123,11 @@ mod spells;
 #[cfg(test)]
 mod tests;
 
+pub use factors::FactorColumns;
 pub(crate) use files::{locate_files, FileKind};
 
 use super::Market;
+use crate::data::cache::{Cache, CacheStatus};
 use crate::Result;
 use bars::load_bars;
 use benchmark::read_benchmark;
@@ -120,13 +136,17 @@ use fundamentals::{finish_fundamentals, read_fundamentals};
 use index_weights::{finish_index_weights, read_index_weights};
 use intern::{resolve_symbols, FileSymbols};
 use spells::{finish_constituents, finish_industries, read_spells};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How to load a bundle.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Parser threads; 0 means the number of available cores.
     pub threads: usize,
+    /// The `factors.csv` columns to parse (default: all).
+    pub factor_columns: FactorColumns,
+    /// Whether to read and write the binary bundle cache (default: off).
+    pub cache: Cache,
 }
 
 impl LoadOptions {
@@ -139,10 +159,28 @@ impl LoadOptions {
     }
 }
 
-/// Loads and validates the bundle in `dir` (see the module docs for the rules).
+/// Loads and validates the bundle in `dir` (see the module docs for the
+/// rules), from the binary cache when [`LoadOptions::cache`] allows it.
 pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
+    load_market_status(dir, opts).map(|(m, _)| m)
+}
+
+/// [`load_market`], also saying how the cache was used.
+pub fn load_market_status(dir: &Path, opts: &LoadOptions) -> Result<(Market, CacheStatus)> {
+    if opts.cache == Cache::Off {
+        let files = locate_files(dir)?;
+        return Ok((parse_bundle(&files, opts)?.0, CacheStatus::Off));
+    }
+    crate::data::cache::load(dir, opts)
+}
+
+/// Parses the located bundle files; also returns every factor column name
+/// of `factors.csv` (the market holds those [`LoadOptions::factor_columns`] picks).
+pub(crate) fn parse_bundle(
+    files: &[(FileKind, PathBuf)],
+    opts: &LoadOptions,
+) -> Result<(Market, Vec<String>)> {
     let threads = opts.thread_count();
-    let files = locate_files(dir)?;
     let path_of = |k: FileKind| {
         files
             .iter()
@@ -162,7 +200,7 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .transpose()?
         .unwrap_or_default();
     let mut factors = path_of(FileKind::Factors)
-        .map(|p| read_factors(p, threads))
+        .map(|p| read_factors(p, threads, &opts.factor_columns))
         .transpose()?;
     let mut fundamentals = path_of(FileKind::Fundamentals)
         .map(|p| read_fundamentals(p, threads))
@@ -201,6 +239,10 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .map(finish_industries)
         .transpose()?
         .unwrap_or_default();
+    let all_factors = factors
+        .as_ref()
+        .map(|f| f.all_names.clone())
+        .unwrap_or_default();
     let factors = factors
         .map(|f| finish_factors(f, threads))
         .transpose()?
@@ -211,7 +253,7 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         .transpose()?
         .unwrap_or_default();
 
-    Ok(Market {
+    let market = Market {
         symbols,
         industries_names,
         bars,
@@ -222,5 +264,6 @@ pub fn load_market(dir: &Path, opts: &LoadOptions) -> Result<Market> {
         fundamentals,
         index_weights,
         warnings,
-    })
+    };
+    Ok((market, all_factors))
 }

@@ -1,10 +1,9 @@
 //! The parallel parser: worker threads split chunks into fields and hand each
 //! row to a per-file row function, keeping line numbers for errors.
 
-use super::chunk::{cut_points, decompress, Body, Opened};
+use super::chunk::{stream, Opened};
 use super::location::{ChunkLines, Fault, Lines};
 use crate::Result;
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 impl Opened {
@@ -19,60 +18,37 @@ impl Opened {
         let first_error = AtomicUsize::new(usize::MAX);
         let (recycle_tx, recycle_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 2 + 2);
         let job = Job {
-            recycle: matches!(self.body, Body::Gz { .. }).then_some(recycle_tx),
+            recycle: recycle_tx,
             ncols,
             init: &init,
             row: &row,
             first_error: &first_error,
         };
-        let path = self.path;
-        let header = self.header;
+        let Opened {
+            path,
+            header,
+            gz,
+            source,
+            carry,
+        } = self;
         let mut outs: Vec<ChunkOut<S>> = Vec::new();
         let mut produce_result = Ok(());
-        match self.body {
-            Body::Plain { data, start } => {
-                let body = &data[start..];
-                let cuts = cut_points(body, threads);
-                let workers = threads.min(cuts.len().max(1));
-                let (tx, rx) = crossbeam_channel::bounded::<(usize, Cow<[u8]>)>(cuts.len() + 1);
-                for (seq, w) in cuts.windows(2).enumerate() {
-                    tx.send((seq, Cow::Borrowed(&body[w[0]..w[1]])))
-                        .expect("receiver alive");
-                }
-                drop(tx);
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = (0..workers)
-                        .map(|_| {
-                            let rx = rx.clone();
-                            let job = &job;
-                            s.spawn(move || job.work(rx))
-                        })
-                        .collect();
-                    for h in handles {
-                        outs.extend(h.join().expect("parser thread panicked"));
-                    }
-                });
+        let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<u8>)>(threads * 2);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let rx = rx.clone();
+                    let job = &job;
+                    s.spawn(move || job.work(rx))
+                })
+                .collect();
+            drop(rx);
+            produce_result = stream(&path, gz, source, carry, &tx, &recycle_rx, &first_error);
+            drop(tx);
+            for h in handles {
+                outs.extend(h.join().expect("parser thread panicked"));
             }
-            Body::Gz { decoder, carry } => {
-                let (tx, rx) = crossbeam_channel::bounded::<(usize, Cow<[u8]>)>(threads * 2);
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = (0..threads)
-                        .map(|_| {
-                            let rx = rx.clone();
-                            let job = &job;
-                            s.spawn(move || job.work(rx))
-                        })
-                        .collect();
-                    drop(rx);
-                    produce_result =
-                        decompress(&path, decoder, carry, &tx, &recycle_rx, &first_error);
-                    drop(tx);
-                    for h in handles {
-                        outs.extend(h.join().expect("parser thread panicked"));
-                    }
-                });
-            }
-        }
+        });
         outs.sort_by_key(|o| o.seq);
         let mut lines = Lines {
             path,
@@ -129,8 +105,8 @@ struct ChunkOut<S> {
 }
 
 struct Job<'a, I, F> {
-    /// Where parsed decompression blocks go back for reuse.
-    recycle: Option<crossbeam_channel::Sender<Vec<u8>>>,
+    /// Where parsed blocks go back for reuse.
+    recycle: crossbeam_channel::Sender<Vec<u8>>,
     ncols: usize,
     init: &'a I,
     row: &'a F,
@@ -138,7 +114,7 @@ struct Job<'a, I, F> {
 }
 
 impl<I, F> Job<'_, I, F> {
-    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Cow<[u8]>)>) -> Vec<ChunkOut<S>>
+    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Vec<u8>)>) -> Vec<ChunkOut<S>>
     where
         I: Fn() -> S,
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
@@ -162,9 +138,7 @@ impl<I, F> Job<'_, I, F> {
                     self.first_error.fetch_min(seq, Ordering::Relaxed);
                 }
             }
-            if let (Cow::Owned(buf), Some(recycle)) = (text, &self.recycle) {
-                let _ = recycle.try_send(buf);
-            }
+            let _ = self.recycle.try_send(text);
             outs.push(out);
         }
         outs
@@ -175,52 +149,49 @@ impl<I, F> Job<'_, I, F> {
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
     {
         let mut fields: Vec<&[u8]> = Vec::with_capacity(self.ncols + 1);
-        let mut pos = 0;
-        let mut line: u32 = 0;
         let n = text.len();
-        while pos < n {
-            fields.clear();
-            let mut start = pos;
-            let mut i = pos;
-            let mut quoted = false;
-            while i < n {
-                let b = text[i];
-                if b == b',' {
+        // Start of the current line and of its current field.
+        let (mut pos, mut start) = (0, 0);
+        let mut line: u32 = 0;
+        // memchr finds the next `,`, line end or quote with SIMD.
+        let mut marks = memchr::memchr3_iter(b',', b'\n', b'"', text);
+        loop {
+            let end = match marks.next() {
+                Some(i) if text[i] == b',' => {
                     fields.push(&text[start..i]);
                     start = i + 1;
-                } else if b == b'\n' {
-                    break;
-                } else if b == b'"' {
-                    quoted = true;
-                    break;
+                    continue;
                 }
-                i += 1;
-            }
-            if quoted {
-                self.parse_quoted(&text[pos..], line, out);
-                return;
-            }
-            let mut last = &text[start..i];
+                Some(i) if text[i] == b'"' => {
+                    self.parse_quoted(&text[pos..], line, out);
+                    return;
+                }
+                Some(i) => {
+                    out.newlines += 1;
+                    i
+                }
+                None if pos < n => n,
+                None => return,
+            };
+            let mut last = &text[start..end];
             if let [rest @ .., b'\r'] = last {
                 last = rest;
             }
             fields.push(last);
-            let next = if i < n {
-                out.newlines += 1;
-                i + 1
-            } else {
-                n
-            };
-            pos = next;
-            if fields.len() == 1 && fields[0].is_empty() {
-                line += 1;
-                continue;
+            pos = (end + 1).min(n);
+            start = pos;
+            let blank = fields.len() == 1 && fields[0].is_empty();
+            if !blank {
+                if let Err(f) = self.record(&fields, line, out) {
+                    out.fault = Some((u64::from(line), f));
+                    return;
+                }
             }
-            if let Err(f) = self.record(&fields, line, out) {
-                out.fault = Some((u64::from(line), f));
+            fields.clear();
+            line += 1;
+            if end == n {
                 return;
             }
-            line += 1;
         }
     }
 

@@ -29,7 +29,13 @@ fn bundle(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn load(dir: &Path) -> Result<Market> {
-    load_market(dir, &LoadOptions { threads: 2 })
+    load_market(
+        dir,
+        &LoadOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
 }
 
 /// Everything observable about a market, in a deterministic text form.
@@ -163,8 +169,22 @@ fn test_load_market_large_gz_same_as_csv_across_chunks() {
         .collect();
     let a = bundle(&[("bars.csv", &text)]);
     let b = bundle(&[("bars.csv.gz", &text)]);
-    let ma = load_market(a.path(), &LoadOptions { threads: 3 }).expect("a");
-    let mb = load_market(b.path(), &LoadOptions { threads: 1 }).expect("b");
+    let ma = load_market(
+        a.path(),
+        &LoadOptions {
+            threads: 3,
+            ..Default::default()
+        },
+    )
+    .expect("a");
+    let mb = load_market(
+        b.path(),
+        &LoadOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("b");
     assert_eq!(dump(&ma), dump(&mb));
     assert_eq!(ma.bars.len(), text.lines().count() - 1);
     for d in 0..ma.bars.dates.len() {

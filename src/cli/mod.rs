@@ -17,11 +17,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+mod args;
 mod sweep;
+pub use args::{
+    BacktestArgs, CacheCommand, DataArg, FactorsArgs, GenerateArgs, SweepArgs, SweepMergeArgs,
+    TrainArgs,
+};
 
 /// The bundled default spec, used when `backtest` gets no spec and
 /// `strategies/default.toml` is not in the working directory.
-const DEFAULT_SPEC: &str = include_str!("../strategies/default.toml");
+const DEFAULT_SPEC: &str = include_str!("../../strategies/default.toml");
 
 /// alphasim: event-driven backtests of cross-sectional alpha models.
 #[derive(Debug, Parser)]
@@ -64,6 +69,9 @@ pub enum Command {
     Train(TrainArgs),
     /// Score with weights saved by `train` (no training) and write the scores.
     Score(TrainArgs),
+    /// Manage the binary bundle cache (written by every spec command unless --no-cache).
+    #[command(subcommand)]
+    Cache(CacheCommand),
 }
 
 /// `alphasim import <source>`.
@@ -82,143 +90,6 @@ pub enum ImportSource {
     },
 }
 
-/// `alphasim train` / `alphasim score`.
-#[derive(Debug, clap::Args)]
-pub struct TrainArgs {
-    /// Strategy spec (TOML) with a learned model (dmfm, mgat, mlp).
-    pub spec: PathBuf,
-    #[command(flatten)]
-    pub data: DataArg,
-    /// Weights folder. Default: runs/<spec name>/weights.
-    #[arg(long, value_name = "DIR")]
-    pub weights: Option<PathBuf>,
-    /// Scores CSV (date,symbol,score; readable by the `file` model). Default: runs/<spec name>/scores.csv.
-    #[arg(long, value_name = "FILE")]
-    pub scores: Option<PathBuf>,
-}
-
-/// `alphasim backtest`.
-#[derive(Debug, clap::Args)]
-pub struct BacktestArgs {
-    /// Strategy spec (TOML). Default: strategies/default.toml.
-    pub spec: Option<PathBuf>,
-    #[command(flatten)]
-    pub data: DataArg,
-    /// Output folder. Default: runs/<spec name>.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Compare the run's summary with a stored summary.txt; exit 1 with a diff when they differ.
-    #[arg(long, value_name = "FILE")]
-    pub check: Option<PathBuf>,
-    /// With --check: rewrite FILE with this run's summary instead of comparing.
-    #[arg(long, requires = "check")]
-    pub update: bool,
-    /// With --check: largest absolute difference allowed between numbers.
-    #[arg(long, default_value_t = 1e-6, value_name = "X")]
-    pub tolerance: f64,
-    /// Do not print the summary.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Treat every warning (about the bundle, and for runs about the run) as an error: exit non-zero and write nothing.
-    #[arg(long)]
-    pub strict: bool,
-}
-
-/// `alphasim factors`.
-#[derive(Debug, clap::Args)]
-pub struct FactorsArgs {
-    /// Strategy spec (TOML): data, universe, window, schedule, ic_horizon and `factors` are used.
-    pub spec: PathBuf,
-    /// Write the panel (date,symbol,<factor…>: the values models see) to this CSV.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Write panel rows at every close instead of signal days only.
-    #[arg(long)]
-    pub daily: bool,
-    /// Library factors to compute (comma-separated: all, groups, group:name); default: the spec's `factors`, or all when it has none.
-    #[arg(long, value_name = "LIST")]
-    pub select: Option<String>,
-    /// Write the factor report as CSV to this file.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// Write the tear sheet (IC per date, quantile returns, IC decay, rank autocorrelation) here. Default: runs/<spec name>-factors/factor_report.html.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    #[command(flatten)]
-    pub data: DataArg,
-}
-
-/// `alphasim sweep`.
-#[derive(Debug, clap::Args)]
-pub struct SweepArgs {
-    /// Strategy spec (TOML); its `[sweep]` table gives default axes.
-    pub spec: PathBuf,
-    /// An axis KEY=V1,V2,... (e.g. costs.commission_bps=0,10,20, model=ew,dmfm, index=csi300,csi500); repeat for a cartesian product.
-    #[arg(long = "set", value_name = "KEY=VALUES")]
-    pub set: Vec<String>,
-    /// Worker threads for the scorings and the replays (default: the number of CPUs).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
-    #[command(flatten)]
-    pub data: DataArg,
-    /// Also write positions.csv in every variant folder (the largest file; off by default).
-    #[arg(long)]
-    pub positions: bool,
-    /// Output folder. Default: runs/<spec name>-sweep (with --shard: the folder that holds shard-I-of-N, default runs/<spec name>-sweep-shards).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Do not print the comparison table.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Treat every warning (about the bundle, and for runs about the run) as an error: exit non-zero and write nothing.
-    #[arg(long)]
-    pub strict: bool,
-    /// Run only shard I of N (0-based: whole scorings with their replays, balanced by estimated cost) into <out>/shard-I-of-N (default out: runs/<spec name>-sweep-shards); `auto/N` reads I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX. Merge with `sweep-merge`.
-    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
-    pub shard: Option<crate::research::sweep::Shard>,
-}
-
-/// `alphasim sweep-merge`.
-#[derive(Debug, clap::Args)]
-pub struct SweepMergeArgs {
-    /// The sweep folder to write (the same files as the unsharded sweep; replaced if it exists).
-    pub out: PathBuf,
-    /// The shard folders (shard-I-of-N, written by `sweep --shard`), each once.
-    #[arg(required = true, value_name = "SHARD_DIR")]
-    pub shards: Vec<PathBuf>,
-    /// Do not print the comparison table.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
-/// `--shard I/N` or `auto/N` (the index from the scheduler's environment variable).
-fn parse_shard(text: &str) -> std::result::Result<crate::research::sweep::Shard, String> {
-    crate::research::sweep::Shard::parse(text, &|k| std::env::var(k).ok())
-}
-
-/// `--data DIR`, shared by every command that reads a spec.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct DataArg {
-    /// Use this data bundle instead of the spec's `data`.
-    #[arg(long = "data", value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
-
-impl DataArg {
-    /// The spec with `--data` applied (unchanged without it).
-    pub fn apply(&self, spec: Spec) -> Spec {
-        match &self.dir {
-            Some(d) => spec.with_data_dir(d.clone()),
-            None => spec,
-        }
-    }
-
-    /// Reads a spec file and applies `--data`.
-    pub fn read_spec(&self, path: &Path) -> Result<Spec> {
-        Ok(self.apply(Spec::from_file(path)?))
-    }
-}
-
 /// What every spec command runs on: the spec (with `--data` and the
 /// command's own settings applied) and its bundle, loaded once.
 pub struct RunContext {
@@ -229,13 +100,13 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Checks the data folder, then loads the bundle behind a spinner
-    /// ([`crate::run::load_bundle`]).
-    pub fn load(spec: Spec) -> Result<RunContext> {
+    /// Checks the data folder, then loads the bundle with `opts` behind a
+    /// spinner ([`crate::run::load_bundle_with`]).
+    pub fn load(spec: Spec, opts: &crate::data::LoadOptions) -> Result<RunContext> {
         spec.check_data_dir()?;
         let started = std::time::Instant::now();
         let pb = spinner("loading");
-        let market = crate::run::load_bundle(&spec)?;
+        let market = crate::run::load_bundle_with(&spec, opts)?;
         pb.finish_and_clear();
         Ok(RunContext {
             spec,
@@ -246,8 +117,12 @@ impl RunContext {
 
     /// [`RunContext::load`], then with `strict` every warning about the
     /// bundle ([`crate::data::bundle_warnings`]) is an error.
-    pub fn load_strict(spec: Spec, strict: bool) -> Result<RunContext> {
-        let ctx = RunContext::load(spec)?;
+    pub fn load_strict(
+        spec: Spec,
+        opts: &crate::data::LoadOptions,
+        strict: bool,
+    ) -> Result<RunContext> {
+        let ctx = RunContext::load(spec, opts)?;
         if strict {
             Error::strict(&crate::data::bundle_warnings(&ctx.market))?;
         }
@@ -262,20 +137,6 @@ impl RunContext {
             .clone()
             .unwrap_or_else(|| "run".into())
     }
-}
-
-/// `alphasim generate`.
-#[derive(Debug, clap::Args)]
-pub struct GenerateArgs {
-    /// Market size: tiny (30 × 300), small (300 × 1,000), medium (800 × 2,500), large (3,000 × 3,000).
-    #[arg(long, default_value = "tiny")]
-    pub preset: String,
-    /// Random seed: the same seed writes the same bytes.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Output folder.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
 }
 
 pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
@@ -344,6 +205,16 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Report { run_dir } => {
             let path = crate::run_folder::write_report_html(&run_dir)?;
             println!("wrote {}", path.display());
+            Ok(0)
+        }
+        Command::Cache(CacheCommand::Clear { bundle }) => {
+            let cleared = crate::data::clear_cache(bundle.as_deref(), None)?;
+            if cleared.is_empty() {
+                println!("no cache to clear");
+            }
+            for folder in cleared {
+                println!("cleared {}", folder.display());
+            }
             Ok(0)
         }
         Command::Train(args) => train_or_score(args, true),
@@ -449,7 +320,8 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
         deep.load_weights = Some(weights.clone());
         deep.save_weights = None;
     }
-    let ctx = RunContext::load(spec)?;
+    let opts = args.data.options(Some(&spec));
+    let ctx = RunContext::load(spec, &opts)?;
     let result = simulate(&ctx)?;
     if let Some(d) = scores.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
@@ -477,7 +349,8 @@ fn backtest(args: BacktestArgs) -> Result<i32> {
         Some(p) => Spec::from_file(p)?,
         None => default_spec()?,
     });
-    let ctx = RunContext::load_strict(spec, args.strict)?;
+    let opts = args.data.options(Some(&spec));
+    let ctx = RunContext::load_strict(spec, &opts, args.strict)?;
     let result = simulate(&ctx)?;
     if args.strict {
         Error::strict(&result.report.warnings)?;
@@ -535,7 +408,8 @@ fn factors(args: FactorsArgs) -> Result<i32> {
         })?;
         spec.config.factors = Some(sel);
     }
-    let ctx = RunContext::load(spec)?;
+    // The factor report covers every factors.csv column.
+    let ctx = RunContext::load(spec, &args.data.options(None))?;
     let (spec, market) = (&ctx.spec, &ctx.market);
     let started = std::time::Instant::now();
     let pb = bar(market.bars.dates.len() as u64, "factors");
