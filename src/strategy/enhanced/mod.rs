@@ -114,6 +114,9 @@ pub struct ActiveRecord {
 
 const NO_INDUSTRY: &str = "(none)";
 
+/// One step of the relaxation order: drops one kind of limit.
+type Relaxation = fn(&mut Problem);
+
 /// The problem's names and their data at a decision.
 struct Setup {
     symbols: Vec<SymbolId>,
@@ -295,7 +298,7 @@ impl EnhancedIndex {
             record.status = "NoTrade".into();
             return keep(record, &problem);
         }
-        let steps: [(&str, fn(&mut Problem)); 5] = [
+        let steps: [(&str, Relaxation); 5] = [
             ("turnover", |p| p.turnover = None),
             ("style_bound", |p| p.style_bound = None),
             ("tracking_error", |p| p.tracking_error = None),
