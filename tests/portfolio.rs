@@ -248,6 +248,18 @@ fn test_index_weights_checks() {
     );
 }
 
+/// The error of reading `text` as a spec file whose data is `bundle`.
+fn spec_file_error(text: &str, bundle: &std::path::Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.toml");
+    std::fs::write(
+        &p,
+        text.replace("data = \".\"", &format!("data = {bundle:?}")),
+    )
+    .unwrap();
+    alphasim::spec::Spec::from_file(&p).unwrap_err().to_string()
+}
+
 #[test]
 fn test_bad_portfolio_settings_are_clear_errors() {
     let bundle = copy_bundle(&root().join("fixtures/tiny"));
@@ -278,28 +290,14 @@ fn test_bad_portfolio_settings_are_clear_errors() {
         ),
     ] {
         let text = ENHANCED.replace(from, to);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("s.toml");
-        std::fs::write(
-            &p,
-            text.replace("data = \".\"", &format!("data = {:?}", bundle.path())),
-        )
-        .unwrap();
-        let e = alphasim::spec::Spec::from_file(&p).unwrap_err().to_string();
+        let e = spec_file_error(&text, bundle.path());
         assert!(e.contains(want), "{e}");
     }
     let text = ENHANCED.replace(
         "method = \"enhanced_index\"",
         "method = \"topk_dropout\"\n[portfolio.topk_dropout]\ntopk = 2\nn_drop = 3",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("s.toml");
-    std::fs::write(
-        &p,
-        text.replace("data = \".\"", &format!("data = {:?}", bundle.path())),
-    )
-    .unwrap();
-    let e = alphasim::spec::Spec::from_file(&p).unwrap_err().to_string();
+    let e = spec_file_error(&text, bundle.path());
     assert!(e.contains("n_drop = 3 must be at most topk = 2"), "{e}");
 }
 

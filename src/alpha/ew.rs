@@ -40,37 +40,7 @@ impl EqualWeightModel {
     }
 }
 
-/// Clip bound for z-scores.
-const Z_CLIP: f64 = 3.0;
-
-/// z-scores `values` in place over the non-NaN entries (population std),
-/// clipped to ±3; NaN and zero-spread columns become 0.
-pub fn zscore_clipped(values: &mut [f64]) {
-    let (mut n, mut sum) = (0usize, 0.0);
-    for v in values.iter().filter(|v| !v.is_nan()) {
-        n += 1;
-        sum += v;
-    }
-    if n == 0 {
-        values.fill(0.0);
-        return;
-    }
-    let mean = sum / n as f64;
-    let var = values
-        .iter()
-        .filter(|v| !v.is_nan())
-        .map(|v| (v - mean) * (v - mean))
-        .sum::<f64>()
-        / n as f64;
-    let sd = var.sqrt();
-    for v in values.iter_mut() {
-        *v = if v.is_nan() || sd == 0.0 {
-            0.0
-        } else {
-            ((*v - mean) / sd).clamp(-Z_CLIP, Z_CLIP)
-        };
-    }
-}
+pub use crate::metrics::zscore_clipped;
 
 impl AlphaModel for EqualWeightModel {
     fn name(&self) -> &str {

@@ -11,7 +11,9 @@ use crate::factors::FactorLibrary;
 use crate::spec::{Method, MissingRule, PreprocessConfig, Spec};
 use crate::strategy::enhanced::styles::{resolve, StyleSource};
 use crate::strategy::enhanced::ActiveRecord;
-use crate::strategy::{BenchmarkWeights, Book, EnhancedIndex, OptimiserRecord, StyleExposures};
+use crate::strategy::{
+    BenchmarkWeights, Book, Construction, EnhancedIndex, OptimiserRecord, StyleExposures,
+};
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -215,10 +217,11 @@ impl ConstructionData {
 }
 
 impl Engine<'_> {
-    /// The book at today's close: weights at last closes over today's NAV.
+    /// The book at today's close: weights at last closes over the NAV
+    /// marked at this close (Close 2, before the decision).
     fn book(&self, ctx: &Context<'_>) -> Book {
         let h = &self.history;
-        let nav = self.portfolio.value(|s| h.last_close_adj(s));
+        let nav = self.nav;
         let dates = ctx.dates();
         let today = ctx.day().index();
         let mut book = Book::default();
@@ -247,7 +250,9 @@ impl Engine<'_> {
         scored: &[(SymbolId, f64)],
         book: &Book,
     ) -> Vec<(SymbolId, bool)> {
-        if !self.rules.price_limits {
+        // only the optimiser pins locked names
+        if !self.rules.price_limits || !matches!(self.construction, Construction::EnhancedIndex(_))
+        {
             return Vec::new();
         }
         let h = &self.history;

@@ -45,7 +45,7 @@ pub use returns::{
     alpha, annual_return, excess_geometric, hit_rate, information_ratio, risk_free_daily, sharpe,
     tracking_error, volatility,
 };
-pub use stats::{mean, std_sample};
+pub use stats::{mean, std_sample, zscore_clipped};
 pub use turnover::turnover;
 
 #[cfg(test)]

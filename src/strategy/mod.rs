@@ -119,11 +119,6 @@ impl Construction {
         }
     }
 
-    /// True when the method needs the price history of the risk model.
-    pub fn needs_history(&self) -> bool {
-        matches!(self, Construction::EnhancedIndex(_))
-    }
-
     /// The target weights (empty when nothing is eligible: no trade).
     pub fn decide(&self, inputs: &Inputs<'_>) -> Decision {
         let targets = match self {
@@ -153,11 +148,6 @@ impl Construction {
             optimiser: None,
             active: None,
         }
-    }
-
-    /// The target weights alone.
-    pub fn target_weights(&self, inputs: &Inputs<'_>) -> TargetWeights {
-        self.decide(inputs).targets
     }
 }
 
@@ -226,24 +216,28 @@ mod tests {
         );
         assert_eq!(scores.len(), 3);
         let book = Book::default();
-        let w = method.target_weights(&Inputs {
-            scores: &scores,
-            context: &context,
-            book: &book,
-            benchmark: None,
-            styles: None,
-            locked: &[],
-        });
+        let w = method
+            .decide(&Inputs {
+                scores: &scores,
+                context: &context,
+                book: &book,
+                benchmark: None,
+                styles: None,
+                locked: &[],
+            })
+            .targets;
         // floor(0.5 × 3) = 1: the 0.9 alone, weight 1
         assert_eq!(w, vec![(SymbolId(2), 1.0)]);
-        let none = method.target_weights(&Inputs {
-            scores: &[],
-            context: &context,
-            book: &book,
-            benchmark: None,
-            styles: None,
-            locked: &[],
-        });
+        let none = method
+            .decide(&Inputs {
+                scores: &[],
+                context: &context,
+                book: &book,
+                benchmark: None,
+                styles: None,
+                locked: &[],
+            })
+            .targets;
         assert!(none.is_empty());
     }
 }

@@ -285,5 +285,36 @@ fn date_label(dates: &[String], x: f64) -> String {
     }
 }
 
+/// The running mean of `points`' y values, at their x values.
+pub fn running_mean(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut sum = 0.0;
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            sum += y;
+            (x, sum / (i + 1) as f64)
+        })
+        .collect()
+}
+
+/// The series of an IC chart: IC and RankIC as grouped bars, and their
+/// running means as lines (the report's Signal section and the factor
+/// tear sheet).
+pub fn ic_series(ic: Vec<(f64, f64)>, rank: Vec<(f64, f64)>) -> Vec<Series> {
+    let (ic_mean, rank_mean) = (running_mean(&ic), running_mean(&rank));
+    vec![
+        Series::new("IC", BLUE, Style::GroupedBars { slot: 0, of: 2 }, ic),
+        Series::new(
+            "RankIC",
+            ORANGE,
+            Style::GroupedBars { slot: 1, of: 2 },
+            rank,
+        ),
+        Series::new("IC running mean", NAVY, Style::Line, ic_mean),
+        Series::new("RankIC running mean", RED, Style::Line, rank_mean),
+    ]
+}
+
 #[cfg(test)]
 mod tests;

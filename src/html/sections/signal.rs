@@ -8,17 +8,6 @@ use crate::html::RunView;
 use crate::Result;
 use std::fmt::Write as _;
 
-fn running_mean(xs: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut sum = 0.0;
-    xs.iter()
-        .enumerate()
-        .map(|(i, &(x, y))| {
-            sum += y;
-            (x, sum / (i + 1) as f64)
-        })
-        .collect()
-}
-
 pub(in crate::html) fn signal_section(h: &mut String, view: &RunView) -> Result<()> {
     let at = idx_of(&view.dates);
     let r = &view.report;
@@ -40,32 +29,7 @@ pub(in crate::html) fn signal_section(h: &mut String, view: &RunView) -> Result<
             title: "IC and RankIC per signal day",
             y_desc: "correlation",
             dates: &view.dates,
-            series: vec![
-                Series::new(
-                    "IC",
-                    chart::BLUE,
-                    Style::GroupedBars { slot: 0, of: 2 },
-                    ic.clone(),
-                ),
-                Series::new(
-                    "RankIC",
-                    chart::ORANGE,
-                    Style::GroupedBars { slot: 1, of: 2 },
-                    rank.clone(),
-                ),
-                Series::new(
-                    "IC running mean",
-                    chart::NAVY,
-                    Style::Line,
-                    running_mean(&ic),
-                ),
-                Series::new(
-                    "RankIC running mean",
-                    chart::RED,
-                    Style::Line,
-                    running_mean(&rank),
-                ),
-            ],
+            series: chart::ic_series(ic.clone(), rank.clone()),
             y_format: YFormat::Number,
             log_y: false,
             height: chart::HEIGHT,
@@ -74,7 +38,7 @@ pub(in crate::html) fn signal_section(h: &mut String, view: &RunView) -> Result<
     }
     let score = pick(|p| (-p.rank_mae).exp());
     // e^(−running mean of RankMAE): the running value of the report's metric.
-    let running: Vec<(f64, f64)> = running_mean(&pick(|p| p.rank_mae))
+    let running: Vec<(f64, f64)> = chart::running_mean(&pick(|p| p.rank_mae))
         .into_iter()
         .map(|(x, m)| (x, (-m).exp()))
         .collect();
@@ -153,7 +117,7 @@ pub(in crate::html) fn signal_section(h: &mut String, view: &RunView) -> Result<
                         "running mean",
                         chart::RED,
                         Style::Line,
-                        running_mean(&spread),
+                        chart::running_mean(&spread),
                     ),
                 ],
                 y_format: YFormat::Percent,

@@ -17,17 +17,6 @@ pub const SHEETS: usize = 8;
 /// Rows of the IC decay heat map at most (the best by |ICIR|).
 const DECAY_ROWS: usize = 40;
 
-fn running_mean(xs: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut sum = 0.0;
-    xs.iter()
-        .enumerate()
-        .map(|(i, &(x, y))| {
-            sum += y;
-            (x, sum / (i + 1) as f64)
-        })
-        .collect()
-}
-
 /// Colour of quantile `q` of `n`: red (lowest) through grey to green (highest).
 fn quantile_color(q: usize, n: usize) -> plotters::style::RGBColor {
     let t = if n > 1 {
@@ -189,32 +178,7 @@ impl FactorReport {
                 title: &format!("{}: IC and RankIC per signal day", f.name),
                 y_desc: "correlation",
                 dates: &dates,
-                series: vec![
-                    Series::new(
-                        "IC",
-                        chart::BLUE,
-                        Style::GroupedBars { slot: 0, of: 2 },
-                        ic.clone(),
-                    ),
-                    Series::new(
-                        "RankIC",
-                        chart::ORANGE,
-                        Style::GroupedBars { slot: 1, of: 2 },
-                        rank.clone(),
-                    ),
-                    Series::new(
-                        "IC running mean",
-                        chart::NAVY,
-                        Style::Line,
-                        running_mean(&ic),
-                    ),
-                    Series::new(
-                        "RankIC running mean",
-                        chart::RED,
-                        Style::Line,
-                        running_mean(&rank),
-                    ),
-                ],
+                series: chart::ic_series(ic.clone(), rank.clone()),
                 y_format: YFormat::Number,
                 log_y: false,
                 height: chart::HEIGHT,

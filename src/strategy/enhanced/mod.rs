@@ -161,15 +161,8 @@ impl EnhancedIndex {
                     .industry(s)
                     .map_or(NO_INDUSTRY, |i| ctx.industry_name(i));
                 industry_names
-                    .binary_search_by(|n| {
-                        // "(none)" sorts after every name
-                        match (n.as_str() == NO_INDUSTRY, name == NO_INDUSTRY) {
-                            (true, true) => std::cmp::Ordering::Equal,
-                            (true, false) => std::cmp::Ordering::Greater,
-                            (false, true) => std::cmp::Ordering::Less,
-                            (false, false) => n.as_str().cmp(name),
-                        }
-                    })
+                    .iter()
+                    .position(|n| n == name)
                     .expect("collected above")
             })
             .collect();
@@ -188,8 +181,8 @@ impl EnhancedIndex {
             c.risk_window,
         );
         // z-scores of the scores over the eligible set
-        let sc: Vec<f64> = inputs.scores.iter().map(|p| p.1).collect();
-        let (mean, sd) = mean_sd(&sc);
+        let mut z_of: Vec<f64> = inputs.scores.iter().map(|p| p.1).collect();
+        crate::metrics::zscore_clipped(&mut z_of);
         let k = industry_names.len() + n_styles;
         let names = symbols
             .iter()
@@ -197,17 +190,13 @@ impl EnhancedIndex {
             .map(|(i, &s)| {
                 let wb = bench.weight(s);
                 let wprev = inputs.book.weight(s);
-                let score = inputs
-                    .scores
-                    .binary_search_by_key(&s, |p| p.0)
-                    .ok()
-                    .map(|j| inputs.scores[j].1);
+                let eligible = inputs.scores.binary_search_by_key(&s, |p| p.0).ok();
                 let locked = inputs
                     .locked
                     .binary_search_by_key(&s, |p| p.0)
                     .ok()
                     .map(|j| inputs.locked[j].1);
-                let fixed = match score {
+                let fixed = match eligible {
                     // held and locked at a limit today: pinned
                     Some(_) if free_names && wprev > 0.0 && locked.is_some() => Some(wprev),
                     // not held, at the up limit: cannot be bought
@@ -216,13 +205,7 @@ impl EnhancedIndex {
                     _ if wprev > 0.0 && !ctx.traded_today(s) => Some(wprev),
                     _ => Some(0.0),
                 };
-                let z = score.map_or(0.0, |v| {
-                    if sd > 0.0 {
-                        ((v - mean) / sd).clamp(-3.0, 3.0)
-                    } else {
-                        0.0
-                    }
-                });
+                let z = eligible.map_or(0.0, |j| z_of[j]);
                 let xi = &x[i * n_styles..(i + 1) * n_styles];
                 let g = industry[i];
                 let mut var = risk.specific[i] + risk.factor_cov[g * k + g];
@@ -483,13 +466,4 @@ fn binding(p: &Problem, w: &[f64], industry_names: &[String], inputs: &Inputs<'_
         out.push(format!("max_weight×{capped}"));
     }
     out
-}
-
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    if v.is_empty() {
-        return (0.0, 0.0);
-    }
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64;
-    (m, var.sqrt())
 }

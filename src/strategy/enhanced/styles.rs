@@ -76,27 +76,15 @@ impl StyleExposures {
     /// Standardises raw values (row-major `symbols × names`, NaN = missing)
     /// per style (see the module docs).
     pub fn standardise(names: Vec<String>, symbols: Vec<SymbolId>, mut raw: Vec<f64>) -> Self {
-        let s = names.len();
-        let n = symbols.len();
+        let (s, n) = (names.len(), symbols.len());
+        let mut col = vec![0.0; n];
         for j in 0..s {
-            let col: Vec<f64> = (0..n)
-                .map(|i| raw[i * s + j])
-                .filter(|v| v.is_finite())
-                .collect();
-            let (mean, sd) = if col.is_empty() {
-                (0.0, 0.0)
-            } else {
-                let m = col.iter().sum::<f64>() / col.len() as f64;
-                let v = col.iter().map(|x| (x - m).powi(2)).sum::<f64>() / col.len() as f64;
-                (m, v.sqrt())
-            };
-            for i in 0..n {
-                let x = raw[i * s + j];
-                raw[i * s + j] = if x.is_finite() && sd > 0.0 {
-                    ((x - mean) / sd).clamp(-3.0, 3.0)
-                } else {
-                    0.0
-                };
+            for (i, c) in col.iter_mut().enumerate() {
+                *c = raw[i * s + j];
+            }
+            crate::metrics::zscore_clipped(&mut col);
+            for (i, c) in col.iter().enumerate() {
+                raw[i * s + j] = *c;
             }
         }
         StyleExposures {
