@@ -7,7 +7,10 @@ use crate::common::{copy_bundle, root, run, spec_text};
 use std::path::Path;
 
 /// Rewrites `file` row by row; `f(header, fields) -> Option<fields>` (None drops the row).
-fn rewrite(path: &Path, mut f: impl FnMut(&[String], Vec<String>) -> Option<Vec<String>>) {
+pub(crate) fn rewrite(
+    path: &Path,
+    mut f: impl FnMut(&[String], Vec<String>) -> Option<Vec<String>>,
+) {
     let text = std::fs::read_to_string(path).expect("read");
     let mut lines = text.lines();
     let header: Vec<String> = lines

@@ -13,6 +13,7 @@ mod factor_sheet;
 mod factors;
 mod fuzz_loader;
 mod hand;
+mod inputs;
 mod load_cache;
 mod load_select;
 mod lookahead;

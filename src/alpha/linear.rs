@@ -84,8 +84,7 @@ impl AlphaModel for LinearModel {
     }
 
     fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
-        self.store
-            .observe(ctx, &self.columns, self.cfg.samples.every_days);
+        self.store.observe(ctx, &self.columns, &self.cfg.samples);
         Ok(())
     }
 
@@ -150,7 +149,7 @@ impl AlphaModel for LinearModel {
         let Some(beta) = &self.beta else {
             return Ok(vec![f64::NAN; universe.len()]);
         };
-        let s = cross_section(ctx, universe, &self.columns);
+        let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
         let m = self.columns.len();
         let mut scored: Vec<(SymbolId, f64)> = s
             .symbols

@@ -15,6 +15,7 @@ mod build;
 pub mod deep;
 mod ew;
 mod file;
+pub mod inputs;
 pub mod interpret;
 mod linear;
 mod model;

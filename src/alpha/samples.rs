@@ -4,8 +4,8 @@
 //!
 //! `observe` keeps, on every `sample_every_days`-th trading day, today's
 //! candidates (universe members with a traded bar), their factors
-//! (cross-sectionally z-scored and clipped to ±3, missing → 0, see
-//! `ew::zscore_clipped`) and their industries, with the rows sorted
+//! (normalised per date by the `inputs` rule, default z-scored and clipped
+//! to ±3, missing → 0, see [`super::inputs`]) and their industries, with the rows sorted
 //! by (industry, symbol) so each industry is a contiguous block (stocks
 //! without an industry come last, each its own block).
 //!
@@ -22,8 +22,10 @@
 //! the data at every retrain.
 
 use super::ew::zscore_clipped;
+use super::inputs::normalise;
 use crate::context::Context;
 use crate::data::{Date, DayIndex, SymbolId};
+use crate::spec::{InputNorm, SamplesConfig};
 use chrono::Months;
 
 /// One stored cross-section.
@@ -62,8 +64,14 @@ pub fn blocks_of(group: &[u32]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Builds the sorted, z-scored cross-section of `symbols` at the context's close.
-pub fn cross_section(ctx: &Context<'_>, symbols: &[SymbolId], columns: &[usize]) -> Sample {
+/// Builds the sorted cross-section of `symbols` at the context's close, its
+/// factor columns normalised by `norm`.
+pub fn cross_section(
+    ctx: &Context<'_>,
+    symbols: &[SymbolId],
+    columns: &[usize],
+    norm: InputNorm,
+) -> Sample {
     // industries first (ascending id), stocks without one after, each alone
     let mut order: Vec<usize> = (0..symbols.len()).collect();
     let key = |i: usize| {
@@ -82,7 +90,7 @@ pub fn cross_section(ctx: &Context<'_>, symbols: &[SymbolId], columns: &[usize])
         for (c, &i) in column.iter_mut().zip(&order) {
             *c = ctx.factor(symbols[i], k);
         }
-        zscore_clipped(&mut column);
+        normalise(&mut column, norm);
         for (r, c) in column.iter().enumerate() {
             x[r * m + j] = *c as f32;
         }
@@ -143,15 +151,16 @@ pub struct Split {
 
 impl SampleStore {
     /// Stores today's cross-section on sample days.
-    pub fn observe(&mut self, ctx: &Context<'_>, columns: &[usize], every: u32) {
-        if !is_sample_day(ctx.day(), every) {
+    pub fn observe(&mut self, ctx: &Context<'_>, columns: &[usize], samples: &SamplesConfig) {
+        if !is_sample_day(ctx.day(), samples.every_days) {
             return;
         }
         let candidates = ctx.candidates();
         if candidates.len() < 2 {
             return;
         }
-        self.samples.push(cross_section(ctx, &candidates, columns));
+        self.samples
+            .push(cross_section(ctx, &candidates, columns, samples.inputs));
     }
 
     /// Labels every sample whose longest horizon has elapsed by the close of

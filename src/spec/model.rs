@@ -77,6 +77,32 @@ pub struct SamplesConfig {
     /// Months dropped between training and validation dates.
     #[serde(default = "plus_one_u32")]
     pub embargo_months: u32,
+    /// Per-date normalisation of the factor inputs (`alpha::inputs`).
+    /// Left out of report.json when `zscore`.
+    #[serde(default, skip_serializing_if = "InputNorm::is_default")]
+    pub inputs: InputNorm,
+}
+
+/// Per-date normalisation of a learned model's factor inputs; missing values
+/// become 0 under every rule.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InputNorm {
+    /// z-score (population std) clipped to ±3.
+    #[default]
+    Zscore,
+    /// Φ⁻¹((rank − 0.5)/n) over the non-missing values (Qlib's CSRankNorm
+    /// up to scale); ties share their average rank.
+    RankGauss,
+    /// (x − median) / (1.4826·MAD) clipped to ±3.
+    Robust,
+}
+
+impl InputNorm {
+    /// True for the default (`zscore`).
+    pub fn is_default(&self) -> bool {
+        *self == InputNorm::Zscore
+    }
 }
 
 fn plus_one_u32() -> u32 {
@@ -92,6 +118,7 @@ impl Default for SamplesConfig {
             every_days: 1,
             validation_months: default_validation_months(),
             embargo_months: 1,
+            inputs: InputNorm::Zscore,
         }
     }
 }

@@ -473,8 +473,7 @@ impl AlphaModel for DeepModel {
     }
 
     fn observe(&mut self, ctx: &Context<'_>) -> Result<()> {
-        self.store
-            .observe(ctx, &self.columns, self.cfg.samples.every_days);
+        self.store.observe(ctx, &self.columns, &self.cfg.samples);
         Ok(())
     }
 
@@ -531,7 +530,7 @@ impl AlphaModel for DeepModel {
         if !self.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
-        let s = cross_section(ctx, universe, &self.columns);
+        let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
         let scores = self.score_sample(&s)?;
         let mut by_symbol: Vec<(SymbolId, f64)> = s.symbols.iter().copied().zip(scores).collect();
         by_symbol.sort_by_key(|p| p.0);
