@@ -2,6 +2,7 @@
 //! against the run's factor columns.
 
 use super::deep::{Arch, DeepModel, TrainProgress};
+use super::ensemble::Ensemble;
 use super::ew::EqualWeightModel;
 use super::file::FileModel;
 use super::linear::LinearModel;
@@ -42,11 +43,32 @@ pub fn build_model_with_progress(
     let missing = |n: &str| missing_factor(n, names);
     let deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
         let (columns, chosen) = resolve_factor_names(&d.factors, names, &missing)?;
-        let mut m = DeepModel::new(arch, d.clone(), columns, chosen, seed)?;
-        if let Some(p) = progress {
-            m = m.with_progress(p);
+        // every member reports its epochs to the one callback
+        let shared = progress.map(|p| std::sync::Arc::new(std::sync::Mutex::new(p)));
+        let member = |d: crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
+            let mut m = DeepModel::new(arch, d, columns.clone(), chosen.clone(), seed)?;
+            if let Some(p) = shared.clone() {
+                m = m.with_progress(Box::new(move |e| (p.lock().expect("progress lock"))(e)));
+            }
+            Ok(Box::new(m))
+        };
+        if d.train.seeds <= 1 {
+            return member(d.clone());
         }
-        Ok(Box::new(m))
+        let first = d.train.seed.unwrap_or(seed);
+        let mut members = Vec::new();
+        for i in 0..d.train.seeds {
+            let mut c = d.clone();
+            c.train.seed = Some(first.wrapping_add(u64::from(i)));
+            c.train.seeds = 1;
+            let sub =
+                |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.join(format!("seed-{i}")));
+            c.save_weights = sub(&d.save_weights);
+            c.load_weights = sub(&d.load_weights);
+            members.push(member(c)?);
+        }
+        let name = members[0].name().to_owned();
+        Ok(Box::new(Ensemble::new(name, members)))
     };
     match config {
         ModelConfig::Linear(l) => {

@@ -13,6 +13,7 @@
 
 mod build;
 pub mod deep;
+mod ensemble;
 mod ew;
 mod file;
 pub mod inputs;

@@ -159,8 +159,8 @@ fn check_deep(d: &DeepConfig) -> std::result::Result<(), String> {
         ));
     }
     let t = &d.train;
-    if t.epochs == 0 || t.batch_dates == 0 || t.threads == 0 {
-        return Err("model.train.epochs, batch_dates and threads must be at least 1".into());
+    if t.epochs == 0 || t.batch_dates == 0 || t.threads == 0 || t.seeds == 0 {
+        return Err("model.train.epochs, batch_dates, threads and seeds must be at least 1".into());
     }
     if !(t.lr.is_finite() && t.lr > 0.0) {
         return Err(format!("model.train.lr = {} must be positive", t.lr));

@@ -275,6 +275,15 @@ pub struct TrainConfig {
     /// attention explains the factor, not how well the factor predicts).
     #[serde(default, skip_serializing_if = "StopOn::is_default")]
     pub stop_on: StopOn,
+    /// Seed ensemble size: train this many copies with seeds `seed`,
+    /// `seed + 1`, … and score the mean of their per-date z-scored scores
+    /// (`alpha::ensemble`). Left out of report.json when 1.
+    #[serde(default = "plus_one_u32", skip_serializing_if = "is_one")]
+    pub seeds: u32,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// See [`TrainConfig::stop_on`].
@@ -320,6 +329,7 @@ impl Default for TrainConfig {
             threads: 1,
             seed: None,
             stop_on: StopOn::Loss,
+            seeds: 1,
         }
     }
 }
