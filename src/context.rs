@@ -355,6 +355,15 @@ impl<'a> Context<'a> {
             .map(|b| b.symbol)
             .collect()
     }
+    /// Every stock with a traded bar today (listed, member or not), ascending ids.
+    pub fn traded(&self) -> Vec<SymbolId> {
+        self.history
+            .bars()
+            .iter()
+            .filter(|b| b.is_traded())
+            .map(|b| b.symbol)
+            .collect()
+    }
     /// Today's bar of `s`.
     pub fn bar(&self, s: SymbolId) -> Option<&'a BarRow> {
         self.history.bar(s)

@@ -1,6 +1,7 @@
-//! The learned models' input rules (`[model.samples] inputs`) on a real run:
-//! `rank_gauss` makes a model blind to monotone recodings of its factors,
-//! which `zscore` is not.
+//! The learned models' sample settings on a real run: the input rule
+//! (`[model.samples] inputs`: `rank_gauss` makes a model blind to monotone
+//! recodings of its factors, which `zscore` is not) and the training
+//! universe (`[model.samples] universe`).
 
 use crate::common::{copy_bundle, root, run, spec_text};
 use crate::lookahead::rewrite;
@@ -69,4 +70,65 @@ fn test_rank_gauss_inputs_ignore_monotone_recodings() {
         "z-scores see the coding"
     );
     assert_ne!(a, scores("robust", &original), "robust is another rule");
+}
+
+/// The symbols of fixtures/tiny that are never in the index.
+fn never_members() -> Vec<String> {
+    let root = root().join("fixtures/tiny");
+    let members: std::collections::BTreeSet<String> =
+        std::fs::read_to_string(root.join("constituents.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_owned())
+            .collect();
+    let all: std::collections::BTreeSet<String> = std::fs::read_to_string(root.join("bars.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().to_owned())
+        .collect();
+    all.difference(&members).cloned().collect()
+}
+
+/// `samples.universe = "listed"` trains on stocks outside the index: scrambling
+/// the factors of never-member stocks changes its scores (of members only), but
+/// not the scores of the default, which trains on members only.
+#[test]
+fn test_listed_training_universe_uses_non_members() {
+    let outsiders = never_members();
+    assert!(
+        outsiders.len() >= 3,
+        "the fixture has non-members: {outsiders:?}"
+    );
+    let scrambled = copy_bundle(&root().join("fixtures/tiny"));
+    rewrite(&scrambled.path().join("factors.csv"), |_, mut fields| {
+        if outsiders.contains(&fields[1]) {
+            for f in fields.iter_mut().skip(2) {
+                if let Ok(x) = f.parse::<f64>() {
+                    *f = format!("{}", -3.0 * x + 1.0);
+                }
+            }
+        }
+        Some(fields)
+    });
+    let original = copy_bundle(&root().join("fixtures/tiny"));
+    let listed = linear_spec("zscore").replace(
+        "inputs = \"zscore\"",
+        "inputs = \"zscore\"\n        universe = \"listed\"",
+    );
+    let scores =
+        |text: &str, dir: &tempfile::TempDir| run(&spec_text(text, dir.path())).scores_csv();
+    let index = linear_spec("zscore");
+    assert_eq!(scores(&index, &original), scores(&index, &scrambled));
+    let (a, b) = (scores(&listed, &original), scores(&listed, &scrambled));
+    assert_ne!(a, b, "the listed model learns from the outsiders");
+    for l in a.lines().skip(1) {
+        let sym = l.split(',').nth(1).unwrap();
+        assert!(
+            !outsiders.iter().any(|o| o == sym),
+            "it scores members only: {l}"
+        );
+    }
+    assert_ne!(a, scores(&index, &original));
 }

@@ -315,3 +315,27 @@ fn test_lookahead_dmfm_scores_unchanged_by_later_data() {
     "#;
     check_lookahead(text, 3, 5, 5);
 }
+
+/// `linear` trained on every listed stock (`samples.universe = "listed"`),
+/// with library columns computed over them too.
+#[test]
+fn test_lookahead_linear_listed_scores_unchanged_by_later_data() {
+    let text = r#"
+        data = "."
+        index = "synth"
+        ic_horizon = 5
+        start = "2015-04-01"
+        factors = ["reversal:ret20", "volatility:vol20"]
+        [schedule]
+        rebalance = "weekly"
+        retrain_months = 2
+        [model]
+        kind = "linear"
+        horizon = 5
+        [model.samples]
+        validation_months = 1
+        embargo_months = 0
+        universe = "listed"
+    "#;
+    check_lookahead(text, 3, 5, 5);
+}

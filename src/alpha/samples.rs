@@ -3,7 +3,8 @@
 //! embargo and validation dates.
 //!
 //! `observe` keeps, on every `sample_every_days`-th trading day, today's
-//! candidates (universe members with a traded bar), their factors
+//! candidates (universe members with a traded bar; with `universe =
+//! "listed"`, every stock with a traded bar), their factors
 //! (normalised per date by the `inputs` rule, default z-scored and clipped
 //! to ±3, missing → 0, see [`super::inputs`]) and their industries, with the rows sorted
 //! by (industry, symbol) so each industry is a contiguous block (stocks
@@ -25,7 +26,7 @@ use super::ew::zscore_clipped;
 use super::inputs::normalise;
 use crate::context::Context;
 use crate::data::{Date, DayIndex, SymbolId};
-use crate::spec::{InputNorm, SamplesConfig};
+use crate::spec::{InputNorm, SamplesConfig, TrainUniverse};
 use chrono::Months;
 
 /// One stored cross-section.
@@ -155,7 +156,10 @@ impl SampleStore {
         if !is_sample_day(ctx.day(), samples.every_days) {
             return;
         }
-        let candidates = ctx.candidates();
+        let candidates = match samples.universe {
+            TrainUniverse::Index => ctx.candidates(),
+            TrainUniverse::Listed => ctx.traded(),
+        };
         if candidates.len() < 2 {
             return;
         }

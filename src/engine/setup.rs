@@ -175,6 +175,7 @@ impl<'a> Engine<'a> {
                 market.n_symbols(),
                 &market.fundamentals.fields,
             )
+            .over_listed(c.model.trains_on_listed())
         });
         let names = Names {
             symbols: market.symbols.names().to_vec(),

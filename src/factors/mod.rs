@@ -54,6 +54,9 @@ pub struct FactorLibrary {
     column: Vec<f64>,
     industry: Vec<u16>,
     scratch: preprocess::Scratch,
+    /// Output for every traded stock, not only the universe's candidates
+    /// (a model that trains on all listed stocks needs their columns).
+    listed: bool,
 }
 
 impl FactorLibrary {
@@ -78,7 +81,16 @@ impl FactorLibrary {
             column: Vec::new(),
             industry: Vec::new(),
             scratch: Default::default(),
+            listed: false,
         }
+    }
+
+    /// Computes and preprocesses the columns over every stock with a traded
+    /// bar (the cross-section a `samples.universe = "listed"` model stores)
+    /// instead of the universe's candidates.
+    pub fn over_listed(mut self, listed: bool) -> Self {
+        self.listed = listed;
+        self
     }
 
     /// Names of the selected factors (the history's column names).
@@ -119,7 +131,11 @@ impl FactorLibrary {
             self.missing.clear();
             return;
         }
-        self.symbols = ctx.candidates();
+        self.symbols = if self.listed {
+            ctx.traded()
+        } else {
+            ctx.candidates()
+        };
         let n = self.symbols.len();
         let m = self.selected.len();
         self.raw.clear();

@@ -42,6 +42,27 @@ pub enum ModelConfig {
     Dmfm(DeepConfig),
 }
 
+impl ModelConfig {
+    /// The sample settings of a learned model (None for the others).
+    pub fn samples(&self) -> Option<&SamplesConfig> {
+        match self {
+            ModelConfig::Linear(l) => Some(&l.samples),
+            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => Some(&d.samples),
+            ModelConfig::Ew { .. }
+            | ModelConfig::Factor { .. }
+            | ModelConfig::File { .. }
+            | ModelConfig::Reversal { .. } => None,
+        }
+    }
+
+    /// True when a learned model trains on all traded listed stocks
+    /// (`samples.universe = "listed"`), not only the universe's members.
+    pub fn trains_on_listed(&self) -> bool {
+        self.samples()
+            .is_some_and(|s| s.universe == TrainUniverse::Listed)
+    }
+}
+
 /// The `linear` model: pooled least squares of the z-scored `horizon`-day
 /// forward return on the z-scored factors and an intercept, refitted at each
 /// retrain on every labelled sample (training and validation dates).
@@ -81,6 +102,29 @@ pub struct SamplesConfig {
     /// Left out of report.json when `zscore`.
     #[serde(default, skip_serializing_if = "InputNorm::is_default")]
     pub inputs: InputNorm,
+    /// Which stocks the stored cross-sections hold. Left out of report.json
+    /// when `index`.
+    #[serde(default, skip_serializing_if = "TrainUniverse::is_default")]
+    pub universe: TrainUniverse,
+}
+
+/// The stocks a learned model trains on; it always scores the universe's
+/// candidates.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainUniverse {
+    /// The universe's candidates (members with a traded bar), as it trades.
+    #[default]
+    Index,
+    /// Every listed stock with a traded bar that day.
+    Listed,
+}
+
+impl TrainUniverse {
+    /// True for the default (`index`).
+    pub fn is_default(&self) -> bool {
+        *self == TrainUniverse::Index
+    }
 }
 
 /// Per-date normalisation of a learned model's factor inputs; missing values
@@ -119,6 +163,7 @@ impl Default for SamplesConfig {
             validation_months: default_validation_months(),
             embargo_months: 1,
             inputs: InputNorm::Zscore,
+            universe: TrainUniverse::Index,
         }
     }
 }
