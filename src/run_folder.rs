@@ -245,7 +245,8 @@ impl RunResult {
 }
 
 /// `attention.csv`: as_of,horizon,kind,name,value with kind `factor`,
-/// `group` or `r2` (one row per window and head for r2). Values in Rust's
+/// `group`, `r2`, `corr` or `r2_fit` (one row per window and head for each
+/// of the last three). Values in Rust's
 /// `Display` text (a NaN is `NaN`), as this file always had.
 pub fn attention_csv(i: &Interpretation) -> String {
     let mut t = CsvText::new(0);
@@ -258,7 +259,11 @@ pub fn attention_csv(i: &Interpretation) -> String {
                     (i.groups.iter().zip(&h.group_attention))
                         .map(|(n, v)| ("group", n.as_str(), v)),
                 )
-                .chain([("r2", "", &h.r2)]);
+                .chain([
+                    ("r2", "", &h.r2),
+                    ("corr", "", &h.corr),
+                    ("r2_fit", "", &h.r2_fit),
+                ]);
             for (kind, name, value) in rows {
                 t.field(&w.as_of);
                 t.display(h.horizon);

@@ -23,6 +23,9 @@ fn test_dmfm_default_snapshots_and_byte_identical_rerun() {
         for h in &w.heads {
             let total: f64 = h.factor_attention.iter().sum();
             assert!((total - 1.0).abs() < 1e-4, "attention sums to 1: {total}");
+            // the scale-free fit: a correlation, and its square in [0, 1]
+            assert!(h.corr.abs() <= 1.0, "{h:?}");
+            assert!((h.r2_fit - h.corr * h.corr).abs() < 2e-6, "{h:?}");
             assert_eq!(
                 h.group_attention.len(),
                 1,

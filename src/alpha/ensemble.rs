@@ -11,8 +11,8 @@
 //!   keeps a member with a larger score scale from dominating.
 //! - `save_weights` / `load_weights`: member i uses the sub-folder
 //!   `seed-<i>` of the folder given.
-//! - Interpretation: per window and head, the members' mean attention and
-//!   R²; counts, epochs and losses are member 0's (they are recorded per
+//! - Interpretation: per window and head, the members' mean attention,
+//!   R², correlation and fitted R²; counts, epochs and losses are member 0's (they are recorded per
 //!   window, not averaged).
 //! - Cost: N times the training time and the sample memory of one member
 //!   (each member keeps its own store).
@@ -85,7 +85,12 @@ impl AlphaModel for Ensemble {
                     parts.iter().map(|p| &p.windows[w].heads[h]).collect();
                 head.factor_attention = mean_of(&heads, |x| &x.factor_attention);
                 head.group_attention = mean_of(&heads, |x| &x.group_attention);
-                head.r2 = heads.iter().map(|x| x.r2).sum::<f64>() / heads.len() as f64;
+                let mean = |f: fn(&HeadInterpretation) -> f64| {
+                    heads.iter().map(|x| f(x)).sum::<f64>() / heads.len() as f64
+                };
+                head.r2 = mean(|x| x.r2);
+                head.corr = mean(|x| x.corr);
+                head.r2_fit = mean(|x| x.r2_fit);
             }
         }
         Some(out)

@@ -41,8 +41,26 @@ pub struct HeadInterpretation {
     pub factor_attention: Vec<f64>,
     /// Sum of `factor_attention` over each group, in `groups` order.
     pub group_attention: Vec<f64>,
-    /// R² of f̂_k explaining f_k: 1 − Σ(f − f̂)² / Σ(f − mean_date(f))², pooled over dates.
+    /// R² of f̂_k explaining f_k as it stands: 1 − Σ(f − f̂)² / Σ(f − mean_date(f))²,
+    /// pooled over dates. Not scale-free: f̂ = F·ā is a convex combination of
+    /// z-scored inputs, f is on its own scale, so this can be far below 0.
     pub r2: f64,
+    /// Scale-free: the pooled within-date correlation of f_k and f̂_k (both
+    /// demeaned per date).
+    pub corr: f64,
+    /// R² of the best linear fit f_k ≈ a_date + b·f̂_k (a per-date intercept
+    /// and one slope): `corr²`, in [0, 1].
+    pub r2_fit: f64,
+}
+
+/// `Σ x̃ỹ / √(Σx̃² Σỹ²)` from within-date sums (x̃, ỹ demeaned per date);
+/// NaN when either side has no spread.
+pub fn within_date_corr(s_xy: f64, s_xx: f64, s_yy: f64) -> f64 {
+    if s_xx > 0.0 && s_yy > 0.0 {
+        s_xy / (s_xx * s_yy).sqrt()
+    } else {
+        f64::NAN
+    }
 }
 
 /// Group of a factor name: the text before the first `:`, else `all`.
@@ -80,6 +98,17 @@ impl Interpretation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_within_date_corr_hand_case() {
+        // date 1: f = 1, 3 ; f̂ = 0, 1  → demeaned f = −1, 1 ; f̂ = −0.5, 0.5
+        // date 2: f = 10, 10, 16 ; f̂ = 2, 5, 2 → f̃ = −2, −2, 4 ; f̂̃ = −1, 2, −1
+        // Σf̃f̂̃ = 0.5 + 0.5 + 2 − 4 − 4 = −5; Σf̃² = 2 + 24 = 26; Σf̂̃² = 0.5 + 6 = 6.5
+        let c = within_date_corr(-5.0, 26.0, 6.5);
+        assert!((c - (-5.0 / (26.0f64 * 6.5).sqrt())).abs() < 1e-15);
+        assert!((c + 0.384_615_384_615_384_6).abs() < 1e-12, "−5/13 = {c}");
+        assert!(within_date_corr(1.0, 0.0, 2.0).is_nan());
+    }
 
     #[test]
     fn test_groups_of_names() {

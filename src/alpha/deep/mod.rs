@@ -29,7 +29,9 @@ pub mod ops;
 
 pub use layers::{Arch, HeadActivation, IndustryGatMode};
 
-use super::interpret::{round6, HeadInterpretation, Interpretation, WindowInterpretation};
+use super::interpret::{
+    round6, within_date_corr, HeadInterpretation, Interpretation, WindowInterpretation,
+};
 use super::model::AlphaModel;
 use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore};
 use crate::context::Context;
@@ -394,7 +396,7 @@ impl DeepModel {
         }
     }
 
-    /// Mean attention per factor and R² of f̂ per head over `dates`.
+    /// Mean attention per factor, R² and within-date correlation of f̂ per head over `dates`.
     fn interpret(&self, dates: &[Batch]) -> Result<Vec<HeadInterpretation>> {
         if self.arch != Arch::Dmfm || dates.is_empty() {
             return Ok(Vec::new());
@@ -402,6 +404,8 @@ impl DeepModel {
         let (k, m) = (self.cfg.horizons.len(), self.columns.len());
         let mut att = vec![0f64; k * m];
         let (mut ss_res, mut ss_tot) = (vec![0f64; k], vec![0f64; k]);
+        // within-date cross products of the demeaned f and f̂ (for the correlation)
+        let (mut s_fh, mut s_hh) = (vec![0f64; k], vec![0f64; k]);
         for b in dates {
             let out = self.net.forward(&b.x, &b.blocks, false).map_candle_err()?;
             let a: Vec<Vec<f32>> = out.attention.expect("dmfm").to_vec2().map_candle_err()?;
@@ -414,9 +418,13 @@ impl DeepModel {
             let fh: Vec<Vec<f32>> = out.fhat.expect("dmfm").to_vec2().map_candle_err()?;
             for kk in 0..k {
                 let mean = f.iter().map(|r| f64::from(r[kk])).sum::<f64>() / f.len() as f64;
+                let mean_h = fh.iter().map(|r| f64::from(r[kk])).sum::<f64>() / fh.len() as f64;
                 for (r, rh) in f.iter().zip(&fh) {
-                    ss_res[kk] += (f64::from(r[kk]) - f64::from(rh[kk])).powi(2);
-                    ss_tot[kk] += (f64::from(r[kk]) - mean).powi(2);
+                    let (x, y) = (f64::from(r[kk]), f64::from(rh[kk]));
+                    ss_res[kk] += (x - y).powi(2);
+                    ss_tot[kk] += (x - mean).powi(2);
+                    s_fh[kk] += (x - mean) * (y - mean_h);
+                    s_hh[kk] += (y - mean_h).powi(2);
                 }
             }
         }
@@ -428,6 +436,7 @@ impl DeepModel {
                 for (j, v) in fa.iter().enumerate() {
                     ga[group_index[j]] += v;
                 }
+                let corr = within_date_corr(s_fh[kk], ss_tot[kk], s_hh[kk]);
                 HeadInterpretation {
                     horizon: self.cfg.horizons[kk],
                     factor_attention: fa.into_iter().map(round6).collect(),
@@ -437,6 +446,8 @@ impl DeepModel {
                     } else {
                         f64::NAN
                     }),
+                    corr: round6(corr),
+                    r2_fit: round6(corr * corr),
                 }
             })
             .collect())

@@ -14,6 +14,9 @@ pub(in crate::html) struct Interpretation {
     windows: Vec<String>,
     /// Per head: name, factor weights [window][factor], group weights [window][group], R² per window.
     heads: Vec<HeadView>,
+    /// The R² shown is the scale-free `r2_fit` (reports before it have only
+    /// the raw `r2`, which is shown then under its own title).
+    r2_is_fit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +77,7 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
         })
         .collect();
     let mut heads: Vec<HeadView> = Vec::new();
+    let mut r2_is_fit = false;
     for (wi, w) in windows_v.iter().enumerate() {
         for head in w
             .get("heads")
@@ -115,7 +119,11 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
                         .sum(),
                 };
             }
-            heads[k].r2[wi] = head.get("r2").and_then(Value::as_f64).unwrap_or(f64::NAN);
+            let fit = head.get("r2_fit").and_then(Value::as_f64);
+            r2_is_fit |= fit.is_some();
+            heads[k].r2[wi] = fit
+                .or_else(|| head.get("r2").and_then(Value::as_f64))
+                .unwrap_or(f64::NAN);
         }
     }
     if heads.is_empty() {
@@ -126,6 +134,7 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
         groups,
         windows,
         heads,
+        r2_is_fit,
     })
 }
 
@@ -222,8 +231,19 @@ pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation
         .iter()
         .any(|s| s.points.iter().any(|p| p.1.is_finite()))
     {
+        let (title, caption) = if i.r2_is_fit {
+            (
+                "Fit of the attention estimate per retrain window (R² of the best linear fit)",
+                "How well the attention-weighted combination of input factors explains each deep factor, up to scale: the squared within-date correlation of the two (1 = fully, 0 = not at all).",
+            )
+        } else {
+            (
+                "R² of the attention estimate per retrain window",
+                "How well the attention-weighted combination of input factors explains each deep factor (1 = fully).",
+            )
+        };
         let svg = chart::time_chart(&TimeChart {
-            title: "R² of the attention estimate per retrain window",
+            title,
             y_desc: "R²",
             dates: &i.windows,
             series,
@@ -231,7 +251,7 @@ pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation
             log_y: false,
             height: 260,
         })?;
-        figure(h, "chart-attention-r2", &svg, "How well the attention-weighted combination of input factors explains each deep factor (1 = fully).");
+        figure(h, "chart-attention-r2", &svg, caption);
     }
     h.push_str("</section>\n");
     Ok(())
@@ -275,6 +295,31 @@ mod tests {
             {"name": "b", "factors": ["f1"]}
         ])));
         assert!(two.contains("chart-attention-groups-h20"));
+    }
+
+    #[test]
+    fn test_interpretation_shows_the_scale_free_fit_when_present() {
+        let r = |head: Value| {
+            serde_json::json!({"interpretation": {
+                "factors": ["a"],
+                "windows": [{"start": "2020-01-31", "heads": [head]}]
+            }})
+        };
+        let new = interpretation(&r(serde_json::json!(
+            {"name": "h20", "factor_weights": [1.0], "r2": -9864.4, "corr": 0.5, "r2_fit": 0.25}
+        )))
+        .unwrap();
+        assert_eq!(new.heads[0].r2, vec![0.25]);
+        assert!(new.r2_is_fit);
+        let mut h = String::new();
+        interpretation_section(&mut h, &new).unwrap();
+        assert!(h.contains("best linear fit"), "the title says which R²");
+        let old = interpretation(&r(serde_json::json!(
+            {"name": "h20", "factor_weights": [1.0], "r2": 0.9}
+        )))
+        .unwrap();
+        assert_eq!(old.heads[0].r2, vec![0.9]);
+        assert!(!old.r2_is_fit, "an older report keeps its raw R² and title");
     }
 
     #[test]
