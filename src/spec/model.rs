@@ -340,6 +340,10 @@ pub enum StopOn {
     Loss,
     /// The validation loss without the distance term.
     Returns,
+    /// Minus the mean validation IC of the score head alone (the loss averages
+    /// all K heads, but only the `score_horizon` head is scored). Without
+    /// validation dates, epochs are judged as for `returns`.
+    ScoreIc,
 }
 
 impl StopOn {

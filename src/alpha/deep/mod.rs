@@ -309,6 +309,30 @@ impl DeepModel {
         -w.factor_return * f64::from(parts[1]) - w.icir * f64::from(parts[2])
     }
 
+    /// The mean over `dates` of the per-date Pearson IC between the score
+    /// head's deep factor (eval mode) and its label column (the
+    /// `score_horizon` forward return, normalised as trained); dates where
+    /// the IC is undefined (constant factor) count as 0.
+    fn score_head_ic(&self, dates: &[Batch]) -> Result<f64> {
+        let mut sum = 0.0;
+        for b in dates {
+            let out = self.net.forward(&b.x, &b.blocks, false).map_candle_err()?;
+            let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
+            let r: Vec<Vec<f32>> = b.returns.to_vec2().map_candle_err()?;
+            let x: Vec<f64> = f
+                .iter()
+                .map(|row| f64::from(row[self.score_head]))
+                .collect();
+            let y: Vec<f64> = r
+                .iter()
+                .map(|row| f64::from(row[self.score_head]))
+                .collect();
+            let ic = crate::metrics::pearson(&x, &y);
+            sum += if ic.is_finite() { ic } else { 0.0 };
+        }
+        Ok(sum / dates.len().max(1) as f64)
+    }
+
     /// Trains one window; returns (epochs run, best epoch, best validation loss).
     fn train(
         &mut self,
@@ -349,17 +373,19 @@ impl DeepModel {
             }
             let train_loss = match t.stop_on {
                 StopOn::Loss => total,
-                StopOn::Returns => total_returns,
+                StopOn::Returns | StopOn::ScoreIc => total_returns,
             } / steps.max(1) as f64;
             let valid_loss = if valid.is_empty() {
                 None
+            } else if t.stop_on == StopOn::ScoreIc {
+                Some(-self.score_head_ic(valid)?)
             } else {
                 let batch: Vec<&Batch> = valid.iter().collect();
                 let (loss, parts) = self.batch_loss(&batch, false)?;
                 let loss = f64::from(loss.to_scalar::<f32>().map_candle_err()?);
                 Some(match t.stop_on {
                     StopOn::Loss => loss,
-                    StopOn::Returns => self.returns_part(parts),
+                    _ => self.returns_part(parts),
                 })
             };
             if let Some(p) = self.progress.as_mut() {

@@ -335,3 +335,51 @@ fn test_deep_models_learn_the_noise_free_planted_signal() {
         );
     }
 }
+
+#[test]
+fn test_stop_on_score_ic_judges_the_checkpoint_on_the_score_head_alone() {
+    let batches = toy_batches(5, |i, j| (j * (i + 3) + j / 2) % 5);
+    let date = Date::from_ymd_opt(2020, 1, 2).unwrap();
+    let mut cfg = deep_config("mlp");
+    cfg.train.stop_on = StopOn::ScoreIc;
+    cfg.train.epochs = 4;
+    let mut a = DeepModel::new(Arch::Mlp, cfg, (0..3).collect(), names(3), 3).unwrap();
+    let (_, best, best_loss) = a.train(&batches[..3], &batches[3..], date, 1).unwrap();
+    assert!(best >= 1);
+    // Recompute at the restored weights, with a Pearson written here: the
+    // mean over validation dates of corr(f[:, k], returns[:, k]) for the
+    // score head k = 1 (score_horizon 2 of horizons [1, 2]).
+    let corr = |x: &[f64], y: &[f64]| {
+        let n = x.len() as f64;
+        let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+        let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+        let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+        let syy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum();
+        sxy / (sxx * syy).sqrt()
+    };
+    let ic_of_head = |k: usize| {
+        let mut sum = 0.0;
+        for b in &batches[3..] {
+            let out = a.net.forward(&b.x, &b.blocks, false).unwrap();
+            let f: Vec<Vec<f32>> = out.f.to_vec2().unwrap();
+            let r: Vec<Vec<f32>> = b.returns.to_vec2().unwrap();
+            let x: Vec<f64> = f.iter().map(|row| f64::from(row[k])).collect();
+            let y: Vec<f64> = r.iter().map(|row| f64::from(row[k])).collect();
+            // the last date's labels are constant: undefined, counted as 0
+            let c = corr(&x, &y);
+            sum += if c.is_finite() { c } else { 0.0 };
+        }
+        sum / 2.0
+    };
+    let got = best_loss.expect("validation dates");
+    // (the reported loss is rounded to 6 decimals)
+    assert!(
+        (got + ic_of_head(1)).abs() < 1e-6,
+        "{got} vs −{}",
+        ic_of_head(1)
+    );
+    assert!(
+        (got + ic_of_head(0)).abs() > 1e-6,
+        "head 0 is not what is judged"
+    );
+}
