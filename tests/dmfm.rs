@@ -192,3 +192,37 @@ fn test_baselines_run_on_the_fixture() {
         assert!(r.report.metrics.ic.ic_mean.is_finite(), "{kind} scores");
     }
 }
+
+/// `train.refit`: each trained window is refitted on its training and
+/// validation dates for the chosen number of epochs; the status says so, the
+/// scores move, and a rerun gives the same bytes.
+#[test]
+fn test_refit_on_all_labelled_dates() {
+    let text = std::fs::read_to_string(root().join("strategies/default.toml"))
+        .unwrap()
+        .replace("kind = \"dmfm\"", "kind = \"mlp\"")
+        .replace("epochs = 20", "epochs = 6");
+    let plain = crate::common::spec_text(&text, &root().join("strategies"));
+    let refit_text = text.replace("epochs = 6", "epochs = 6\nrefit = true");
+    let refit = crate::common::spec_text(&refit_text, &root().join("strategies"));
+    let (a, b) = (run(&plain), run(&refit));
+    let windows = &b.report.interpretation.as_ref().unwrap().windows;
+    let mut refitted = 0;
+    for w in windows {
+        if w.best_epoch > 0 && w.valid_dates > 0 {
+            let n = w.train_dates + w.valid_dates;
+            assert!(
+                w.status.ends_with(&format!(", refit on {n} dates")),
+                "{w:?}"
+            );
+            refitted += 1;
+        }
+    }
+    assert!(refitted >= 2, "{refitted} windows refitted");
+    assert_ne!(
+        a.scores_csv(),
+        b.scores_csv(),
+        "the refit changes the model"
+    );
+    assert_eq!(b.scores_csv(), run(&refit).scores_csv(), "deterministic");
+}

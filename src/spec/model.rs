@@ -325,6 +325,12 @@ pub struct TrainConfig {
     /// (`alpha::ensemble`). Left out of report.json when 1.
     #[serde(default = "plus_one_u32", skip_serializing_if = "is_one")]
     pub seeds: u32,
+    /// After early stopping picks the best epoch E on the validation dates,
+    /// train again from the same start for exactly E epochs on the training
+    /// and validation dates together and keep the last weights (as `linear`
+    /// fits both). Left out of report.json when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refit: bool,
 }
 
 fn is_one(n: &u32) -> bool {
@@ -379,6 +385,7 @@ impl Default for TrainConfig {
             seed: None,
             stop_on: StopOn::Loss,
             seeds: 1,
+            refit: false,
         }
     }
 }

@@ -78,6 +78,7 @@ impl<T> MapCandleError<T> for candle_core::Result<T> {
 }
 
 /// A prepared date: tensors on the device.
+#[derive(Clone)]
 struct Batch {
     x: Tensor,
     returns: Tensor,
@@ -341,7 +342,23 @@ impl DeepModel {
         as_of: Date,
         window: usize,
     ) -> Result<(usize, usize, Option<f64>)> {
-        let t = self.cfg.train.clone();
+        self.train_with(train, valid, as_of, window, None)
+    }
+
+    /// [`Self::train`], or with `fixed = Some(e)` exactly `e` epochs on
+    /// `train` (no validation), keeping the last epoch's weights (the refit).
+    fn train_with(
+        &mut self,
+        train: &[Batch],
+        valid: &[Batch],
+        as_of: Date,
+        window: usize,
+        fixed: Option<usize>,
+    ) -> Result<(usize, usize, Option<f64>)> {
+        let mut t = self.cfg.train.clone();
+        if let Some(e) = fixed {
+            t.epochs = e;
+        }
         let params = ParamsAdamW {
             lr: t.lr,
             weight_decay: t.weight_decay,
@@ -399,6 +416,9 @@ impl DeepModel {
                     valid_loss,
                 });
             }
+            if fixed.is_some() {
+                continue; // the refit keeps the last epoch
+            }
             let criterion = valid_loss.unwrap_or(train_loss);
             if !criterion.is_finite() {
                 break;
@@ -412,6 +432,9 @@ impl DeepModel {
                     break;
                 }
             }
+        }
+        if fixed.is_some() {
+            return Ok((epochs, epochs, None));
         }
         match best {
             Some((epoch, loss, snap)) => {
@@ -543,6 +566,7 @@ impl AlphaModel for DeepModel {
             };
         } else {
             let warm = self.cfg.train.warm_start && self.fitted;
+            let start = if warm { Some(self.snapshot()?) } else { None };
             if !warm {
                 self.init_weights(window as u64)?;
             }
@@ -552,6 +576,17 @@ impl AlphaModel for DeepModel {
             w.best_valid_loss = best_valid;
             w.status = if warm { "warm-started" } else { "trained" }.into();
             self.fitted = best_epoch > 0;
+            if self.cfg.train.refit && best_epoch > 0 && !valid.is_empty() {
+                // data parity with `linear`: the chosen number of epochs again,
+                // from the same start, on the training and validation dates
+                match &start {
+                    Some(snap) => self.restore(snap)?,
+                    None => self.init_weights(window as u64)?,
+                }
+                let all: Vec<Batch> = train.iter().chain(&valid).cloned().collect();
+                self.train_with(&all, &[], as_of, window, Some(best_epoch))?;
+                w.status = format!("{}, refit on {} dates", w.status, all.len());
+            }
             if let Some(dir) = self.cfg.save_weights.clone() {
                 self.save(&self.weights_path(&dir, as_of))?;
             }

@@ -383,3 +383,30 @@ fn test_stop_on_score_ic_judges_the_checkpoint_on_the_score_head_alone() {
         "head 0 is not what is judged"
     );
 }
+
+#[test]
+fn test_refit_runs_exactly_the_chosen_epochs_without_validation() {
+    let batches = toy_batches(5, |i, j| j * (i + 3) % 5);
+    let date = Date::from_ymd_opt(2020, 1, 2).unwrap();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = events.clone();
+    let mut a = DeepModel::new(Arch::Mlp, deep_config("mlp"), (0..3).collect(), names(3), 3)
+        .unwrap()
+        .with_progress(Box::new(move |e: &TrainEvent| {
+            log.lock()
+                .unwrap()
+                .push((e.epoch, e.max_epochs, e.valid_loss))
+        }));
+    let before = a.snapshot().unwrap();
+    let out = a.train_with(&batches, &[], date, 1, Some(3)).unwrap();
+    assert_eq!(out, (3, 3, None));
+    let seen = events.lock().unwrap().clone();
+    assert_eq!(seen.iter().map(|e| e.0).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert!(seen.iter().all(|e| e.1 == 3 && e.2.is_none()), "{seen:?}");
+    let after = a.snapshot().unwrap();
+    let moved = before.iter().zip(&after).any(|(x, y)| {
+        x.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+            != y.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    });
+    assert!(moved, "the refit trains");
+}
