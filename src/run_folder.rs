@@ -245,8 +245,9 @@ impl RunResult {
 }
 
 /// `attention.csv`: as_of,horizon,kind,name,value with kind `factor`,
-/// `group` or `r2` (one row per window and head for r2). Values in Rust's
-/// `Display` text (a NaN is `NaN`), as this file always had.
+/// `group` or `r2` (one row per window and head for r2), and for tree models
+/// kind `importance` (one row per window and factor, horizon empty). Values
+/// in Rust's `Display` text (a NaN is `NaN`), as this file always had.
 pub fn attention_csv(i: &Interpretation) -> String {
     let mut t = CsvText::new(0);
     t.row(["as_of", "horizon", "kind", "name", "value"]);
@@ -267,6 +268,14 @@ pub fn attention_csv(i: &Interpretation) -> String {
                 t.display(value);
                 t.end_row();
             }
+        }
+        for (name, value) in i.factors.iter().zip(&w.importance) {
+            t.field(&w.as_of);
+            t.field("");
+            t.field("importance");
+            t.field(name);
+            t.display(value);
+            t.end_row();
         }
     }
     t.finish()
