@@ -12,6 +12,7 @@ mod dmfm;
 mod factor_sheet;
 mod factors;
 mod fuzz_loader;
+mod gbdt;
 mod hand;
 mod inputs;
 mod load_cache;
