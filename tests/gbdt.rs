@@ -75,6 +75,13 @@ fn test_gbdt_byte_identical_rerun_and_importance_in_report() {
     );
     let html = std::fs::read_to_string(x.path().join("run/report.html")).unwrap();
     assert!(html.contains("chart-importance-factors"));
+    // the booster's threads do not change the trees
+    let mut threaded = s.clone();
+    let ModelConfig::Gbdt(g) = &mut threaded.config.model else {
+        unreachable!()
+    };
+    g.threads = 2;
+    assert_eq!(run(&threaded).scores_csv(), a.scores_csv(), "threads = 2");
     // another seed draws other rows and factors: other trees
     let mut other = s.clone();
     other.config.seed = 4;

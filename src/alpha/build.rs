@@ -66,6 +66,13 @@ pub fn build_model_with_progress(
                     "model `gbdt` needs factors, but the bundle has no factors.csv".into(),
                 ));
             }
+            if (columns.len() as f64 * g.feature_fraction).floor() < 1.0 {
+                return Err(Error::Run(format!(
+                    "model.feature_fraction = {} leaves no factor of {} for a tree (each tree sees floor(m × fraction)); raise it",
+                    g.feature_fraction,
+                    columns.len()
+                )));
+            }
             Ok(Box::new(GbdtModel::new(g.clone(), columns, chosen, seed)))
         }
         ModelConfig::Mlp(d) => deep(Arch::Mlp, d),
