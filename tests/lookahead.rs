@@ -287,6 +287,33 @@ fn test_lookahead_linear_scores_unchanged_by_later_data() {
     check_lookahead(text, 3, 5, 5);
 }
 
+/// The `gbdt` walk-forward on the same samples as `linear` (early stopping
+/// on the validation month, refit on every labelled date), retrained every
+/// 2 months.
+#[test]
+fn test_lookahead_gbdt_scores_unchanged_by_later_data() {
+    let text = r#"
+        data = "."
+        index = "synth"
+        ic_horizon = 5
+        start = "2015-04-01"
+        [schedule]
+        rebalance = "weekly"
+        retrain_months = 2
+        [model]
+        kind = "gbdt"
+        horizon = 5
+        rounds = 40
+        leaves = 4
+        min_data_in_leaf = 10
+        early_stopping_rounds = 5
+        [model.samples]
+        validation_months = 1
+        embargo_months = 0
+    "#;
+    check_lookahead(text, 3, 5, 5);
+}
+
 /// The DMFM walk-forward (small: hidden 8, two horizons, 4 epochs), retrained
 /// every 2 months, so at least one retrain happens before D and one after.
 #[test]

@@ -13,6 +13,7 @@ mod ensemble;
 mod factor_sheet;
 mod factors;
 mod fuzz_loader;
+mod gbdt;
 mod hand;
 mod inputs;
 mod load_cache;

@@ -5,6 +5,7 @@ use super::deep::{Arch, DeepModel, TrainProgress};
 use super::ensemble::Ensemble;
 use super::ew::EqualWeightModel;
 use super::file::FileModel;
+use super::gbdt::GbdtModel;
 use super::linear::LinearModel;
 use super::model::AlphaModel;
 use super::reversal::ReversalModel;
@@ -80,6 +81,22 @@ pub fn build_model_with_progress(
             }
             Ok(Box::new(LinearModel::new(l.clone(), columns, chosen)))
         }
+        ModelConfig::Gbdt(g) => {
+            let (columns, chosen) = resolve_factor_names(&g.factors, names, &missing)?;
+            if columns.is_empty() {
+                return Err(Error::Run(
+                    "model `gbdt` needs factors, but the bundle has no factors.csv".into(),
+                ));
+            }
+            if (columns.len() as f64 * g.feature_fraction).floor() < 1.0 {
+                return Err(Error::Run(format!(
+                    "model.feature_fraction = {} leaves no factor of {} for a tree (each tree sees floor(m × fraction)); raise it",
+                    g.feature_fraction,
+                    columns.len()
+                )));
+            }
+            Ok(Box::new(GbdtModel::new(g.clone(), columns, chosen, seed)))
+        }
         ModelConfig::Mlp(d) => deep(Arch::Mlp, d),
         ModelConfig::Mgat(d) => deep(Arch::Mgat, d),
         ModelConfig::Dmfm(d) => deep(Arch::Dmfm, d),
@@ -154,6 +171,7 @@ pub fn build_model_with_factors(
         )?)),
         ModelConfig::Reversal { window } => Box::new(ReversalModel::new(*window)),
         ModelConfig::Linear(_)
+        | ModelConfig::Gbdt(_)
         | ModelConfig::Mlp(_)
         | ModelConfig::Mgat(_)
         | ModelConfig::Dmfm(_) => {

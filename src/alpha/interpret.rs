@@ -1,6 +1,6 @@
 //! Model interpretation written to `report.json` (`interpretation`) and to
 //! `attention.csv` in the run folder. The JSON shape is documented in
-//! docs/dmfm.md; numbers are rounded to 6 decimals so reports are stable.
+//! docs/dmfm.md (the tree models' `importance` in docs/gbdt.md); numbers are rounded to 6 decimals so reports are stable.
 
 use serde::Serialize;
 
@@ -22,7 +22,8 @@ pub struct WindowInterpretation {
     pub as_of: String,
     pub train_dates: usize,
     pub valid_dates: usize,
-    /// Epochs run and the epoch whose weights were kept (1-based; 0 = none).
+    /// Epochs run and the epoch whose weights were kept (1-based; 0 = none);
+    /// boosting rounds for the tree models.
     pub epochs: usize,
     pub best_epoch: usize,
     pub best_valid_loss: Option<f64>,
@@ -30,6 +31,11 @@ pub struct WindowInterpretation {
     pub status: String,
     /// Per head (deep models with factor attention only).
     pub heads: Vec<HeadInterpretation>,
+    /// Tree models: each factor's share of the total split gain of the
+    /// window's trees, in `factors` order; sums to 1 (all 0 when no tree
+    /// split). Left out of report.json for other models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub importance: Vec<f64>,
 }
 
 /// One head of one window, measured on the window's validation dates (the

@@ -4,8 +4,9 @@
 //! six months, first on the first day of the window) and
 //! [`AlphaModel::score`] at every rebalance, both with a point-in-time
 //! [`Context`](crate::context::Context). Built in: `ew`, `factor`, `file`,
-//! `reversal`, `linear`, and the deep models `mlp`, `mgat`, `dmfm`
-//! (docs/dmfm.md). Only this module knows candle.
+//! `reversal`, `linear`, `gbdt` (boosted trees), and the deep models `mlp`, `mgat`, `dmfm`
+//! (docs/dmfm.md). Only this module knows candle (in `deep`) and
+//! forust-ml (in `gbdt`).
 //!
 //! `model` holds the trait, `build` turns a spec's model config into one;
 //! each model has its own file (the deep ones the [`deep`] folder), and
@@ -16,6 +17,7 @@ pub mod deep;
 mod ensemble;
 mod ew;
 mod file;
+pub mod gbdt;
 pub mod inputs;
 pub mod interpret;
 mod linear;
@@ -27,6 +29,7 @@ pub use build::{build_model, build_model_with_factors, build_model_with_progress
 pub use deep::{Arch, DeepModel, HeadActivation, IndustryGatMode, TrainEvent, TrainProgress};
 pub use ew::EqualWeightModel;
 pub use file::FileModel;
+pub use gbdt::GbdtModel;
 pub use interpret::Interpretation;
 pub use linear::LinearModel;
 pub use model::AlphaModel;

@@ -1,6 +1,6 @@
 //! Every value check of a parsed spec, each with the message naming the key.
 
-use super::{factor_catalog, DeepConfig, ModelConfig, Rebalance, SamplesConfig, Spec};
+use super::{factor_catalog, DeepConfig, GbdtConfig, ModelConfig, Rebalance, SamplesConfig, Spec};
 
 impl Spec {
     /// Checks every value; the message names the key.
@@ -126,6 +126,7 @@ fn check_model(m: &ModelConfig) -> std::result::Result<(), String> {
             }
             check_samples(&l.samples)
         }
+        ModelConfig::Gbdt(g) => check_gbdt(g),
         ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d),
         _ => Ok(()),
     }
@@ -140,6 +141,42 @@ fn check_samples(s: &SamplesConfig) -> std::result::Result<(), String> {
             "model.samples.embargo_months = {} must not exceed validation_months = {}",
             s.embargo_months, s.validation_months
         ));
+    }
+    Ok(())
+}
+
+fn check_gbdt(g: &GbdtConfig) -> std::result::Result<(), String> {
+    check_samples(&g.samples)?;
+    if g.horizon == 0 {
+        return Err("model.horizon must be at least 1 trading day".into());
+    }
+    if !(g.learning_rate.is_finite() && g.learning_rate > 0.0 && g.learning_rate <= 1.0) {
+        return Err(format!(
+            "model.learning_rate = {} must be in (0, 1]",
+            g.learning_rate
+        ));
+    }
+    if g.rounds == 0 || g.max_depth == 0 || g.min_data_in_leaf == 0 || g.threads == 0 {
+        return Err(
+            "model.rounds, max_depth, min_data_in_leaf and threads must be at least 1".into(),
+        );
+    }
+    if g.leaves < 2 {
+        return Err(format!("model.leaves = {} must be at least 2", g.leaves));
+    }
+    if g.bins < 2 {
+        return Err(format!("model.bins = {} must be at least 2", g.bins));
+    }
+    if !(g.l2.is_finite() && g.l2 >= 0.0) {
+        return Err(format!("model.l2 = {} must be ≥ 0", g.l2));
+    }
+    for (key, f) in [
+        ("feature_fraction", g.feature_fraction),
+        ("bagging_fraction", g.bagging_fraction),
+    ] {
+        if !(f.is_finite() && f > 0.0 && f <= 1.0) {
+            return Err(format!("model.{key} = {f} must be in (0, 1]"));
+        }
     }
     Ok(())
 }

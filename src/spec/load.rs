@@ -112,6 +112,14 @@ fn resolve_model_paths(base: &Path, model: &mut ModelConfig) -> Option<PathBuf> 
                 *p = resolve(base, p);
             }
         }
+        ModelConfig::Gbdt(g) => {
+            for p in [&mut g.load_weights, &mut g.save_weights]
+                .into_iter()
+                .flatten()
+            {
+                *p = resolve(base, p);
+            }
+        }
         _ => {}
     }
     None

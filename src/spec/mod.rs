@@ -39,7 +39,7 @@ pub use config::{IndexSettings, SpecConfig};
 pub use costs::{CostsConfig, RateStep};
 pub use execution::{ExecutionConfig, Fill, MarketPreset};
 pub use model::{
-    DeepConfig, DistanceTrains, HeadActivation, IndustryGatMode, InputNorm, LabelNorm,
+    DeepConfig, DistanceTrains, GbdtConfig, HeadActivation, IndustryGatMode, InputNorm, LabelNorm,
     LinearConfig, LossConfig, ModelConfig, SamplesConfig, StopOn, TrainConfig, TrainUniverse,
 };
 pub use portfolio::{EnhancedIndexConfig, Method, PortfolioConfig, TopkDropoutConfig};

@@ -34,6 +34,8 @@ pub enum ModelConfig {
     },
     /// Least squares (optionally ridge) of the forward return on the factors.
     Linear(LinearConfig),
+    /// Gradient-boosted regression trees on the `linear` samples (docs/gbdt.md).
+    Gbdt(GbdtConfig),
     /// Encoder + decoder heads, no graph (a DMFM baseline).
     Mlp(DeepConfig),
     /// Encoder + universe GAT + heads (a DMFM baseline).
@@ -47,6 +49,7 @@ impl ModelConfig {
     pub fn samples(&self) -> Option<&SamplesConfig> {
         match self {
             ModelConfig::Linear(l) => Some(&l.samples),
+            ModelConfig::Gbdt(g) => Some(&g.samples),
             ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => Some(&d.samples),
             ModelConfig::Ew { .. }
             | ModelConfig::Factor { .. }
@@ -83,6 +86,100 @@ pub struct LinearConfig {
     pub label: LabelNorm,
     #[serde(default)]
     pub samples: SamplesConfig,
+}
+
+/// The `gbdt` model: gradient-boosted regression trees (squared loss) of the
+/// same label on the same samples as `linear`, early-stopped on the
+/// validation dates' mean squared error, then (by default) refitted on every
+/// labelled date with the chosen number of rounds. Defaults follow
+/// LightGBM's where the booster has the same knob (docs/gbdt.md).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GbdtConfig {
+    /// Factor columns (default: all of `factors.csv`).
+    #[serde(default)]
+    pub factors: Option<Vec<String>>,
+    /// Forward-return horizon of the label, trading days.
+    #[serde(default = "default_score_horizon")]
+    pub horizon: TradingDays,
+    #[serde(default)]
+    pub label: LabelNorm,
+    #[serde(default)]
+    pub samples: SamplesConfig,
+    /// Shrinkage of each tree's leaf values.
+    #[serde(default = "default_gbdt_learning_rate")]
+    pub learning_rate: f64,
+    /// Maximum boosting rounds (trees) per window.
+    #[serde(default = "default_gbdt_rounds")]
+    pub rounds: usize,
+    /// Leaves per tree (trees grow leaf-wise, best gain first, as LightGBM's).
+    #[serde(default = "default_gbdt_leaves")]
+    pub leaves: usize,
+    /// Maximum depth of a tree.
+    #[serde(default = "default_gbdt_depth")]
+    pub max_depth: usize,
+    /// Minimum stock-dates in a leaf.
+    #[serde(default = "default_gbdt_min_data")]
+    pub min_data_in_leaf: usize,
+    /// L2 penalty λ on the leaf values: leaf = −ΣG / (ΣH + λ).
+    #[serde(default)]
+    pub l2: f64,
+    /// Fraction of the factors drawn (without replacement) for each tree.
+    #[serde(default = "plus_one")]
+    pub feature_fraction: f64,
+    /// Fraction of the training rows drawn for each tree (1 = all rows).
+    #[serde(default = "plus_one")]
+    pub bagging_fraction: f64,
+    /// Histogram bins per factor.
+    #[serde(default = "default_gbdt_bins")]
+    pub bins: u16,
+    /// Stop after this many rounds without a lower validation MSE (0 = no
+    /// early stopping: every window runs `rounds` rounds).
+    #[serde(default = "default_gbdt_early_stopping")]
+    pub early_stopping_rounds: usize,
+    /// After early stopping, refit on the training and validation dates
+    /// with the chosen number of rounds (false: keep the early-stopped
+    /// model, fitted on the training dates only).
+    #[serde(default = "default_true")]
+    pub refit: bool,
+    /// Threads of the booster (the result does not depend on it).
+    #[serde(default = "plus_one_usize")]
+    pub threads: usize,
+    /// Seed for the feature and row draws (default: the spec's `seed`).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Load each window's booster from this folder (written by `alphasim
+    /// train`) instead of training.
+    #[serde(default)]
+    pub load_weights: Option<PathBuf>,
+    /// Save each window's booster to this folder as JSON.
+    #[serde(default)]
+    pub save_weights: Option<PathBuf>,
+}
+
+fn default_gbdt_learning_rate() -> f64 {
+    0.05
+}
+fn default_gbdt_rounds() -> usize {
+    500
+}
+fn default_gbdt_leaves() -> usize {
+    31
+}
+fn default_gbdt_depth() -> usize {
+    8
+}
+fn default_gbdt_min_data() -> usize {
+    20
+}
+fn default_gbdt_bins() -> u16 {
+    255
+}
+fn default_gbdt_early_stopping() -> usize {
+    50
+}
+fn default_true() -> bool {
+    true
 }
 
 /// Which stored cross-sections a learned model trains on and how they split.

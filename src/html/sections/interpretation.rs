@@ -1,5 +1,6 @@
-//! The Interpretation section (deep models): factor attention per retrain
-//! window and head, read from `report.json` → `interpretation`.
+//! The Interpretation section (learned models): factor attention per retrain
+//! window and head (deep models), or the gain importance per window (tree
+//! models), read from `report.json` → `interpretation`.
 
 use crate::html::chart::{self, Series, Style, TimeChart, YFormat};
 use crate::html::format::{figure, floats, strings, text};
@@ -17,6 +18,8 @@ pub(in crate::html) struct Interpretation {
     /// The R² shown is the scale-free `r2_fit` (reports before it have only
     /// the raw `r2`, which is shown then under its own title).
     r2_is_fit: bool,
+    /// Tree models: gain importance [window][factor] (NaN where a window has none).
+    importance: Option<Vec<Vec<f64>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +129,20 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
                 .unwrap_or(f64::NAN);
         }
     }
-    if heads.is_empty() {
+    let importance: Vec<Vec<f64>> = windows_v
+        .iter()
+        .map(|w| {
+            let v = floats(w.get("importance"));
+            (0..factors.len())
+                .map(|f| v.get(f).copied().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let importance = importance
+        .iter()
+        .any(|w| w.iter().any(|x| x.is_finite()))
+        .then_some(importance);
+    if heads.is_empty() && importance.is_none() {
         return None;
     }
     Some(Interpretation {
@@ -135,6 +151,7 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
         windows,
         heads,
         r2_is_fit,
+        importance,
     })
 }
 
@@ -167,6 +184,24 @@ fn slug(s: &str) -> String {
 }
 
 pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation) -> Result<()> {
+    if let Some(imp) = &i.importance {
+        h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: feature importance</h2>\n\
+            <p class=\"note\">For each retrain window: each input factor's share of the total split gain of the window's boosted trees (docs/gbdt.md).</p>\n");
+        let svg = chart::heat_map(
+            "Gain importance by factor",
+            &i.factors,
+            &i.windows,
+            &transpose(imp, i.factors.len()),
+        )?;
+        figure(
+            h,
+            "chart-importance-factors",
+            &svg,
+            "Share of the split gain per input factor per retrain window; darker = more important.",
+        );
+        h.push_str("</section>\n");
+        return Ok(());
+    }
     h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: factor attention</h2>\n\
         <p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and the R² of the attention estimate f̂ = F·ā against the deep factor.</p>\n");
     for head in &i.heads {
@@ -320,6 +355,30 @@ mod tests {
         .unwrap();
         assert_eq!(old.heads[0].r2, vec![0.9]);
         assert!(!old.r2_is_fit, "an older report keeps its raw R² and title");
+    }
+
+    #[test]
+    fn test_interpretation_importance_heat_map() {
+        let r = serde_json::json!({"interpretation": {
+            "factors": ["a", "b"],
+            "groups": ["all"],
+            "windows": [
+                {"as_of": "2020-01-31", "heads": [], "importance": [0.25, 0.75]},
+                {"as_of": "2020-07-31", "heads": []}
+            ]
+        }});
+        let i = interpretation(&r).unwrap();
+        assert_eq!(i.importance.as_ref().unwrap()[0], vec![0.25, 0.75]);
+        assert!(i.importance.as_ref().unwrap()[1].iter().all(|x| x.is_nan()));
+        let mut h = String::new();
+        interpretation_section(&mut h, &i).unwrap();
+        assert!(h.contains("chart-importance-factors") && h.contains("feature importance"));
+        assert!(!h.contains("chart-attention"));
+        // windows without importance or heads (linear): no section
+        let lin = serde_json::json!({"interpretation": {
+            "factors": ["a"], "groups": ["all"], "windows": [{"as_of": "2020-01-31", "heads": []}]
+        }});
+        assert!(interpretation(&lin).is_none());
     }
 
     #[test]

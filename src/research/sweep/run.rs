@@ -103,6 +103,7 @@ pub(super) fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
         ModelConfig::Dmfm(_) => 60,
         ModelConfig::Mgat(_) => 30,
         ModelConfig::Mlp(_) => 10,
+        ModelConfig::Gbdt(_) => 4,
         ModelConfig::Linear(_) => 2,
         _ => 1,
     };
