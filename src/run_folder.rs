@@ -245,8 +245,9 @@ impl RunResult {
 }
 
 /// `attention.csv`: as_of,horizon,kind,name,value with kind `factor`,
-/// `group` or `r2` (one row per window and head for r2). Values in Rust's
-/// `Display` text (a NaN is `NaN`), as this file always had.
+/// `group` or `r2` (one row per window and head for r2), plus for E2EAI
+/// `corr` (per head) and `gate` (per factor, empty horizon). Values in
+/// Rust's `Display` text (a NaN is `NaN`), as this file always had.
 pub fn attention_csv(i: &Interpretation) -> String {
     let mut t = CsvText::new(0);
     t.row(["as_of", "horizon", "kind", "name", "value"]);
@@ -258,7 +259,8 @@ pub fn attention_csv(i: &Interpretation) -> String {
                     (i.groups.iter().zip(&h.group_attention))
                         .map(|(n, v)| ("group", n.as_str(), v)),
                 )
-                .chain([("r2", "", &h.r2)]);
+                .chain([("r2", "", &h.r2)])
+                .chain(h.corr.as_ref().map(|c| ("corr", "", c)));
             for (kind, name, value) in rows {
                 t.field(&w.as_of);
                 t.display(h.horizon);
@@ -267,6 +269,13 @@ pub fn attention_csv(i: &Interpretation) -> String {
                 t.display(value);
                 t.end_row();
             }
+        }
+        for (name, value) in i.factors.iter().zip(&w.gates) {
+            for f in [w.as_of.as_str(), "", "gate", name.as_str()] {
+                t.field(f);
+            }
+            t.display(value);
+            t.end_row();
         }
     }
     t.finish()

@@ -1,7 +1,7 @@
 //! Builds the alpha model a spec asks for, resolving its factor names
 //! against the run's factor columns.
 
-use super::deep::{Arch, DeepModel, TrainProgress};
+use super::deep::{Arch, DeepModel, E2eaiModel, TrainProgress};
 use super::ew::EqualWeightModel;
 use super::file::FileModel;
 use super::linear::LinearModel;
@@ -40,7 +40,10 @@ pub fn build_model_with_progress(
     progress: Option<TrainProgress>,
 ) -> Result<Box<dyn AlphaModel>> {
     let missing = |n: &str| missing_factor(n, names);
-    let deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
+    let deep = |arch: Arch,
+                d: &crate::spec::DeepConfig,
+                progress: Option<TrainProgress>|
+     -> Result<Box<dyn AlphaModel>> {
         let (columns, chosen) = resolve_factor_names(&d.factors, names, &missing)?;
         let mut m = DeepModel::new(arch, d.clone(), columns, chosen, seed)?;
         if let Some(p) = progress {
@@ -58,9 +61,17 @@ pub fn build_model_with_progress(
             }
             Ok(Box::new(LinearModel::new(l.clone(), columns, chosen)))
         }
-        ModelConfig::Mlp(d) => deep(Arch::Mlp, d),
-        ModelConfig::Mgat(d) => deep(Arch::Mgat, d),
-        ModelConfig::Dmfm(d) => deep(Arch::Dmfm, d),
+        ModelConfig::Mlp(d) => deep(Arch::Mlp, d, progress),
+        ModelConfig::Mgat(d) => deep(Arch::Mgat, d, progress),
+        ModelConfig::Dmfm(d) => deep(Arch::Dmfm, d, progress),
+        ModelConfig::E2eai(d) => {
+            let (columns, chosen) = resolve_factor_names(&d.factors, names, &missing)?;
+            let mut m = E2eaiModel::new(d.clone(), columns, chosen, seed)?;
+            if let Some(p) = progress {
+                m = m.with_progress(p);
+            }
+            Ok(Box::new(m))
+        }
         other => build_model_with_factors(other, market, names, seed),
     }
 }
@@ -134,7 +145,8 @@ pub fn build_model_with_factors(
         ModelConfig::Linear(_)
         | ModelConfig::Mlp(_)
         | ModelConfig::Mgat(_)
-        | ModelConfig::Dmfm(_) => {
+        | ModelConfig::Dmfm(_)
+        | ModelConfig::E2eai(_) => {
             return build_model_with_progress(config, market, names, seed, None)
         }
     })

@@ -30,6 +30,10 @@ pub struct WindowInterpretation {
     pub status: String,
     /// Per head (deep models with factor attention only).
     pub heads: Vec<HeadInterpretation>,
+    /// E2EAI's scoring gate per input factor (`factors` order), in [0, 1]:
+    /// 0 = the factor is switched off. Left out for models without gates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<f64>,
 }
 
 /// One head of one window, measured on the window's validation dates (the
@@ -41,8 +45,13 @@ pub struct HeadInterpretation {
     pub factor_attention: Vec<f64>,
     /// Sum of `factor_attention` over each group, in `groups` order.
     pub group_attention: Vec<f64>,
-    /// R² of f̂_k explaining f_k: 1 − Σ(f − f̂)² / Σ(f − mean_date(f))², pooled over dates.
+    /// DMFM: R² of f̂_k explaining f_k, 1 − Σ(f − f̂)² / Σ(f − mean_date(f))²,
+    /// pooled over dates. E2EAI: R² of the best linear fit f ≈ β f̂ pooled
+    /// over dates after demeaning each date (scale-free).
     pub r2: f64,
+    /// E2EAI: mean per-date Pearson correlation of f_k and f̂_k (left out for the DMFM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corr: Option<f64>,
 }
 
 /// Group of a factor name: the text before the first `:`, else `all`.

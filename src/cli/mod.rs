@@ -304,12 +304,13 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
     let scores = args.scores.unwrap_or_else(|| base.join("scores.csv"));
     let deep = match &mut spec.config.model {
         crate::spec::ModelConfig::Dmfm(d)
+        | crate::spec::ModelConfig::E2eai(d)
         | crate::spec::ModelConfig::Mgat(d)
         | crate::spec::ModelConfig::Mlp(d) => d,
         _ => {
             return Err(Error::Spec {
                 file: args.spec.clone(),
-                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"mgat\" or \"mlp\"); other models need no weights — use `backtest`".into(),
+                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"e2eai\", \"mgat\" or \"mlp\"); other models need no weights — use `backtest`".into(),
             })
         }
     };

@@ -126,7 +126,27 @@ fn check_model(m: &ModelConfig) -> std::result::Result<(), String> {
             }
             check_samples(&l.samples)
         }
-        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d),
+        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
+            if d.e2eai.is_some() {
+                return Err(
+                    "[model.e2eai] is only for kind = \"e2eai\"; remove it or change the kind"
+                        .into(),
+                );
+            }
+            check_deep(d)
+        }
+        ModelConfig::E2eai(d) => {
+            if d.loss != super::LossConfig::default() {
+                return Err("kind = \"e2eai\" takes its loss weights from [model.e2eai] (portfolio, turnover, factor_return, global, attention, gate_penalty); remove [model.loss]".into());
+            }
+            if d.head_activation != super::HeadActivation::default() {
+                return Err("kind = \"e2eai\" always has linear deep-factor heads; remove model.head_activation".into());
+            }
+            if let Some(e) = &d.e2eai {
+                e.check()?;
+            }
+            check_deep(d)
+        }
         _ => Ok(()),
     }
 }

@@ -104,7 +104,10 @@ fn resolve_model_paths(base: &Path, model: &mut ModelConfig) -> Option<PathBuf> 
             Some(rest) => return Some(rest),
             None => *p = resolve(base, p),
         },
-        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
+        ModelConfig::Mlp(d)
+        | ModelConfig::Mgat(d)
+        | ModelConfig::Dmfm(d)
+        | ModelConfig::E2eai(d) => {
             for p in [&mut d.load_weights, &mut d.save_weights]
                 .into_iter()
                 .flatten()

@@ -1,7 +1,9 @@
 //! The Interpretation section (deep models): factor attention per retrain
-//! window and head, read from `report.json` → `interpretation`.
+//! window and head, read from `report.json` → `interpretation`, and E2EAI's
+//! factor gates. Signed attention (E2EAI, or any negative weight) is drawn
+//! on a diverging scale.
 
-use crate::html::chart::{self, Series, Style, TimeChart, YFormat};
+use crate::html::chart::{self, HeatMap, Series, Style, TimeChart, YFormat};
 use crate::html::format::{figure, floats, strings, text};
 use crate::Result;
 use serde_json::Value;
@@ -14,6 +16,10 @@ pub(in crate::html) struct Interpretation {
     windows: Vec<String>,
     /// Per head: name, factor weights [window][factor], group weights [window][group], R² per window.
     heads: Vec<HeadView>,
+    /// Signed weights (diverging colours): the model is `e2eai` or a weight is negative.
+    signed: bool,
+    /// Gates [window][factor] (E2EAI), empty without.
+    gates: Vec<Vec<f64>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -121,11 +127,28 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
     if heads.is_empty() {
         return None;
     }
+    let signed = v.get("model").and_then(Value::as_str) == Some("e2eai")
+        || heads
+            .iter()
+            .flat_map(|h| h.factor_weights.iter().flatten())
+            .any(|&x| x < 0.0);
+    let gates: Vec<Vec<f64>> = windows_v
+        .iter()
+        .map(|w| {
+            let g = floats(w.get("gates"));
+            (0..factors.len())
+                .map(|f| g.get(f).copied().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let has_gates = gates.iter().flatten().any(|g| g.is_finite());
     Some(Interpretation {
         factors,
         groups,
         windows,
         heads,
+        signed,
+        gates: if has_gates { gates } else { Vec::new() },
     })
 }
 
@@ -158,8 +181,45 @@ fn slug(s: &str) -> String {
 }
 
 pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation) -> Result<()> {
-    h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: factor attention</h2>\n\
-        <p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and the R² of the attention estimate f̂ = F·ā against the deep factor.</p>\n");
+    h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: factor attention</h2>\n");
+    if i.signed {
+        h.push_str("<p class=\"note\">For each retrain window and deep factor (head): the signed attention weight of each input factor and factor group (E2EAI's directional attention: blue = the factor raises the deep factor, orange = it lowers it; Σ|weight| ≤ 1), and how well the attention estimate f̂ = F·ā explains the deep factor (R² of the best linear fit, scale-free).</p>\n");
+    } else {
+        h.push_str("<p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and the R² of the attention estimate f̂ = F·ā against the deep factor.</p>\n");
+    }
+    if !i.gates.is_empty() {
+        let svg = chart::heat_map(
+            "Factor gates",
+            &i.factors,
+            &i.windows,
+            &transpose(&i.gates, i.factors.len()),
+        )?;
+        figure(
+            h,
+            "chart-gates",
+            &svg,
+            "E2EAI's gate per input factor per retrain window: 1 = fully open, 0 = switched off.",
+        );
+    }
+    let weights_map = |title: &str, rows: &[String], values: &[Vec<f64>]| {
+        chart::draw_heat_map(&HeatMap {
+            title,
+            rows,
+            cols: &i.windows,
+            values,
+            x_desc: "retrain window (start)",
+            diverging: i.signed,
+            format: YFormat::Number,
+        })
+    };
+    let (darker, mean) = if i.signed {
+        (
+            "blue = positive, orange = negative loading",
+            "Mean signed attention weight",
+        )
+    } else {
+        ("darker = more attention", "Mean attention weight")
+    };
     for head in &i.heads {
         let id = slug(&head.name);
         // One group holding every factor (the fixture's `all`) has weight 1
@@ -167,30 +227,28 @@ pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation
         // two or more groups that have members.
         if i.groups.iter().filter(|g| !g.1.is_empty()).count() >= 2 {
             let names: Vec<String> = i.groups.iter().map(|g| g.0.clone()).collect();
-            let svg = chart::heat_map(
+            let svg = weights_map(
                 &format!("Attention by factor group, {}", head.name),
                 &names,
-                &i.windows,
                 &transpose(&head.group_weights, names.len()),
             )?;
             figure(
                 h,
                 &format!("chart-attention-groups-{id}"),
                 &svg,
-                "Sum of the group's factor weights per retrain window; darker = more attention.",
+                &format!("Sum of the group's factor weights per retrain window; {darker}."),
             );
         }
-        let svg = chart::heat_map(
+        let svg = weights_map(
             &format!("Attention by factor, {}", head.name),
             &i.factors,
-            &i.windows,
             &transpose(&head.factor_weights, i.factors.len()),
         )?;
         figure(
             h,
             &format!("chart-attention-factors-{id}"),
             &svg,
-            "Mean attention weight per input factor per retrain window; darker = more attention.",
+            &format!("{mean} per input factor per retrain window; {darker}."),
         );
     }
     let series: Vec<Series> = i
