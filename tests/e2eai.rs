@@ -115,26 +115,31 @@ fn gates(r: &RunResult) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The generated market next to the DMFM (one seed, 600 days, in debug
-/// well under a minute): the gates of the planted linear and
-/// industry-relative factors (f0, f1, f2, f5) open, every noise gate
-/// (f6…f13) closed in the last window, and the IC of both models positive.
+/// The `small` generated market with 14 factors, seed 1 (about 30 s in a
+/// debug build; seeds 1–3 next to the DMFM and linear:
+/// `e2eai_generated_table`, docs/e2eai.md): in the last window the gates of
+/// the planted linear and industry-relative factors (f0, f1, f2, f5) are
+/// open (> 0.5), every noise gate (f6…f13) is below 0.5 and their mean
+/// below 0.15 (measured: seed 1 all ≤ 0.07; seeds 2, 3 mean 0.07, 0.10, max
+/// 0.47, 0.35), and the test IC beats 0.08 (measured 0.111; dmfm 0.101).
 #[test]
 fn test_e2eai_gates_open_planted_and_close_noise_factors() {
-    let dir = market(1, 600);
-    let mut s = synth_spec("e2eai", dir.path());
-    s.config.start = Some("2016-01-01".parse().unwrap());
-    let r = run(&s);
+    let dir = market(1, 1_000);
+    let r = run(&synth_spec("e2eai", dir.path()));
     let g = gates(&r);
+    let mut noise = Vec::new();
     for (name, v) in &g {
         let k: usize = name[1..].parse().unwrap();
         if [0, 1, 2, 5].contains(&k) {
             assert!(*v > 0.5, "planted {name} gate {v}: {g:?}");
         } else if k >= 6 {
-            assert!(*v < 0.1, "noise {name} gate {v}: {g:?}");
+            assert!(*v < 0.5, "noise {name} gate {v}: {g:?}");
+            noise.push(*v);
         }
     }
-    assert!(ic(&r) > 0.05, "e2eai IC {}", ic(&r));
+    let mean = noise.iter().sum::<f64>() / noise.len() as f64;
+    assert!(mean < 0.15, "mean noise gate {mean}: {g:?}");
+    assert!(ic(&r) > 0.08, "e2eai IC {}", ic(&r));
 }
 
 /// The docs/e2eai.md table: e2eai next to dmfm and linear on the `small`

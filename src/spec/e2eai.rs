@@ -26,7 +26,7 @@ pub struct E2eaiConfig {
     #[serde(default = "default_temperature")]
     pub temperature: f64,
     /// Weight of the portfolio's excess return over the cross-section's mean.
-    #[serde(default = "plus_one")]
+    #[serde(default = "default_portfolio")]
     pub portfolio: f64,
     /// Weight of the portfolio's turnover between consecutive sample dates.
     #[serde(default = "default_turnover")]
@@ -42,6 +42,11 @@ pub struct E2eaiConfig {
     /// Weight of the attention accuracy: 1 − corr(f_k, f̂_k) per date and head.
     #[serde(default = "plus_one")]
     pub attention: f64,
+    /// Consecutive sample dates per run: a training batch is ⌈batch_dates /
+    /// run_dates⌉ runs from shuffled places (the turnover is counted inside
+    /// a run).
+    #[serde(default = "default_run_dates")]
+    pub run_dates: usize,
     /// What the attention term trains: `"attention"` (default: the deep
     /// factor is held fixed in it) or `"both"`.
     #[serde(default = "default_attention_trains")]
@@ -52,7 +57,7 @@ fn plus_one() -> f64 {
     1.0
 }
 fn default_gate_penalty() -> f64 {
-    0.02
+    0.01
 }
 fn default_gate_sigma() -> f64 {
     0.5
@@ -61,16 +66,22 @@ fn default_gate_init() -> f64 {
     0.5
 }
 fn default_gate_lr_scale() -> f64 {
-    10.0
+    3.0
 }
 fn default_temperature() -> f64 {
     0.66
+}
+fn default_portfolio() -> f64 {
+    0.2
 }
 fn default_turnover() -> f64 {
     0.1
 }
 fn default_global() -> f64 {
     0.5
+}
+fn default_run_dates() -> usize {
+    2
 }
 fn default_attention_trains() -> DistanceTrains {
     DistanceTrains::Attention
@@ -84,11 +95,12 @@ impl Default for E2eaiConfig {
             gate_init: default_gate_init(),
             gate_lr_scale: default_gate_lr_scale(),
             temperature: default_temperature(),
-            portfolio: 1.0,
+            portfolio: default_portfolio(),
             turnover: default_turnover(),
             factor_return: 1.0,
             global: default_global(),
             attention: 1.0,
+            run_dates: default_run_dates(),
             attention_trains: default_attention_trains(),
         }
     }
@@ -118,6 +130,9 @@ impl E2eaiConfig {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("model.e2eai.{key} = {v} must be positive"));
             }
+        }
+        if self.run_dates == 0 {
+            return Err("model.e2eai.run_dates must be at least 1".into());
         }
         if !self.gate_init.is_finite() {
             return Err("model.e2eai.gate_init must be a finite number".into());

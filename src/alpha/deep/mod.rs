@@ -1,6 +1,8 @@
 //! The deep models — `dmfm` (Wei, Dai & Lin, "Factor Investing with a Deep
 //! Multi-Factor Model") and its baselines `mlp` and `mgat` — trained
-//! walk-forward inside the simulation (docs/dmfm.md).
+//! walk-forward inside the simulation (docs/dmfm.md); `e2eai` (the
+//! authors' end-to-end follow-up, docs/e2eai.md) in [`e2eai`], built from
+//! the same layers and ops.
 //!
 //! `observe` stores cross-sections (see [`super::samples`]); `fit` (the
 //! retrain timer) labels the ones whose horizons have elapsed, splits them

@@ -347,4 +347,34 @@ mod tests {
         assert_eq!(i.heads[0].r2, vec![0.9]);
         assert_eq!(i.windows, vec!["2020-01-31"]);
     }
+
+    #[test]
+    fn test_signed_attention_is_diverging_and_gates_are_drawn() {
+        let r = serde_json::json!({"interpretation": {
+            "model": "e2eai",
+            "factors": ["f0", "f1"],
+            "groups": ["all"],
+            "windows": [{"as_of": "2020-01-31", "gates": [1.0, 0.0],
+                "heads": [{"horizon": 20, "factor_attention": [0.5, -0.5], "r2": 0.9, "corr": 0.95}]}]
+        }});
+        let i = interpretation(&r).unwrap();
+        assert!(i.signed);
+        assert_eq!(i.gates, vec![vec![1.0, 0.0]]);
+        let mut h = String::new();
+        interpretation_section(&mut h, &i).unwrap();
+        assert!(h.contains("chart-gates"), "the gates' heat map");
+        // −0.5 is the largest |weight|: the full orange end of the diverging scale
+        assert!(h.contains("#C85000"), "a negative loading is orange");
+        // the DMFM's non-negative weights: one blue scale, no gates
+        let d = serde_json::json!({"interpretation": {
+            "model": "dmfm", "factors": ["f0", "f1"], "groups": ["all"],
+            "windows": [{"as_of": "2020-01-31",
+                "heads": [{"horizon": 20, "factor_attention": [0.4, 0.6], "r2": 0.9}]}]
+        }});
+        let i = interpretation(&d).unwrap();
+        assert!(!i.signed && i.gates.is_empty());
+        let mut h = String::new();
+        interpretation_section(&mut h, &i).unwrap();
+        assert!(!h.contains("chart-gates") && !h.contains("#C85000"));
+    }
 }

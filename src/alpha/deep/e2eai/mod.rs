@@ -208,11 +208,13 @@ impl E2eaiModel {
         Ok(out)
     }
 
-    /// The loss of consecutive dates `batch` (the first date's link to its
-    /// predecessor is dropped); gate noise from `rng` when training.
+    /// The loss of the dates `batch`; `linked[i]` = date i's predecessor
+    /// is `batch[i − 1]` (its turnover is counted); gate noise from `rng`
+    /// when training.
     fn batch_loss(
         &self,
-        batch: &[Batch],
+        batch: &[&Batch],
+        linked: &[bool],
         rng: Option<&mut ChaCha8Rng>,
     ) -> Result<(Tensor, loss::Parts)> {
         let train = rng.is_some();
@@ -242,10 +244,10 @@ impl E2eaiModel {
                 f: &o.f,
                 fhat: &o.fhat,
                 returns: &b.returns,
-                common: if i == 0 {
-                    None
-                } else {
+                common: if i > 0 && linked[i] {
                     b.common.as_ref().map(|(x, y)| (x, y))
+                } else {
+                    None
                 },
             })
             .collect();
@@ -292,21 +294,30 @@ impl E2eaiModel {
         let (mut since_best, mut epochs) = (0, 0);
         for epoch in 1..=t.epochs {
             epochs = epoch;
-            // Runs of `bd` consecutive dates from a random offset, in shuffled order.
-            let offset = rng.random_range(0..bd.min(train.len()).max(1));
+            // Runs of `run` consecutive dates from a random offset, shuffled,
+            // ⌈bd / run⌉ runs per step.
+            let run = self.e2e.run_dates.clamp(1, bd);
+            let offset = rng.random_range(0..run.min(train.len()).max(1));
             let mut runs: Vec<(usize, usize)> = Vec::new();
             if offset > 0 {
                 runs.push((0, offset));
             }
             let mut s = offset;
             while s < train.len() {
-                runs.push((s, (s + bd).min(train.len())));
-                s += bd;
+                runs.push((s, (s + run).min(train.len())));
+                s += run;
             }
             runs.shuffle(&mut rng);
             let (mut total, mut steps) = (0.0, 0usize);
-            for &(a, b) in &runs {
-                let (loss, parts) = self.batch_loss(&train[a..b], Some(&mut rng))?;
+            for step in runs.chunks(bd.div_ceil(run)) {
+                let (mut dates, mut linked) = (Vec::new(), Vec::new());
+                for &(a, b) in step {
+                    for i in a..b {
+                        dates.push(&train[i]);
+                        linked.push(i > a);
+                    }
+                }
+                let (loss, parts) = self.batch_loss(&dates, &linked, Some(&mut rng))?;
                 total += self.criterion(&loss, &parts)?;
                 steps += 1;
                 let grads = loss.backward().map_candle_err()?;
@@ -317,7 +328,9 @@ impl E2eaiModel {
             let valid_loss = if valid.is_empty() {
                 None
             } else {
-                let (loss, parts) = self.batch_loss(valid, None)?;
+                let dates: Vec<&Batch> = valid.iter().collect();
+                let linked: Vec<bool> = (0..valid.len()).map(|i| i > 0).collect();
+                let (loss, parts) = self.batch_loss(&dates, &linked, None)?;
                 Some(self.criterion(&loss, &parts)?)
             };
             if let Some(p) = self.progress.as_mut() {
