@@ -312,9 +312,9 @@ impl E2eaiModel {
             for step in runs.chunks(bd.div_ceil(run)) {
                 let (mut dates, mut linked) = (Vec::new(), Vec::new());
                 for &(a, b) in step {
-                    for i in a..b {
-                        dates.push(&train[i]);
-                        linked.push(i > a);
+                    for (i, d) in train[a..b].iter().enumerate() {
+                        dates.push(d);
+                        linked.push(i > 0);
                     }
                 }
                 let (loss, parts) = self.batch_loss(&dates, &linked, Some(&mut rng))?;
