@@ -222,6 +222,28 @@ fn e2eai_generated_table() {
             for (w, line) in g.iter().enumerate() {
                 println!("  gates window {}: {line}", w + 1);
             }
+            if let Some(i) = r
+                .report
+                .interpretation
+                .as_ref()
+                .filter(|_| model == "e2eai")
+            {
+                let last = i.windows.last().unwrap();
+                for h in &last.heads {
+                    let a: Vec<String> = h
+                        .factor_attention
+                        .iter()
+                        .map(|v| format!("{v:+.2}"))
+                        .collect();
+                    println!(
+                        "  h{} attention {} r2 {:.3} corr {:.3}",
+                        h.horizon,
+                        a.join(" "),
+                        h.r2,
+                        h.corr.unwrap_or(f64::NAN)
+                    );
+                }
+            }
         }
     }
 }

@@ -17,7 +17,8 @@ pub struct Output {
     pub f: Tensor,
     /// n × K attention estimates F ā_k.
     pub fhat: Tensor,
-    /// K × m signed attention ā (the mean over stocks of tanh(u)/Σ|tanh(u)|).
+    /// K × m signed attention ā: the mean over stocks of tanh(u)/Σ|tanh(u)|,
+    /// rescaled to Σ_j |ā_kj| = 1.
     pub attention: Tensor,
 }
 
@@ -148,6 +149,9 @@ impl Net {
         } else {
             ops::signed_attention_plain(&u, self.k, self.m)?
         };
+        // Σ_j |ā_kj| = 1: per-stock directions partly cancel in the mean, so
+        // the mean alone is small; its direction is what explains f.
+        let attention = attention.broadcast_div(&(attention.abs()?.sum_keepdim(1)? + 1e-12)?)?;
         let fhat = x.matmul(&attention.t()?)?;
         Ok(Output { f, fhat, attention })
     }
