@@ -246,8 +246,8 @@ impl RunResult {
 
 /// `attention.csv`: as_of,horizon,kind,name,value with kind `factor`,
 /// `group`, `r2`, `corr` or `r2_fit` (one row per window and head for each
-/// of the last three), and for tree models kind `importance` (one row per
-/// window and factor, horizon empty). Values in Rust's `Display` text (a NaN
+/// of the last three), for tree models kind `importance` and for E2EAI kind
+/// `gate` (one row per window and factor, horizon empty). Values in Rust's `Display` text (a NaN
 /// is `NaN`), as this file always had.
 pub fn attention_csv(i: &Interpretation) -> String {
     let mut t = CsvText::new(0);
@@ -274,13 +274,14 @@ pub fn attention_csv(i: &Interpretation) -> String {
                 t.end_row();
             }
         }
-        for (name, value) in i.factors.iter().zip(&w.importance) {
-            t.field(&w.as_of);
-            t.field("");
-            t.field("importance");
-            t.field(name);
-            t.display(value);
-            t.end_row();
+        for (kind, values) in [("importance", &w.importance), ("gate", &w.gates)] {
+            for (name, value) in i.factors.iter().zip(values) {
+                for f in [w.as_of.as_str(), "", kind, name.as_str()] {
+                    t.field(f);
+                }
+                t.display(value);
+                t.end_row();
+            }
         }
     }
     t.finish()

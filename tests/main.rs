@@ -9,6 +9,7 @@ mod behaviours;
 mod browser;
 mod cli;
 mod dmfm;
+mod e2eai;
 mod ensemble;
 mod factor_sheet;
 mod factors;

@@ -1,7 +1,7 @@
 //! Builds the alpha model a spec asks for, resolving its factor names
 //! against the run's factor columns.
 
-use super::deep::{Arch, DeepModel, TrainProgress};
+use super::deep::{Arch, DeepModel, E2eaiModel, TrainProgress};
 use super::ensemble::Ensemble;
 use super::ew::EqualWeightModel;
 use super::file::FileModel;
@@ -42,16 +42,36 @@ pub fn build_model_with_progress(
     progress: Option<TrainProgress>,
 ) -> Result<Box<dyn AlphaModel>> {
     let missing = |n: &str| missing_factor(n, names);
-    let deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
+    // `arch` None = E2EAI (its own model type, the same config and ensemble)
+    let deep = |arch: Option<Arch>,
+                d: &crate::spec::DeepConfig,
+                progress: Option<TrainProgress>|
+     -> Result<Box<dyn AlphaModel>> {
         let (columns, chosen) = resolve_factor_names(&d.factors, names, &missing)?;
         // every member reports its epochs to the one callback
         let shared = progress.map(|p| std::sync::Arc::new(std::sync::Mutex::new(p)));
         let member = |d: crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
-            let mut m = DeepModel::new(arch, d, columns.clone(), chosen.clone(), seed)?;
-            if let Some(p) = shared.clone() {
-                m = m.with_progress(Box::new(move |e| (p.lock().expect("progress lock"))(e)));
-            }
-            Ok(Box::new(m))
+            let report = || -> Option<TrainProgress> {
+                let p = shared.clone()?;
+                Some(Box::new(move |e| (p.lock().expect("progress lock"))(e)))
+            };
+            let (columns, chosen) = (columns.clone(), chosen.clone());
+            Ok(match arch {
+                Some(arch) => {
+                    let mut m = DeepModel::new(arch, d, columns, chosen, seed)?;
+                    if let Some(p) = report() {
+                        m = m.with_progress(p);
+                    }
+                    Box::new(m)
+                }
+                None => {
+                    let mut m = E2eaiModel::new(d, columns, chosen, seed)?;
+                    if let Some(p) = report() {
+                        m = m.with_progress(p);
+                    }
+                    Box::new(m)
+                }
+            })
         };
         if d.train.seeds <= 1 {
             return member(d.clone());
@@ -97,9 +117,10 @@ pub fn build_model_with_progress(
             }
             Ok(Box::new(GbdtModel::new(g.clone(), columns, chosen, seed)))
         }
-        ModelConfig::Mlp(d) => deep(Arch::Mlp, d),
-        ModelConfig::Mgat(d) => deep(Arch::Mgat, d),
-        ModelConfig::Dmfm(d) => deep(Arch::Dmfm, d),
+        ModelConfig::Mlp(d) => deep(Some(Arch::Mlp), d, progress),
+        ModelConfig::Mgat(d) => deep(Some(Arch::Mgat), d, progress),
+        ModelConfig::Dmfm(d) => deep(Some(Arch::Dmfm), d, progress),
+        ModelConfig::E2eai(d) => deep(None, d, progress),
         other => build_model_with_factors(other, market, names, seed),
     }
 }
@@ -174,7 +195,8 @@ pub fn build_model_with_factors(
         | ModelConfig::Gbdt(_)
         | ModelConfig::Mlp(_)
         | ModelConfig::Mgat(_)
-        | ModelConfig::Dmfm(_) => {
+        | ModelConfig::Dmfm(_)
+        | ModelConfig::E2eai(_) => {
             return build_model_with_progress(config, market, names, seed, None)
         }
     })

@@ -36,6 +36,10 @@ pub struct WindowInterpretation {
     /// split). Left out of report.json for other models.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub importance: Vec<f64>,
+    /// E2EAI's scoring gate per input factor (`factors` order), in [0, 1]:
+    /// 0 = the factor is switched off. Left out for models without gates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<f64>,
 }
 
 /// One head of one window, measured on the window's validation dates (the

@@ -5,8 +5,8 @@
 //! [`AlphaModel::score`] at every rebalance, both with a point-in-time
 //! [`Context`](crate::context::Context). Built in: `ew`, `factor`, `file`,
 //! `reversal`, `linear`, `gbdt` (boosted trees), and the deep models `mlp`, `mgat`, `dmfm`
-//! (docs/dmfm.md). Only this module knows candle (in `deep`) and
-//! forust-ml (in `gbdt`).
+//! (docs/dmfm.md) and `e2eai` (docs/e2eai.md). Only this module knows candle
+//! (in `deep`) and forust-ml (in `gbdt`).
 //!
 //! `model` holds the trait, `build` turns a spec's model config into one;
 //! each model has its own file (the deep ones the [`deep`] folder), and

@@ -304,13 +304,14 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
     let scores = args.scores.unwrap_or_else(|| base.join("scores.csv"));
     let (save_weights, load_weights) = match &mut spec.config.model {
         crate::spec::ModelConfig::Dmfm(d)
+        | crate::spec::ModelConfig::E2eai(d)
         | crate::spec::ModelConfig::Mgat(d)
         | crate::spec::ModelConfig::Mlp(d) => (&mut d.save_weights, &mut d.load_weights),
         crate::spec::ModelConfig::Gbdt(g) => (&mut g.save_weights, &mut g.load_weights),
         _ => {
             return Err(Error::Spec {
                 file: args.spec.clone(),
-                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"mgat\", \"mlp\" or \"gbdt\"); other models need no weights — use `backtest`".into(),
+                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"e2eai\", \"mgat\", \"mlp\" or \"gbdt\"); other models need no weights — use `backtest`".into(),
             })
         }
     };

@@ -64,7 +64,10 @@ pub fn run_factor_columns(spec: &Spec) -> crate::data::FactorColumns {
             Some(f) => f.clone(),
             None => return crate::data::FactorColumns::All,
         },
-        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => match &d.factors {
+        ModelConfig::Mlp(d)
+        | ModelConfig::Mgat(d)
+        | ModelConfig::Dmfm(d)
+        | ModelConfig::E2eai(d) => match &d.factors {
             Some(f) => f.clone(),
             None => return crate::data::FactorColumns::All,
         },

@@ -127,7 +127,30 @@ fn check_model(m: &ModelConfig) -> std::result::Result<(), String> {
             check_samples(&l.samples)
         }
         ModelConfig::Gbdt(g) => check_gbdt(g),
-        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => check_deep(d),
+        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
+            if d.e2eai.is_some() {
+                return Err(
+                    "[model.e2eai] is only for kind = \"e2eai\"; remove it or change the kind"
+                        .into(),
+                );
+            }
+            check_deep(d)
+        }
+        ModelConfig::E2eai(d) => {
+            if d.loss != super::LossConfig::default() {
+                return Err("kind = \"e2eai\" takes its loss weights from [model.e2eai] (portfolio, turnover, factor_return, global, attention, gate_penalty); remove [model.loss]".into());
+            }
+            if d.head_activation != super::HeadActivation::default() {
+                return Err("kind = \"e2eai\" always has linear deep-factor heads; remove model.head_activation".into());
+            }
+            if let Some(e) = &d.e2eai {
+                e.check()?;
+            }
+            if d.train.refit || d.train.stop_on == super::StopOn::ScoreIc {
+                return Err("kind = \"e2eai\" does not support model.train.refit or stop_on = \"score_ic\" yet; remove them".into());
+            }
+            check_deep(d)
+        }
         _ => Ok(()),
     }
 }

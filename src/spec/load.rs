@@ -95,16 +95,24 @@ fn with_default_model(text: &str) -> String {
     }
 }
 
-/// Resolves a model's relative paths against `base`; returns the part after
+/// Resolves a model's relative paths against `base` (and fills e2eai's
+/// `[model.e2eai]` defaults); returns the part after
 /// `{data}/` of a `file` model's path written relative to the data bundle
 /// (left for [`Spec::set_data_dir`] to resolve).
 fn resolve_model_paths(base: &Path, model: &mut ModelConfig) -> Option<PathBuf> {
+    // e2eai's `[model.e2eai]` defaults are filled in here so report.json echoes them.
+    if let ModelConfig::E2eai(d) = model {
+        d.e2eai.get_or_insert_with(Default::default);
+    }
     match model {
         ModelConfig::File { path: p } => match data_relative(p) {
             Some(rest) => return Some(rest),
             None => *p = resolve(base, p),
         },
-        ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => {
+        ModelConfig::Mlp(d)
+        | ModelConfig::Mgat(d)
+        | ModelConfig::Dmfm(d)
+        | ModelConfig::E2eai(d) => {
             for p in [&mut d.load_weights, &mut d.save_weights]
                 .into_iter()
                 .flatten()

@@ -25,6 +25,7 @@
 mod checks;
 mod config;
 mod costs;
+mod e2eai;
 mod execution;
 pub mod factor_catalog;
 mod load;
@@ -37,6 +38,7 @@ mod units;
 
 pub use config::{IndexSettings, SpecConfig};
 pub use costs::{CostsConfig, RateStep};
+pub use e2eai::E2eaiConfig;
 pub use execution::{ExecutionConfig, Fill, MarketPreset};
 pub use model::{
     DeepConfig, DistanceTrains, GbdtConfig, HeadActivation, IndustryGatMode, InputNorm, LabelNorm,

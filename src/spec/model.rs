@@ -42,6 +42,9 @@ pub enum ModelConfig {
     Mgat(DeepConfig),
     /// The deep multi-factor model (docs/dmfm.md).
     Dmfm(DeepConfig),
+    /// E2EAI: gated factor selection, the DMFM's neutralisation, signed
+    /// attention and a portfolio loss (docs/e2eai.md).
+    E2eai(DeepConfig),
 }
 
 impl ModelConfig {
@@ -50,7 +53,10 @@ impl ModelConfig {
         match self {
             ModelConfig::Linear(l) => Some(&l.samples),
             ModelConfig::Gbdt(g) => Some(&g.samples),
-            ModelConfig::Mlp(d) | ModelConfig::Mgat(d) | ModelConfig::Dmfm(d) => Some(&d.samples),
+            ModelConfig::Mlp(d)
+            | ModelConfig::Mgat(d)
+            | ModelConfig::Dmfm(d)
+            | ModelConfig::E2eai(d) => Some(&d.samples),
             ModelConfig::Ew { .. }
             | ModelConfig::Factor { .. }
             | ModelConfig::File { .. }
@@ -276,7 +282,7 @@ pub enum LabelNorm {
     Raw,
 }
 
-/// Hyper-parameters of the deep models (`mlp`, `mgat`, `dmfm`).
+/// Hyper-parameters of the deep models (`mlp`, `mgat`, `dmfm`, `e2eai`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DeepConfig {
@@ -317,6 +323,10 @@ pub struct DeepConfig {
     /// Save each window's best weights to this folder as safetensors.
     #[serde(default)]
     pub save_weights: Option<PathBuf>,
+    /// `[model.e2eai]`: gates, portfolio and loss weights of `kind = "e2eai"`
+    /// (only that kind; absent = the documented defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e2eai: Option<super::E2eaiConfig>,
 }
 
 fn default_hidden() -> usize {

@@ -1,6 +1,8 @@
 //! The deep models — `dmfm` (Wei, Dai & Lin, "Factor Investing with a Deep
 //! Multi-Factor Model") and its baselines `mlp` and `mgat` — trained
-//! walk-forward inside the simulation (docs/dmfm.md).
+//! walk-forward inside the simulation (docs/dmfm.md); `e2eai` (the
+//! authors' end-to-end follow-up, docs/e2eai.md) in [`e2eai`], built from
+//! the same layers and ops.
 //!
 //! `observe` stores cross-sections (see [`super::samples`]); `fit` (the
 //! retrain timer) labels the ones whose horizons have elapsed, splits them
@@ -21,12 +23,15 @@
 //! - Each window is trained from a fresh seeded init unless
 //!   `train.warm_start`, which continues from the previous window's best weights.
 
+pub mod e2eai;
 #[cfg(test)]
 mod fused_vs_plain;
 pub mod layers;
 pub mod loss;
 pub mod ops;
+mod weights;
 
+pub use e2eai::E2eaiModel;
 pub use layers::{Arch, HeadActivation, IndustryGatMode};
 
 use super::interpret::{
@@ -42,7 +47,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use layers::{matrix, Network};
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
 
@@ -188,85 +193,34 @@ impl DeepModel {
 
     /// All variables, sorted by name.
     fn vars(&self) -> Vec<(String, Var)> {
-        let data = self.varmap.data().lock().expect("varmap lock");
-        let mut v: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
+        weights::sorted_vars(&self.varmap)
     }
 
-    /// Seeded initialisation in sorted-name order: Glorot-uniform weights and
-    /// GAT attention vectors, zero biases, BatchNorm at identity.
+    /// Seeded initialisation (see [`weights::init_seeded`]).
     fn init_weights(&mut self, window: u64) -> Result<()> {
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(self.seed ^ window.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        for (name, var) in self.vars() {
-            let dims = var.dims().to_vec();
-            let n: usize = dims.iter().product();
-            let leaf = name.rsplit('.').next().unwrap_or(&name);
-            let is_bn = name.contains(".bn.");
-            let values: Vec<f32> = match leaf {
-                "running_mean" | "bias" => vec![0.0; n],
-                "running_var" => vec![1.0; n],
-                "weight" if is_bn => vec![1.0; n],
-                _ => {
-                    let (fan_out, fan_in) = match dims.as_slice() {
-                        [o, i] if leaf == "weight" => (*o, *i),
-                        [_, o] => (1, 2 * o), // attention vector a = [a_src ‖ a_dst]
-                        _ => (n, n),
-                    };
-                    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt() as f32;
-                    (0..n).map(|_| rng.random_range(-bound..bound)).collect()
-                }
-            };
-            let t = Tensor::from_vec(values, dims, &self.device).map_candle_err()?;
-            var.set(&t).map_candle_err()?;
-        }
-        Ok(())
+        weights::init_seeded(&self.varmap, &self.device, self.seed, window)
     }
 
     fn snapshot(&self) -> Result<Vec<Tensor>> {
-        self.vars()
-            .iter()
-            .map(|(_, v)| v.as_tensor().copy().map_candle_err())
-            .collect()
+        weights::snapshot(&self.varmap)
     }
 
     fn restore(&self, snap: &[Tensor]) -> Result<()> {
-        for ((_, v), t) in self.vars().iter().zip(snap) {
-            v.set(t).map_candle_err()?;
-        }
-        Ok(())
+        weights::restore(&self.varmap, snap)
     }
 
     fn weights_path(&self, dir: &std::path::Path, as_of: Date) -> PathBuf {
-        dir.join(format!("{}-{}.safetensors", self.name, as_of))
+        weights::path_of(dir, &self.name, as_of)
     }
 
     /// Saves the current weights (safetensors).
     pub fn save(&self, path: &std::path::Path) -> Result<()> {
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-        }
-        self.varmap
-            .save(path)
-            .map_err(|e| Error::Run(format!("saving weights to {}: {e}", path.display())))
+        weights::save(&self.varmap, path)
     }
 
     /// Loads weights saved by [`DeepModel::save`] (same architecture and factors).
     pub fn load(&mut self, path: &std::path::Path) -> Result<()> {
-        if !path.is_file() {
-            return Err(Error::Run(format!(
-                "model `{}`: no weights file {}; run `alphasim train` with the same spec first, or remove `load_weights`",
-                self.name,
-                path.display()
-            )));
-        }
-        self.varmap.load(path).map_err(|e| {
-            Error::Run(format!(
-                "loading weights from {}: {e} (was it saved by the same model, factors and hidden size?)",
-                path.display()
-            ))
-        })?;
+        weights::load(&mut self.varmap, path, &self.name)?;
         self.fitted = true;
         Ok(())
     }

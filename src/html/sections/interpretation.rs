@@ -1,8 +1,9 @@
 //! The Interpretation section (learned models): factor attention per retrain
-//! window and head (deep models), or the gain importance per window (tree
+//! window and head (deep models; E2EAI's signed attention on a diverging
+//! scale, and its factor gates), or the gain importance per window (tree
 //! models), read from `report.json` → `interpretation`.
 
-use crate::html::chart::{self, Series, Style, TimeChart, YFormat};
+use crate::html::chart::{self, HeatMap, Series, Style, TimeChart, YFormat};
 use crate::html::format::{figure, floats, strings, text};
 use crate::Result;
 use serde_json::Value;
@@ -20,6 +21,10 @@ pub(in crate::html) struct Interpretation {
     r2_is_fit: bool,
     /// Tree models: gain importance [window][factor] (NaN where a window has none).
     importance: Option<Vec<Vec<f64>>>,
+    /// Signed weights (diverging colours): the model is `e2eai` or a weight is negative.
+    signed: bool,
+    /// Gates [window][factor] (E2EAI), empty without.
+    gates: Vec<Vec<f64>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +150,21 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
     if heads.is_empty() && importance.is_none() {
         return None;
     }
+    let signed = v.get("model").and_then(Value::as_str) == Some("e2eai")
+        || heads
+            .iter()
+            .flat_map(|h| h.factor_weights.iter().flatten())
+            .any(|&x| x < 0.0);
+    let gates: Vec<Vec<f64>> = windows_v
+        .iter()
+        .map(|w| {
+            let g = floats(w.get("gates"));
+            (0..factors.len())
+                .map(|f| g.get(f).copied().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let has_gates = gates.iter().flatten().any(|g| g.is_finite());
     Some(Interpretation {
         factors,
         groups,
@@ -152,6 +172,8 @@ pub(in crate::html) fn interpretation(r: &Value) -> Option<Interpretation> {
         heads,
         r2_is_fit,
         importance,
+        signed,
+        gates: if has_gates { gates } else { Vec::new() },
     })
 }
 
@@ -202,8 +224,45 @@ pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation
         h.push_str("</section>\n");
         return Ok(());
     }
-    h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: factor attention</h2>\n\
-        <p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and the R² of the attention estimate f̂ = F·ā against the deep factor.</p>\n");
+    h.push_str("<section id=\"interpretation\">\n<h2>Interpretation: factor attention</h2>\n");
+    if i.signed {
+        h.push_str("<p class=\"note\">For each retrain window and deep factor (head): the signed attention weight of each input factor and factor group (E2EAI's directional attention: blue = the factor raises the deep factor, orange = it lowers it; Σ|weight| ≤ 1), and how well the attention estimate f̂ = F·ā explains the deep factor (R² of the best linear fit, scale-free).</p>\n");
+    } else {
+        h.push_str("<p class=\"note\">For each retrain window and deep factor (head): the average attention weight the model puts on each input factor and factor group (the DMFM paper's Figure 2), and how well the attention estimate f̂ = F·ā explains the deep factor (R² of the best linear fit, scale-free).</p>\n");
+    }
+    if !i.gates.is_empty() {
+        let svg = chart::heat_map(
+            "Factor gates",
+            &i.factors,
+            &i.windows,
+            &transpose(&i.gates, i.factors.len()),
+        )?;
+        figure(
+            h,
+            "chart-gates",
+            &svg,
+            "E2EAI's gate per input factor per retrain window: 1 = fully open, 0 = switched off.",
+        );
+    }
+    let weights_map = |title: &str, rows: &[String], values: &[Vec<f64>]| {
+        chart::draw_heat_map(&HeatMap {
+            title,
+            rows,
+            cols: &i.windows,
+            values,
+            x_desc: "retrain window (start)",
+            diverging: i.signed,
+            format: YFormat::Number,
+        })
+    };
+    let (darker, mean) = if i.signed {
+        (
+            "blue = positive, orange = negative loading",
+            "Mean signed attention weight",
+        )
+    } else {
+        ("darker = more attention", "Mean attention weight")
+    };
     for head in &i.heads {
         let id = slug(&head.name);
         // One group holding every factor (the fixture's `all`) has weight 1
@@ -211,30 +270,28 @@ pub(in crate::html) fn interpretation_section(h: &mut String, i: &Interpretation
         // two or more groups that have members.
         if i.groups.iter().filter(|g| !g.1.is_empty()).count() >= 2 {
             let names: Vec<String> = i.groups.iter().map(|g| g.0.clone()).collect();
-            let svg = chart::heat_map(
+            let svg = weights_map(
                 &format!("Attention by factor group, {}", head.name),
                 &names,
-                &i.windows,
                 &transpose(&head.group_weights, names.len()),
             )?;
             figure(
                 h,
                 &format!("chart-attention-groups-{id}"),
                 &svg,
-                "Sum of the group's factor weights per retrain window; darker = more attention.",
+                &format!("Sum of the group's factor weights per retrain window; {darker}."),
             );
         }
-        let svg = chart::heat_map(
+        let svg = weights_map(
             &format!("Attention by factor, {}", head.name),
             &i.factors,
-            &i.windows,
             &transpose(&head.factor_weights, i.factors.len()),
         )?;
         figure(
             h,
             &format!("chart-attention-factors-{id}"),
             &svg,
-            "Mean attention weight per input factor per retrain window; darker = more attention.",
+            &format!("{mean} per input factor per retrain window; {darker}."),
         );
     }
     let series: Vec<Series> = i
@@ -392,5 +449,35 @@ mod tests {
         assert_eq!(i.heads[0].group_weights, vec![vec![0.5, 0.5]]);
         assert_eq!(i.heads[0].r2, vec![0.9]);
         assert_eq!(i.windows, vec!["2020-01-31"]);
+    }
+
+    #[test]
+    fn test_signed_attention_is_diverging_and_gates_are_drawn() {
+        let r = serde_json::json!({"interpretation": {
+            "model": "e2eai",
+            "factors": ["f0", "f1"],
+            "groups": ["all"],
+            "windows": [{"as_of": "2020-01-31", "gates": [1.0, 0.0],
+                "heads": [{"horizon": 20, "factor_attention": [0.5, -0.5], "r2": 0.9, "corr": 0.95}]}]
+        }});
+        let i = interpretation(&r).unwrap();
+        assert!(i.signed);
+        assert_eq!(i.gates, vec![vec![1.0, 0.0]]);
+        let mut h = String::new();
+        interpretation_section(&mut h, &i).unwrap();
+        assert!(h.contains("chart-gates"), "the gates' heat map");
+        // −0.5 is the largest |weight|: the full orange end of the diverging scale
+        assert!(h.contains("#C85000"), "a negative loading is orange");
+        // the DMFM's non-negative weights: one blue scale, no gates
+        let d = serde_json::json!({"interpretation": {
+            "model": "dmfm", "factors": ["f0", "f1"], "groups": ["all"],
+            "windows": [{"as_of": "2020-01-31",
+                "heads": [{"horizon": 20, "factor_attention": [0.4, 0.6], "r2": 0.9}]}]
+        }});
+        let i = interpretation(&d).unwrap();
+        assert!(!i.signed && i.gates.is_empty());
+        let mut h = String::new();
+        interpretation_section(&mut h, &i).unwrap();
+        assert!(!h.contains("chart-gates") && !h.contains("#C85000"));
     }
 }

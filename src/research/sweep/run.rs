@@ -100,7 +100,7 @@ fn run_parallel<T: Send, R: Send>(
 pub(super) fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
     use crate::spec::ModelConfig;
     let weight = match &spec.config.model {
-        ModelConfig::Dmfm(_) => 60,
+        ModelConfig::Dmfm(_) | ModelConfig::E2eai(_) => 60,
         ModelConfig::Mgat(_) => 30,
         ModelConfig::Mlp(_) => 10,
         ModelConfig::Gbdt(_) => 4,

@@ -11,7 +11,8 @@
 //!   polynomial exp, lane sums, the AVX2 dispatch;
 //! - [`gat_attention`](mod@gat_attention): the GAT op;
 //! - [`factor_attention`]: the factor-attention mean op;
-//! - [`elementwise`]: LeakyReLU and the bias add.
+//! - [`elementwise`]: LeakyReLU and the bias add;
+//! - [`signed_attention`]: E2EAI's signed (directional) attention mean.
 //!
 //! ## Numerics
 //!
@@ -25,6 +26,7 @@ pub mod elementwise;
 pub mod factor_attention;
 pub mod gat_attention;
 pub mod kernels;
+pub mod signed_attention;
 #[cfg(test)]
 pub(super) mod tests;
 
@@ -32,6 +34,7 @@ pub use elementwise::{bias_add, leaky_relu, BiasAdd, LeakyRelu};
 pub use factor_attention::{factor_attention_mean, FactorAttentionMean};
 pub use gat_attention::{gat_attention, GatAttention};
 pub use kernels::exp_neg;
+pub use signed_attention::{signed_attention_mean, signed_attention_plain, SignedAttentionMean};
 
 /// Negative slope of the LeakyReLU in the encoder, heads and factor attention.
 pub const SLOPE: f64 = 0.01;
