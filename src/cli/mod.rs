@@ -186,7 +186,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Generate(args) => {
             let preset: Preset = args.preset.parse()?;
             let pb = spinner("generating");
-            let summary = generate(&preset.config(), args.seed, &args.out)?;
+            let config = crate::generate::GeneratorConfig {
+                temporal_scale: args.temporal_scale,
+                ..preset.config()
+            };
+            let summary = generate(&config, args.seed, &args.out)?;
             pb.finish_and_clear();
             println!(
                 "wrote {} ({} stocks x {} days, {} bar rows) to {}",
