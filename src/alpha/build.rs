@@ -7,6 +7,7 @@ use super::file::FileModel;
 use super::linear::LinearModel;
 use super::model::AlphaModel;
 use super::reversal::ReversalModel;
+use super::seq::{SeqArch, SeqModel};
 use crate::data::Market;
 use crate::spec::ModelConfig;
 use crate::{Error, Result};
@@ -40,10 +41,11 @@ pub fn build_model_with_progress(
     progress: Option<TrainProgress>,
 ) -> Result<Box<dyn AlphaModel>> {
     let missing = |n: &str| missing_factor(n, names);
-    let deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
+    let mut progress = progress;
+    let mut deep = |arch: Arch, d: &crate::spec::DeepConfig| -> Result<Box<dyn AlphaModel>> {
         let (columns, chosen) = resolve_factor_names(&d.factors, names, &missing)?;
         let mut m = DeepModel::new(arch, d.clone(), columns, chosen, seed)?;
-        if let Some(p) = progress {
+        if let Some(p) = progress.take() {
             m = m.with_progress(p);
         }
         Ok(Box::new(m))
@@ -61,6 +63,19 @@ pub fn build_model_with_progress(
         ModelConfig::Mlp(d) => deep(Arch::Mlp, d),
         ModelConfig::Mgat(d) => deep(Arch::Mgat, d),
         ModelConfig::Dmfm(d) => deep(Arch::Dmfm, d),
+        ModelConfig::Gru(q) | ModelConfig::Alstm(q) => {
+            let arch = match config {
+                ModelConfig::Gru(_) => SeqArch::Gru,
+                _ => SeqArch::Alstm,
+            };
+            let chosen = Some(q.factors.clone());
+            let (columns, chosen) = resolve_factor_names(&chosen, names, &missing)?;
+            let mut m = SeqModel::new(arch, q.clone(), columns, chosen, seed)?;
+            if let Some(p) = progress {
+                m = m.with_progress(p);
+            }
+            Ok(Box::new(m))
+        }
         other => build_model_with_factors(other, market, names, seed),
     }
 }
@@ -134,7 +149,9 @@ pub fn build_model_with_factors(
         ModelConfig::Linear(_)
         | ModelConfig::Mlp(_)
         | ModelConfig::Mgat(_)
-        | ModelConfig::Dmfm(_) => {
+        | ModelConfig::Dmfm(_)
+        | ModelConfig::Gru(_)
+        | ModelConfig::Alstm(_) => {
             return build_model_with_progress(config, market, names, seed, None)
         }
     })

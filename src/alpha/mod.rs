@@ -4,11 +4,13 @@
 //! six months, first on the first day of the window) and
 //! [`AlphaModel::score`] at every rebalance, both with a point-in-time
 //! [`Context`](crate::context::Context). Built in: `ew`, `factor`, `file`,
-//! `reversal`, `linear`, and the deep models `mlp`, `mgat`, `dmfm`
-//! (docs/dmfm.md). Only this module knows candle.
+//! `reversal`, `linear`, the deep models `mlp`, `mgat`, `dmfm`
+//! (docs/dmfm.md) and the sequence models `gru`, `alstm` (docs/sequence.md).
+//! Only this module knows candle.
 //!
 //! `model` holds the trait, `build` turns a spec's model config into one;
-//! each model has its own file (the deep ones the [`deep`] folder), and
+//! each model has its own file (the deep ones the [`deep`] folder, the
+//! sequence models [`seq`]), and
 //! [`samples`] / [`interpret`] are what the trained models share.
 
 mod build;
@@ -20,6 +22,7 @@ mod linear;
 mod model;
 mod reversal;
 pub mod samples;
+pub mod seq;
 
 pub use build::{build_model, build_model_with_factors, build_model_with_progress};
 pub use deep::{Arch, DeepModel, HeadActivation, IndustryGatMode, TrainEvent, TrainProgress};
@@ -29,3 +32,4 @@ pub use interpret::Interpretation;
 pub use linear::LinearModel;
 pub use model::AlphaModel;
 pub use reversal::ReversalModel;
+pub use seq::{SeqArch, SeqModel};

@@ -306,23 +306,18 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
     let base = PathBuf::from("runs").join(&name);
     let weights = args.weights.unwrap_or_else(|| base.join("weights"));
     let scores = args.scores.unwrap_or_else(|| base.join("scores.csv"));
-    let deep = match &mut spec.config.model {
-        crate::spec::ModelConfig::Dmfm(d)
-        | crate::spec::ModelConfig::Mgat(d)
-        | crate::spec::ModelConfig::Mlp(d) => d,
-        _ => {
-            return Err(Error::Spec {
-                file: args.spec.clone(),
-                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"mgat\" or \"mlp\"); other models need no weights — use `backtest`".into(),
-            })
-        }
+    let Some([load_weights, save_weights]) = spec.config.model.weight_dirs_mut() else {
+        return Err(Error::Spec {
+            file: args.spec.clone(),
+            message: "`train` and `score` need a learned model (kind = \"dmfm\", \"mgat\", \"mlp\", \"gru\" or \"alstm\"); other models need no weights — use `backtest`".into(),
+        });
     };
     if train {
-        deep.save_weights = Some(weights.clone());
-        deep.load_weights = None;
+        *save_weights = Some(weights.clone());
+        *load_weights = None;
     } else {
-        deep.load_weights = Some(weights.clone());
-        deep.save_weights = None;
+        *load_weights = Some(weights.clone());
+        *save_weights = None;
     }
     let opts = args.data.options(Some(&spec));
     let ctx = RunContext::load(spec, &opts)?;

@@ -40,7 +40,7 @@ pub use costs::{CostsConfig, RateStep};
 pub use execution::{ExecutionConfig, Fill, MarketPreset};
 pub use model::{
     DeepConfig, DistanceTrains, HeadActivation, IndustryGatMode, LabelNorm, LinearConfig,
-    LossConfig, ModelConfig, SamplesConfig, StopOn, TrainConfig,
+    LossConfig, ModelConfig, SamplesConfig, SeqConfig, StopOn, TrainConfig,
 };
 pub use portfolio::{EnhancedIndexConfig, Method, PortfolioConfig, TopkDropoutConfig};
 pub use preprocess::{MissingRule, PreprocessConfig};

@@ -1,0 +1,180 @@
+//! The fused recurrent layers against the plain step-by-step candle
+//! compositions of `net` (outputs and every gradient), a one-unit case
+//! computed by hand in f64, and bit-identical reruns.
+
+use super::super::net::{plain_gru, plain_lstm};
+use super::{gru_layer, lstm_layer, sigmoid, tanh};
+use candle_core::{Device, Tensor, Var};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn random(rng: &mut ChaCha8Rng, dims: &[usize], scale: f32) -> Tensor {
+    let n: usize = dims.iter().product();
+    let v: Vec<f32> = (0..n).map(|_| rng.random_range(-scale..scale)).collect();
+    Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
+}
+
+fn flat(t: &Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
+    let (a, b) = (flat(a), flat(b));
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
+    a.iter()
+        .zip(&b)
+        .fold(0f32, |m, (x, y)| m.max((x - y).abs() / scale))
+}
+
+#[test]
+fn test_activations_match_libm() {
+    for i in -4000..=4000 {
+        let x = i as f32 * 0.005;
+        let s = 1.0 / (1.0 + (-f64::from(x)).exp());
+        assert!((f64::from(sigmoid(x)) - s).abs() < 2e-7, "σ({x})");
+        assert!(
+            (f64::from(tanh(x)) - f64::from(x).tanh()).abs() < 3e-7,
+            "tanh({x})"
+        );
+    }
+    assert!(sigmoid(-200.0) < 1e-37);
+    assert_eq!(sigmoid(200.0), 1.0);
+    assert_eq!(tanh(50.0), 1.0);
+}
+
+/// A random loss weight per output entry, so every gradient path is used.
+fn weighted_sum(h: &Tensor, w: &Tensor) -> Tensor {
+    (h * w).unwrap().sum_all().unwrap()
+}
+
+#[test]
+fn test_fused_gru_matches_plain_output_and_gradients() {
+    let (t, n, hd) = (7, 5, 6);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let x = Var::from_tensor(&random(&mut rng, &[t, n, 3 * hd], 1.5)).unwrap();
+    let w = Var::from_tensor(&random(&mut rng, &[hd, 3 * hd], 0.6)).unwrap();
+    let b = Var::from_tensor(&random(&mut rng, &[3 * hd], 0.5)).unwrap();
+    let lw = random(&mut rng, &[t, n, hd], 1.0);
+    let fused = gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), true).unwrap();
+    let plain = plain_gru(x.as_tensor(), w.as_tensor(), b.as_tensor()).unwrap();
+    assert_eq!(fused.dims(), &[t, n, hd]);
+    assert!(max_rel_diff(&fused, &plain) < 1e-5);
+    let gf = weighted_sum(&fused, &lw).backward().unwrap();
+    let gp = weighted_sum(&plain, &lw).backward().unwrap();
+    for (name, v) in [("x", &x), ("w_hh", &w), ("b_hh", &b)] {
+        let d = max_rel_diff(
+            gf.get(v.as_tensor()).unwrap(),
+            gp.get(v.as_tensor()).unwrap(),
+        );
+        assert!(d < 1e-5, "∂{name} differs by {d}");
+    }
+}
+
+#[test]
+fn test_fused_lstm_matches_plain_output_and_gradients() {
+    let (t, n, hd) = (9, 4, 5);
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let x = Var::from_tensor(&random(&mut rng, &[t, n, 4 * hd], 1.5)).unwrap();
+    let w = Var::from_tensor(&random(&mut rng, &[hd, 4 * hd], 0.6)).unwrap();
+    let lw = random(&mut rng, &[t, n, hd], 1.0);
+    let fused = lstm_layer(x.as_tensor(), w.as_tensor(), true).unwrap();
+    let plain = plain_lstm(x.as_tensor(), w.as_tensor()).unwrap();
+    assert_eq!(fused.dims(), &[t, n, hd]);
+    assert!(max_rel_diff(&fused, &plain) < 1e-5);
+    let gf = weighted_sum(&fused, &lw).backward().unwrap();
+    let gp = weighted_sum(&plain, &lw).backward().unwrap();
+    for (name, v) in [("x", &x), ("w_hh", &w)] {
+        let d = max_rel_diff(
+            gf.get(v.as_tensor()).unwrap(),
+            gp.get(v.as_tensor()).unwrap(),
+        );
+        assert!(d < 1e-5, "∂{name} differs by {d}");
+    }
+}
+
+/// Without the kept gates (an op built for evaluation) the backward
+/// recomputes them: the same gradients.
+#[test]
+fn test_backward_without_kept_gates_recomputes() {
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let x = Var::from_tensor(&random(&mut rng, &[4, 3, 12], 1.0)).unwrap();
+    let w = Var::from_tensor(&random(&mut rng, &[4, 12], 0.5)).unwrap();
+    let b = Var::from_tensor(&random(&mut rng, &[12], 0.5)).unwrap();
+    let g = |keep: bool| {
+        let h = gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), keep).unwrap();
+        let s = h.sum_all().unwrap().backward().unwrap();
+        flat(s.get(w.as_tensor()).unwrap())
+    };
+    assert_eq!(g(true), g(false));
+    let x4 = Var::from_tensor(&random(&mut rng, &[4, 3, 16], 1.0)).unwrap();
+    let w4 = Var::from_tensor(&random(&mut rng, &[4, 16], 0.5)).unwrap();
+    let l = |keep: bool| {
+        let h = lstm_layer(x4.as_tensor(), w4.as_tensor(), keep).unwrap();
+        let s = h.sum_all().unwrap().backward().unwrap();
+        flat(s.get(x4.as_tensor()).unwrap())
+    };
+    assert_eq!(l(true), l(false));
+}
+
+/// One unit, one stock, two steps, by hand in f64: h and ∂(h_0 + h_1)/∂w_hh.
+#[test]
+fn test_one_unit_gru_by_hand() {
+    let xs = [[0.3f64, -0.2, 0.5], [-0.4, 0.1, 0.8]];
+    let (w, b) = ([0.7f64, -0.5, 0.9], [0.1f64, 0.2, -0.3]);
+    let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
+    let step = |x: &[f64; 3], h: f64, w: &[f64; 3]| {
+        let r = sig(x[0] + w[0] * h + b[0]);
+        let z = sig(x[1] + w[1] * h + b[1]);
+        let nn = (x[2] + r * (w[2] * h + b[2])).tanh();
+        (1.0 - z) * nn + z * h
+    };
+    let run = |w: &[f64; 3]| {
+        let h0 = step(&xs[0], 0.0, w);
+        (h0, step(&xs[1], h0, w))
+    };
+    let (h0, h1) = run(&w);
+    let xt = Tensor::from_vec(
+        xs.iter().flatten().map(|&v| v as f32).collect::<Vec<_>>(),
+        (2, 1, 3),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let wv = Var::from_vec(w.iter().map(|&v| v as f32).collect(), (1, 3), &Device::Cpu).unwrap();
+    let bt = Tensor::from_vec(b.iter().map(|&v| v as f32).collect(), 3, &Device::Cpu).unwrap();
+    let h = gru_layer(&xt, wv.as_tensor(), &bt, true).unwrap();
+    let got = flat(&h);
+    assert!((f64::from(got[0]) - h0).abs() < 1e-6 && (f64::from(got[1]) - h1).abs() < 1e-6);
+    let grads = h.sum_all().unwrap().backward().unwrap();
+    let dw = flat(grads.get(wv.as_tensor()).unwrap());
+    for k in 0..3 {
+        let eps = 1e-6;
+        let (mut up, mut down) = (w, w);
+        up[k] += eps;
+        down[k] -= eps;
+        let f = |w: &[f64; 3]| {
+            let (a, c) = run(w);
+            a + c
+        };
+        let numeric = (f(&up) - f(&down)) / (2.0 * eps);
+        assert!(
+            (f64::from(dw[k]) - numeric).abs() < 1e-5,
+            "∂w[{k}] {} vs {numeric}",
+            dw[k]
+        );
+    }
+}
+
+/// The same inputs give the same bits, forward and backward.
+#[test]
+fn test_fused_layers_bit_identical_reruns() {
+    let run = || {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let x = Var::from_tensor(&random(&mut rng, &[20, 33, 40], 1.0)).unwrap();
+        let w = Var::from_tensor(&random(&mut rng, &[10, 40], 0.4)).unwrap();
+        let h = lstm_layer(x.as_tensor(), w.as_tensor(), true).unwrap();
+        let g = h.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+        (flat(&h), flat(g.get(w.as_tensor()).unwrap()))
+    };
+    assert_eq!(run(), run());
+}
