@@ -57,12 +57,12 @@ pub struct SeqSizes {
     pub heads: usize,
 }
 
-/// One recurrent layer's weights: `x·w_ih + b_ih`, `w_hh`, and the GRU's `b_hh`.
+/// One recurrent layer's weights: `w_ih`, `w_hh` and the bias (GRU: 2 × 3H,
+/// b_ih and b_hh; LSTM: 4H).
 struct Recurrent {
     w_ih: Tensor,
-    b_ih: Tensor,
     w_hh: Tensor,
-    b_hh: Option<Tensor>,
+    b: Tensor,
 }
 
 /// A dense layer `x·w + b` (`w`: in × out).
@@ -120,14 +120,14 @@ impl SeqNet {
             } else {
                 h
             };
+            let b = match arch {
+                SeqArch::Gru => vb.get((2, g), &format!("rnn{l}.b"))?,
+                SeqArch::Alstm => vb.get(g, &format!("rnn{l}.b"))?,
+            };
             rnn.push(Recurrent {
                 w_ih: vb.get((input, g), &format!("rnn{l}.w_ih"))?,
-                b_ih: vb.get(g, &format!("rnn{l}.b_ih"))?,
                 w_hh: vb.get((h, g), &format!("rnn{l}.w_hh"))?,
-                b_hh: match arch {
-                    SeqArch::Gru => Some(vb.get(g, &format!("rnn{l}.b_hh"))?),
-                    SeqArch::Alstm => None,
-                },
+                b,
             });
         }
         let (att, dense, out) = match arch {
@@ -168,13 +168,13 @@ impl SeqNet {
             let xp = h
                 .reshape((steps * n, input))?
                 .matmul(&layer.w_ih)?
-                .broadcast_add(&layer.b_ih)?
                 .reshape((steps, n, ()))?;
-            h = match (&layer.b_hh, fused) {
-                (Some(b), true) => gru_layer(&xp, &layer.w_hh, b, train)?,
-                (Some(b), false) => plain_gru(&xp, &layer.w_hh, b)?,
-                (None, true) => lstm_layer(&xp, &layer.w_hh, train)?,
-                (None, false) => plain_lstm(&xp, &layer.w_hh)?,
+            let (w, b) = (&layer.w_hh, &layer.b);
+            h = match (self.arch, fused) {
+                (SeqArch::Gru, true) => gru_layer(&xp, w, b, train)?,
+                (SeqArch::Gru, false) => plain_gru(&xp, w, b)?,
+                (SeqArch::Alstm, true) => lstm_layer(&xp, w, b, train)?,
+                (SeqArch::Alstm, false) => plain_lstm(&xp, w, b)?,
             };
         }
         let steps = h.dim(0)?;
@@ -207,15 +207,17 @@ impl SeqNet {
     }
 }
 
-/// The GRU layer as plain candle ops, step by step (the test reference).
-pub fn plain_gru(xp: &Tensor, w_hh: &Tensor, b_hh: &Tensor) -> Result<Tensor> {
+/// The GRU layer as plain candle ops, step by step (the test reference);
+/// arguments as [`gru_layer`].
+pub fn plain_gru(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (steps, n, g) = xp.dims3()?;
     let hd = g / 3;
+    let (b_ih, b_hh) = (b.get(0)?, b.get(1)?);
     let mut h = Tensor::zeros((n, hd), xp.dtype(), xp.device())?;
     let mut out = Vec::with_capacity(steps);
     for t in 0..steps {
-        let x = xp.get(t)?;
-        let a = h.matmul(w_hh)?.broadcast_add(b_hh)?;
+        let x = xp.get(t)?.broadcast_add(&b_ih)?;
+        let a = h.matmul(w_hh)?.broadcast_add(&b_hh)?;
         let part = |m: &Tensor, k: usize| m.narrow(1, k * hd, hd);
         let r = candle_nn::ops::sigmoid(&(part(&x, 0)? + part(&a, 0)?)?)?;
         let z = candle_nn::ops::sigmoid(&(part(&x, 1)? + part(&a, 1)?)?)?;
@@ -226,15 +228,16 @@ pub fn plain_gru(xp: &Tensor, w_hh: &Tensor, b_hh: &Tensor) -> Result<Tensor> {
     Tensor::stack(&out, 0)
 }
 
-/// The LSTM layer as plain candle ops, step by step (the test reference).
-pub fn plain_lstm(xp: &Tensor, w_hh: &Tensor) -> Result<Tensor> {
+/// The LSTM layer as plain candle ops, step by step (the test reference);
+/// arguments as [`lstm_layer`].
+pub fn plain_lstm(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
     let (steps, n, g) = xp.dims3()?;
     let hd = g / 4;
     let mut h = Tensor::zeros((n, hd), xp.dtype(), xp.device())?;
     let mut c = h.clone();
     let mut out = Vec::with_capacity(steps);
     for t in 0..steps {
-        let p = (xp.get(t)? + h.matmul(w_hh)?)?;
+        let p = (xp.get(t)?.broadcast_add(b)? + h.matmul(w_hh)?)?;
         let part = |k: usize| p.narrow(1, k * hd, hd);
         let i = candle_nn::ops::sigmoid(&part(0)?)?;
         let f = candle_nn::ops::sigmoid(&part(1)?)?;

@@ -1,8 +1,9 @@
 //! The fused GRU layer: a `CustomOp3` over the whole sequence with an
 //! analytic backward through time.
 //!
-//! With the input part `x = x_in·W_ih + b_ih` precomputed (T × n × 3H,
-//! gates r, z, n as in PyTorch) and `a = h_{t−1}·W_hh + b_hh`:
+//! With the input part `x = x_in·W_ih + b_ih` (T × n × 3H, gates r, z, n
+//! as in PyTorch; the product precomputed, the bias added here) and
+//! `a = h_{t−1}·W_hh + b_hh`:
 //!
 //! ```text
 //! r = σ(x_r + a_r),  z = σ(x_z + a_z),  ñ = tanh(x_n + r ⊙ a_n),
@@ -16,7 +17,7 @@
 //! ∂z' = d ⊙ (h_{t−1} − ñ) ⊙ z(1 − z),
 //! ∂x_t = [∂r', ∂z', ∂ñ'],   ∂a_t = [∂r', ∂z', ∂ñ' ⊙ r],
 //! ∂h_{t−1} = d ⊙ z + ∂a_t · W_hhᵀ,
-//! ∂W_hh = Σ_t h_{t−1}ᵀ ∂a_t,   ∂b_hh = Σ_{t,i} ∂a_t.
+//! ∂W_hh = Σ_t h_{t−1}ᵀ ∂a_t,   ∂b_ih = Σ_{t,i} ∂x_t,   ∂b_hh = Σ_{t,i} ∂a_t.
 //! ```
 //!
 //! The forward keeps r, z, ñ and a_n per step (4H per stock and step) for the
@@ -36,16 +37,16 @@ pub struct GruLayer {
     cache: Mutex<Option<Vec<f32>>>,
 }
 
-/// `x` (T × n × 3H: the input projection with its bias), `w_hh` (H × 3H),
-/// `b_hh` (3H) → the hidden states h_0..h_{T−1} (T × n × H). `keep`: keep the
-/// gates for a backward pass (training).
-pub fn gru_layer(x: &Tensor, w_hh: &Tensor, b_hh: &Tensor, keep: bool) -> Result<Tensor> {
+/// `x` (T × n × 3H: the input projection x_in·W_ih, without bias), `w_hh`
+/// (H × 3H), `b` (2 × 3H: b_ih, b_hh) → the hidden states h_0..h_{T−1}
+/// (T × n × H). `keep`: keep the gates for a backward pass (training).
+pub fn gru_layer(x: &Tensor, w_hh: &Tensor, b: &Tensor, keep: bool) -> Result<Tensor> {
     let (steps, _, g) = x.dims3()?;
     let (hidden, g2) = w_hh.dims2()?;
-    if g != 3 * hidden || g2 != g || b_hh.dims1()? != g {
+    if g != 3 * hidden || g2 != g || b.dims() != [2, g] {
         candle_core::bail!(
-            "gru_layer: x width {g}, w_hh {hidden}×{g2}, b_hh {} do not fit 3·hidden",
-            b_hh.dims1()?
+            "gru_layer: x width {g}, w_hh {hidden}×{g2}, b {:?} do not fit 3·hidden",
+            b.dims()
         );
     }
     let op = GruLayer {
@@ -55,11 +56,12 @@ pub fn gru_layer(x: &Tensor, w_hh: &Tensor, b_hh: &Tensor, keep: bool) -> Result
         cache: Mutex::new(None),
     };
     x.contiguous()?
-        .apply_op3(&w_hh.contiguous()?, &b_hh.contiguous()?, op)
+        .apply_op3(&w_hh.contiguous()?, &b.contiguous()?, op)
 }
 
-/// One step's gates for all n stocks: `x`, `a` (n × 3H, `a` without b_hh),
-/// `hp` (n × H, empty at t = 0) → `h` (n × H) and `cache` (n × 4H).
+/// One step's gates for all n stocks: `x`, `a` (n × 3H, both without
+/// bias), `b` (b_ih then b_hh),
+/// `hp` (n × H, zeros at t = 0) → `h` (n × H) and `cache` (n × 4H).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn forward_step_body(
@@ -72,25 +74,28 @@ fn forward_step_body(
     cache: &mut [f32],
 ) {
     let hd = hidden;
-    let n = h.len() / hd;
-    for i in 0..n {
-        let (xr, rest) = x[i * 3 * hd..(i + 1) * 3 * hd].split_at(hd);
-        let (xz, xn) = rest.split_at(hd);
-        let (ar, rest) = a[i * 3 * hd..(i + 1) * 3 * hd].split_at(hd);
-        let (az, an) = rest.split_at(hd);
-        let (br, rest) = b.split_at(hd);
-        let (bz, bn) = rest.split_at(hd);
-        let (cr, rest) = cache[i * 4 * hd..(i + 1) * 4 * hd].split_at_mut(hd);
+    let (bir, biz, bin) = (&b[..hd], &b[hd..2 * hd], &b[2 * hd..3 * hd]);
+    let (bhr, bhz, bhn) = (&b[3 * hd..4 * hd], &b[4 * hd..5 * hd], &b[5 * hd..6 * hd]);
+    for ((((xi, ai), hpi), hi), ci) in x
+        .chunks_exact(3 * hd)
+        .zip(a.chunks_exact(3 * hd))
+        .zip(hp.chunks_exact(hd))
+        .zip(h.chunks_exact_mut(hd))
+        .zip(cache.chunks_exact_mut(4 * hd))
+    {
+        let (xr, xz, xn) = (&xi[..hd], &xi[hd..2 * hd], &xi[2 * hd..3 * hd]);
+        let (ar, az, an) = (&ai[..hd], &ai[hd..2 * hd], &ai[2 * hd..3 * hd]);
+        let (cr, rest) = ci.split_at_mut(hd);
         let (cz, rest) = rest.split_at_mut(hd);
         let (cn, ca) = rest.split_at_mut(hd);
-        let hi = &mut h[i * hd..(i + 1) * hd];
+        let (cr, cz, cn, ca) = (&mut cr[..hd], &mut cz[..hd], &mut cn[..hd], &mut ca[..hd]);
+        let (hpi, hi) = (&hpi[..hd], &mut hi[..hd]);
         for k in 0..hd {
-            let r = sigmoid(xr[k] + ar[k] + br[k]);
-            let z = sigmoid(xz[k] + az[k] + bz[k]);
-            let a_n = an[k] + bn[k];
-            let nn = tanh(xn[k] + r * a_n);
-            let prev = if hp.is_empty() { 0.0 } else { hp[i * hd + k] };
-            hi[k] = (1.0 - z) * nn + z * prev;
+            let r = sigmoid((xr[k] + bir[k]) + (ar[k] + bhr[k]));
+            let z = sigmoid((xz[k] + biz[k]) + (az[k] + bhz[k]));
+            let a_n = an[k] + bhn[k];
+            let nn = tanh((xn[k] + bin[k]) + r * a_n);
+            hi[k] = (1.0 - z) * nn + z * hpi[k];
             cr[k] = r;
             cz[k] = z;
             cn[k] = nn;
@@ -111,24 +116,32 @@ fn backward_step_body(
     da: &mut [f32],
 ) {
     let hd = hidden;
-    let n = d.len() / hd;
-    for i in 0..n {
-        let c = &cache[i * 4 * hd..(i + 1) * 4 * hd];
-        let (cr, rest) = c.split_at(hd);
-        let (cz, rest) = rest.split_at(hd);
-        let (cn, ca) = rest.split_at(hd);
-        let (dxr, rest) = dx[i * 3 * hd..(i + 1) * 3 * hd].split_at_mut(hd);
+    for ((((di, ci), hpi), dxi), dai) in d
+        .chunks_exact_mut(hd)
+        .zip(cache.chunks_exact(4 * hd))
+        .zip(hp.chunks_exact(hd))
+        .zip(dx.chunks_exact_mut(3 * hd))
+        .zip(da.chunks_exact_mut(3 * hd))
+    {
+        let (cr, cz, cn, ca) = (
+            &ci[..hd],
+            &ci[hd..2 * hd],
+            &ci[2 * hd..3 * hd],
+            &ci[3 * hd..4 * hd],
+        );
+        let (dxr, rest) = dxi.split_at_mut(hd);
         let (dxz, dxn) = rest.split_at_mut(hd);
-        let (dar, rest) = da[i * 3 * hd..(i + 1) * 3 * hd].split_at_mut(hd);
+        let (dar, rest) = dai.split_at_mut(hd);
         let (daz, dan) = rest.split_at_mut(hd);
-        let di = &mut d[i * hd..(i + 1) * hd];
+        let (dxr, dxz, dxn) = (&mut dxr[..hd], &mut dxz[..hd], &mut dxn[..hd]);
+        let (dar, daz, dan) = (&mut dar[..hd], &mut daz[..hd], &mut dan[..hd]);
+        let (di, hpi) = (&mut di[..hd], &hpi[..hd]);
         for k in 0..hd {
             let (r, z, nn, a_n) = (cr[k], cz[k], cn[k], ca[k]);
-            let prev = if hp.is_empty() { 0.0 } else { hp[i * hd + k] };
             let g = di[k];
             let dn = g * (1.0 - z) * (1.0 - nn * nn);
             let dr = dn * a_n * r * (1.0 - r);
-            let dz = g * (prev - nn) * z * (1.0 - z);
+            let dz = g * (hpi[k] - nn) * z * (1.0 - z);
             dxr[k] = dr;
             dxz[k] = dz;
             dxn[k] = dn;
@@ -152,37 +165,39 @@ fn mat(s: &[f32], rs: usize) -> Mat {
 }
 
 impl GruLayer {
-    /// (hidden states T × n × H, gates T × n × 4H).
-    fn forward(&self, x: &[f32], w: &[f32], b: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    /// The hidden states (T × n × H) and, with `keep`, the gates (T × n × 4H).
+    fn forward(&self, x: &[f32], w: &[f32], b: &[f32], keep: bool) -> (Vec<f32>, Vec<f32>) {
         let (hd, g) = (self.hidden, 3 * self.hidden);
         let n = x.len() / (self.steps * g);
         let mut hs = vec![0f32; self.steps * n * hd];
-        let mut cache = vec![0f32; self.steps * n * 4 * hd];
+        let mut cache = vec![0f32; if keep { self.steps } else { 1 } * n * 4 * hd];
+        let zeros = vec![0f32; n * hd];
         let mut a = vec![0f32; n * g];
         for t in 0..self.steps {
             let (done, rest) = hs.split_at_mut(t * n * hd);
             let hp: &[f32] = if t == 0 {
-                &[]
+                &zeros
             } else {
                 &done[(t - 1) * n * hd..]
             };
             if t > 0 {
                 matmul(n, g, hd, &mut a, g, false, mat(hp, hd), mat(w, g), 1.0);
             }
+            let c = if keep { t * n * 4 * hd } else { 0 };
             forward_step(
                 hd,
                 &x[t * n * g..(t + 1) * n * g],
                 &a,
                 b,
-                hp,
+                &hp[..n * hd],
                 &mut rest[..n * hd],
-                &mut cache[t * n * 4 * hd..(t + 1) * n * 4 * hd],
+                &mut cache[c..c + n * 4 * hd],
             );
         }
         (hs, cache)
     }
 
-    /// (∂x, ∂W_hh, ∂b_hh) from ∂hs.
+    /// (∂x, ∂W_hh, ∂b) from ∂hs.
     fn backward(
         &self,
         w: &[f32],
@@ -195,6 +210,7 @@ impl GruLayer {
         let mut dx = vec![0f32; steps * n * g];
         let mut da = vec![0f32; steps * n * g];
         let mut d = vec![0f32; n * hd];
+        let zeros = vec![0f32; n * hd];
         // W_hhᵀ as a 3H × H view
         let wt = Mat {
             ptr: w.as_ptr(),
@@ -206,7 +222,7 @@ impl GruLayer {
                 *dv += *gv;
             }
             let hp: &[f32] = if t == 0 {
-                &[]
+                &zeros
             } else {
                 &hs[(t - 1) * n * hd..t * n * hd]
             };
@@ -244,8 +260,9 @@ impl GruLayer {
                 1.0,
             );
         }
-        let mut db = vec![0f32; g];
-        add_column_sums(&da, g, &mut db);
+        let mut db = vec![0f32; 2 * g];
+        add_column_sums(&dx, g, &mut db[..g]);
+        add_column_sums(&da, g, &mut db[g..]);
         (dx, dw, db)
     }
 }
@@ -266,7 +283,7 @@ impl CustomOp3 for GruLayer {
     ) -> Result<(CpuStorage, Shape)> {
         let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
         let n = x.len() / (self.steps * 3 * self.hidden);
-        let (hs, cache) = self.forward(x, w, b);
+        let (hs, cache) = self.forward(x, w, b, self.keep);
         if self.keep {
             *self.cache.lock().expect("gru cache") = Some(cache);
         }
@@ -280,7 +297,7 @@ impl CustomOp3 for GruLayer {
         &self,
         x: &Tensor,
         w_hh: &Tensor,
-        b_hh: &Tensor,
+        b: &Tensor,
         res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
@@ -291,7 +308,7 @@ impl CustomOp3 for GruLayer {
         let cache = match cached.as_ref() {
             Some(c) => c,
             None => {
-                fresh = self.forward(&flat(x)?, &wv, &flat(b_hh)?).1;
+                fresh = self.forward(&flat(x)?, &wv, &flat(b)?, true).1;
                 &fresh
             }
         };
@@ -300,7 +317,7 @@ impl CustomOp3 for GruLayer {
         Ok((
             Some(Tensor::from_vec(dx, x.shape(), dev)?),
             Some(Tensor::from_vec(dw, w_hh.shape(), dev)?),
-            Some(Tensor::from_vec(db, b_hh.shape(), dev)?),
+            Some(Tensor::from_vec(db, b.shape(), dev)?),
         ))
     }
 }

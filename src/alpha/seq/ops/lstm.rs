@@ -1,9 +1,9 @@
-//! The fused LSTM layer: a `CustomOp2` over the whole sequence with an
+//! The fused LSTM layer: a `CustomOp3` over the whole sequence with an
 //! analytic backward through time.
 //!
-//! With the input part `x = x_in·W_ih + b` precomputed (T × n × 4H, gates
-//! i, f, g, o as in PyTorch; one bias, PyTorch's b_ih + b_hh) and
-//! `p = x_t + h_{t−1}·W_hh`:
+//! With the input part `x = x_in·W_ih` (T × n × 4H, gates i, f, g, o as in
+//! PyTorch; the product precomputed), one bias b (PyTorch's b_ih + b_hh)
+//! and `p = x_t + b + h_{t−1}·W_hh`:
 //!
 //! ```text
 //! i = σ(p_i), f = σ(p_f), g = tanh(p_g), o = σ(p_o),
@@ -15,14 +15,16 @@
 //! ```text
 //! ∂c = e + d ⊙ o ⊙ (1 − tanh² c_t),
 //! ∂p = [∂c ⊙ g ⊙ i(1−i), ∂c ⊙ c_{t−1} ⊙ f(1−f), ∂c ⊙ i ⊙ (1−g²), d ⊙ tanh c_t ⊙ o(1−o)],
-//! e ← ∂c ⊙ f,   ∂h_{t−1} = ∂p · W_hhᵀ,   ∂x_t = ∂p,   ∂W_hh = Σ_t h_{t−1}ᵀ ∂p_t.
+//! e ← ∂c ⊙ f,   ∂h_{t−1} = ∂p · W_hhᵀ,   ∂x_t = ∂p,
+//! ∂W_hh = Σ_t h_{t−1}ᵀ ∂p_t,   ∂b = Σ_{t,i} ∂p_t.
 //! ```
 //!
-//! The forward keeps i, f, g, o and c per step (5H per stock and step).
+//! The forward keeps i, f, g, o and c per step (5H per stock and step);
+//! in evaluation (`keep = false`) nothing is kept.
 
-use super::{sigmoid, tanh};
+use super::{add_column_sums, sigmoid, tanh};
 use crate::alpha::deep::ops::kernels::{dispatch, matmul, slice, Mat};
-use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
 /// The fused op; see the module docs.
@@ -30,18 +32,21 @@ pub struct LstmLayer {
     steps: usize,
     hidden: usize,
     keep: bool,
-    /// i, f, g, o, c per (step, stock), 5H each.
-    cache: Mutex<Option<Vec<f32>>>,
+    /// The gates and cells of the forward pass.
+    cache: Mutex<Option<Kept>>,
 }
 
-/// `x` (T × n × 4H: the input projection with the bias), `w_hh` (H × 4H) →
-/// the hidden states h_0..h_{T−1} (T × n × H). `keep`: keep the gates for a
-/// backward pass (training).
-pub fn lstm_layer(x: &Tensor, w_hh: &Tensor, keep: bool) -> Result<Tensor> {
+/// `x` (T × n × 4H: the input projection x_in·W_ih, without bias), `w_hh`
+/// (H × 4H), `b` (4H) → the hidden states h_0..h_{T−1} (T × n × H).
+/// `keep`: keep the gates for a backward pass (training).
+pub fn lstm_layer(x: &Tensor, w_hh: &Tensor, b: &Tensor, keep: bool) -> Result<Tensor> {
     let (steps, _, g) = x.dims3()?;
     let (hidden, g2) = w_hh.dims2()?;
-    if g != 4 * hidden || g2 != g {
-        candle_core::bail!("lstm_layer: x width {g}, w_hh {hidden}×{g2} do not fit 4·hidden");
+    if g != 4 * hidden || g2 != g || b.dims() != [g] {
+        candle_core::bail!(
+            "lstm_layer: x width {g}, w_hh {hidden}×{g2}, b {:?} do not fit 4·hidden",
+            b.dims()
+        );
     }
     let op = LstmLayer {
         steps,
@@ -49,87 +54,116 @@ pub fn lstm_layer(x: &Tensor, w_hh: &Tensor, keep: bool) -> Result<Tensor> {
         keep,
         cache: Mutex::new(None),
     };
-    x.contiguous()?.apply_op2(&w_hh.contiguous()?, op)
+    x.contiguous()?
+        .apply_op3(&w_hh.contiguous()?, &b.contiguous()?, op)
 }
 
-/// One step for all n stocks: `p` (n × 4H, h_{t−1}·W_hh; x_t is added
-/// here), `cp` (n × 5H cache of step t−1, empty at t = 0) → `h` (n × H) and
-/// this step's `cache`.
+/// One step for all n stocks: `p` (n × 4H, h_{t−1}·W_hh; x_t and b are
+/// added here), `cp` (n × H, c_{t−1}; zeros at t = 0) → `h` (n × H), the gates
+/// (n × 4H) and `c` (n × H).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn forward_step_body(
     hidden: usize,
     x: &[f32],
     p: &[f32],
+    b: &[f32],
     cp: &[f32],
     h: &mut [f32],
-    cache: &mut [f32],
+    gates: &mut [f32],
+    c: &mut [f32],
 ) {
     let hd = hidden;
-    let n = h.len() / hd;
-    for i in 0..n {
-        let xi = &x[i * 4 * hd..(i + 1) * 4 * hd];
-        let pi = &p[i * 4 * hd..(i + 1) * 4 * hd];
-        let c = &mut cache[i * 5 * hd..(i + 1) * 5 * hd];
-        let hi = &mut h[i * hd..(i + 1) * hd];
+    for (((((xi, pi), cpi), hi), gi), ci) in x
+        .chunks_exact(4 * hd)
+        .zip(p.chunks_exact(4 * hd))
+        .zip(cp.chunks_exact(hd))
+        .zip(h.chunks_exact_mut(hd))
+        .zip(gates.chunks_exact_mut(4 * hd))
+        .zip(c.chunks_exact_mut(hd))
+    {
+        let (xi, pi, b) = (&xi[..4 * hd], &pi[..4 * hd], &b[..4 * hd]);
+        let (cpi, hi, ci) = (&cpi[..hd], &mut hi[..hd], &mut ci[..hd]);
+        let (g_i, rest) = gi.split_at_mut(hd);
+        let (g_f, rest) = rest.split_at_mut(hd);
+        let (g_g, g_o) = rest.split_at_mut(hd);
+        let (g_i, g_f, g_g, g_o) = (
+            &mut g_i[..hd],
+            &mut g_f[..hd],
+            &mut g_g[..hd],
+            &mut g_o[..hd],
+        );
         for k in 0..hd {
-            let gi = sigmoid(xi[k] + pi[k]);
-            let gf = sigmoid(xi[hd + k] + pi[hd + k]);
-            let gg = tanh(xi[2 * hd + k] + pi[2 * hd + k]);
-            let go = sigmoid(xi[3 * hd + k] + pi[3 * hd + k]);
-            let c_prev = if cp.is_empty() {
-                0.0
-            } else {
-                cp[i * 5 * hd + 4 * hd + k]
-            };
-            let cell = gf * c_prev + gi * gg;
-            hi[k] = go * tanh(cell);
-            c[k] = gi;
-            c[hd + k] = gf;
-            c[2 * hd + k] = gg;
-            c[3 * hd + k] = go;
-            c[4 * hd + k] = cell;
+            let vi = sigmoid((xi[k] + b[k]) + pi[k]);
+            let vf = sigmoid((xi[hd + k] + b[hd + k]) + pi[hd + k]);
+            let vg = tanh((xi[2 * hd + k] + b[2 * hd + k]) + pi[2 * hd + k]);
+            let vo = sigmoid((xi[3 * hd + k] + b[3 * hd + k]) + pi[3 * hd + k]);
+            let cell = vf * cpi[k] + vi * vg;
+            hi[k] = vo * tanh(cell);
+            g_i[k] = vi;
+            g_f[k] = vf;
+            g_g[k] = vg;
+            g_o[k] = vo;
+            ci[k] = cell;
         }
     }
 }
 
 /// One step's backward for all n stocks: `d` (∂L/∂h_t), `e` (∂L/∂c_t from
-/// step t+1, updated to ∂L/∂c_{t−1}) → `dp` (n × 4H).
+/// step t+1, updated to ∂L/∂c_{t−1}), this step's gates and cells and the
+/// previous cells `cp` → `dp` (n × 4H).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn backward_step_body(
     hidden: usize,
     d: &[f32],
     e: &mut [f32],
-    cache: &[f32],
+    gates: &[f32],
+    c: &[f32],
     cp: &[f32],
     dp: &mut [f32],
 ) {
     let hd = hidden;
-    let n = d.len() / hd;
-    for i in 0..n {
-        let c = &cache[i * 5 * hd..(i + 1) * 5 * hd];
-        let q = &mut dp[i * 4 * hd..(i + 1) * 4 * hd];
+    for (((((di, ei), gi), ci), cpi), qi) in d
+        .chunks_exact(hd)
+        .zip(e.chunks_exact_mut(hd))
+        .zip(gates.chunks_exact(4 * hd))
+        .zip(c.chunks_exact(hd))
+        .zip(cp.chunks_exact(hd))
+        .zip(dp.chunks_exact_mut(4 * hd))
+    {
+        let (di, ei, ci, cpi) = (&di[..hd], &mut ei[..hd], &ci[..hd], &cpi[..hd]);
+        let (g_i, g_f, g_g, g_o) = (
+            &gi[..hd],
+            &gi[hd..2 * hd],
+            &gi[2 * hd..3 * hd],
+            &gi[3 * hd..4 * hd],
+        );
+        let (q_i, rest) = qi.split_at_mut(hd);
+        let (q_f, rest) = rest.split_at_mut(hd);
+        let (q_g, q_o) = rest.split_at_mut(hd);
+        let (q_i, q_f, q_g, q_o) = (
+            &mut q_i[..hd],
+            &mut q_f[..hd],
+            &mut q_g[..hd],
+            &mut q_o[..hd],
+        );
         for k in 0..hd {
-            let (gi, gf, gg, go, cell) =
-                (c[k], c[hd + k], c[2 * hd + k], c[3 * hd + k], c[4 * hd + k]);
-            let c_prev = if cp.is_empty() {
-                0.0
-            } else {
-                cp[i * 5 * hd + 4 * hd + k]
-            };
-            let tc = tanh(cell);
-            let dh = d[i * hd + k];
-            let dc = e[i * hd + k] + dh * go * (1.0 - tc * tc);
-            q[k] = dc * gg * gi * (1.0 - gi);
-            q[hd + k] = dc * c_prev * gf * (1.0 - gf);
-            q[2 * hd + k] = dc * gi * (1.0 - gg * gg);
-            q[3 * hd + k] = dh * tc * go * (1.0 - go);
-            e[i * hd + k] = dc * gf;
+            let (vi, vf, vg, vo) = (g_i[k], g_f[k], g_g[k], g_o[k]);
+            let tc = tanh(ci[k]);
+            let dh = di[k];
+            let dc = ei[k] + dh * vo * (1.0 - tc * tc);
+            q_i[k] = dc * vg * vi * (1.0 - vi);
+            q_f[k] = dc * cpi[k] * vf * (1.0 - vf);
+            q_g[k] = dc * vi * (1.0 - vg * vg);
+            q_o[k] = dh * tc * vo * (1.0 - vo);
+            ei[k] = dc * vf;
         }
     }
 }
 
-dispatch!(forward_step, forward_step_body, (hidden: usize, x: &[f32], p: &[f32], cp: &[f32], h: &mut [f32], cache: &mut [f32]) -> ());
-dispatch!(backward_step, backward_step_body, (hidden: usize, d: &[f32], e: &mut [f32], cache: &[f32], cp: &[f32], dp: &mut [f32]) -> ());
+dispatch!(forward_step, forward_step_body, (hidden: usize, x: &[f32], p: &[f32], b: &[f32], cp: &[f32], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
+dispatch!(backward_step, backward_step_body, (hidden: usize, d: &[f32], e: &mut [f32], gates: &[f32], c: &[f32], cp: &[f32], dp: &mut [f32]) -> ());
 
 fn mat(s: &[f32], rs: usize) -> Mat {
     Mat {
@@ -139,52 +173,65 @@ fn mat(s: &[f32], rs: usize) -> Mat {
     }
 }
 
+/// What the forward keeps: the gates (T × n × 4H) and cells (T × n × H).
+struct Kept {
+    gates: Vec<f32>,
+    cells: Vec<f32>,
+}
+
 impl LstmLayer {
-    /// (hidden states T × n × H, gates and cells T × n × 5H).
-    fn forward(&self, x: &[f32], w: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    /// The hidden states (T × n × H) and, with `keep`, the gates and cells
+    /// of every step (else scratch buffers of one step).
+    fn forward(&self, x: &[f32], w: &[f32], b: &[f32], keep: bool) -> (Vec<f32>, Kept) {
         let (hd, g) = (self.hidden, 4 * self.hidden);
         let n = x.len() / (self.steps * g);
+        let kept = if keep { self.steps } else { 1 };
         let mut hs = vec![0f32; self.steps * n * hd];
-        let mut cache = vec![0f32; self.steps * n * 5 * hd];
+        let mut gates = vec![0f32; kept * n * g];
+        let mut cells = vec![0f32; kept * n * hd];
+        let zeros = vec![0f32; n * hd];
+        // evaluation: the previous step's cells
+        let mut previous = zeros.clone();
         let mut p = vec![0f32; n * g];
         for t in 0..self.steps {
             let (done, rest) = hs.split_at_mut(t * n * hd);
-            let (cdone, crest) = cache.split_at_mut(t * n * 5 * hd);
-            let cp: &[f32] = if t == 0 {
-                &[]
+            if t > 0 {
+                let hp = &done[(t - 1) * n * hd..];
+                matmul(n, g, hd, &mut p, g, false, mat(hp, hd), mat(w, g), 1.0);
+            }
+            let x_t = &x[t * n * g..(t + 1) * n * g];
+            let h_t = &mut rest[..n * hd];
+            if keep {
+                let (lo, hi) = cells.split_at_mut(t * n * hd);
+                let cp = if t == 0 {
+                    &zeros[..]
+                } else {
+                    &lo[(t - 1) * n * hd..]
+                };
+                let gates_t = &mut gates[t * n * g..(t + 1) * n * g];
+                forward_step(hd, x_t, &p, b, cp, h_t, gates_t, &mut hi[..n * hd]);
             } else {
-                matmul(
-                    n,
-                    g,
-                    hd,
-                    &mut p,
-                    g,
-                    false,
-                    mat(&done[(t - 1) * n * hd..], hd),
-                    mat(w, g),
-                    1.0,
-                );
-                &cdone[(t - 1) * n * 5 * hd..]
-            };
-            forward_step(
-                hd,
-                &x[t * n * g..(t + 1) * n * g],
-                &p,
-                cp,
-                &mut rest[..n * hd],
-                &mut crest[..n * 5 * hd],
-            );
+                forward_step(hd, x_t, &p, b, &previous, h_t, &mut gates, &mut cells);
+                std::mem::swap(&mut previous, &mut cells);
+            }
         }
-        (hs, cache)
+        (hs, Kept { gates, cells })
     }
 
-    /// (∂x, ∂W_hh) from ∂hs.
-    fn backward(&self, w: &[f32], hs: &[f32], cache: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    /// (∂x, ∂W_hh, ∂b) from ∂hs.
+    fn backward(
+        &self,
+        w: &[f32],
+        hs: &[f32],
+        kept: &Kept,
+        grad: &[f32],
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let (hd, g, steps) = (self.hidden, 4 * self.hidden, self.steps);
         let n = hs.len() / (steps * hd);
         let mut dx = vec![0f32; steps * n * g];
         let mut d = vec![0f32; n * hd];
         let mut e = vec![0f32; n * hd];
+        let zeros = vec![0f32; n * hd];
         let wt = Mat {
             ptr: w.as_ptr(),
             rs: 1,
@@ -195,16 +242,17 @@ impl LstmLayer {
                 *dv += *gv;
             }
             let cp: &[f32] = if t == 0 {
-                &[]
+                &zeros
             } else {
-                &cache[(t - 1) * n * 5 * hd..t * n * 5 * hd]
+                &kept.cells[(t - 1) * n * hd..t * n * hd]
             };
             let dp = &mut dx[t * n * g..(t + 1) * n * g];
             backward_step(
                 hd,
                 &d,
                 &mut e,
-                &cache[t * n * 5 * hd..(t + 1) * n * 5 * hd],
+                &kept.gates[t * n * g..(t + 1) * n * g],
+                &kept.cells[t * n * hd..(t + 1) * n * hd],
                 cp,
                 dp,
             );
@@ -233,11 +281,12 @@ impl LstmLayer {
                 1.0,
             );
         }
-        (dx, dw)
+        let mut db = vec![0f32; g];
+        add_column_sums(&dx, g, &mut db);
+        (dx, dw, db)
     }
 }
-
-impl CustomOp2 for LstmLayer {
+impl CustomOp3 for LstmLayer {
     fn name(&self) -> &'static str {
         "lstm-layer"
     }
@@ -248,12 +297,14 @@ impl CustomOp2 for LstmLayer {
         l1: &Layout,
         s2: &CpuStorage,
         l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (x, w) = (slice(s1, l1)?, slice(s2, l2)?);
+        let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
         let n = x.len() / (self.steps * 4 * self.hidden);
-        let (hs, cache) = self.forward(x, w);
+        let (hs, kept) = self.forward(x, w, b, self.keep);
         if self.keep {
-            *self.cache.lock().expect("lstm cache") = Some(cache);
+            *self.cache.lock().expect("lstm cache") = Some(kept);
         }
         Ok((
             CpuStorage::F32(hs),
@@ -265,25 +316,27 @@ impl CustomOp2 for LstmLayer {
         &self,
         x: &Tensor,
         w_hh: &Tensor,
+        b: &Tensor,
         res: &Tensor,
         grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
         let (wv, hs, gv) = (flat(w_hh)?, flat(res)?, flat(&grad.contiguous()?)?);
         let cached = self.cache.lock().expect("lstm cache");
         let fresh;
-        let cache = match cached.as_ref() {
+        let kept = match cached.as_ref() {
             Some(c) => c,
             None => {
-                fresh = self.forward(&flat(x)?, &wv).1;
+                fresh = self.forward(&flat(x)?, &wv, &flat(b)?, true).1;
                 &fresh
             }
         };
-        let (dx, dw) = self.backward(&wv, &hs, cache, &gv);
+        let (dx, dw, db) = self.backward(&wv, &hs, kept, &gv);
         let dev = x.device();
         Ok((
             Some(Tensor::from_vec(dx, x.shape(), dev)?),
             Some(Tensor::from_vec(dw, w_hh.shape(), dev)?),
+            Some(Tensor::from_vec(db, b.shape(), dev)?),
         ))
     }
 }

@@ -6,9 +6,11 @@
 //! and layer, each with its own autograd node; here each step is one
 //! `gemm` product (h_{t−1} · W_hh, all stocks at once) and one fused loop
 //! over the gates, and the backward ends with one large product for ∂W_hh
-//! (Σ_t h_{t−1}ᵀ ∂g_t, k = T·n). The input projection x·W_ih + b (all time
+//! (Σ_t h_{t−1}ᵀ ∂g_t, k = T·n). The input projection x·W_ih (all time
 //! steps at once) stays a plain candle matmul outside the op, so its
-//! gradient comes from candle.
+//! gradient comes from candle; the biases are added inside the op (and
+//! their gradients summed there), which saves candle's broadcast add over
+//! the T·n rows and its reduction.
 //!
 //! Layout: time-major, `T × n × width` row-major (row `t·n + i` is stock i
 //! at step t), so each step's rows are contiguous. The initial state is 0.

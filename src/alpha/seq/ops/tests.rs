@@ -54,7 +54,7 @@ fn test_fused_gru_matches_plain_output_and_gradients() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let x = Var::from_tensor(&random(&mut rng, &[t, n, 3 * hd], 1.5)).unwrap();
     let w = Var::from_tensor(&random(&mut rng, &[hd, 3 * hd], 0.6)).unwrap();
-    let b = Var::from_tensor(&random(&mut rng, &[3 * hd], 0.5)).unwrap();
+    let b = Var::from_tensor(&random(&mut rng, &[2, 3 * hd], 0.5)).unwrap();
     let lw = random(&mut rng, &[t, n, hd], 1.0);
     let fused = gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), true).unwrap();
     let plain = plain_gru(x.as_tensor(), w.as_tensor(), b.as_tensor()).unwrap();
@@ -62,7 +62,7 @@ fn test_fused_gru_matches_plain_output_and_gradients() {
     assert!(max_rel_diff(&fused, &plain) < 1e-5);
     let gf = weighted_sum(&fused, &lw).backward().unwrap();
     let gp = weighted_sum(&plain, &lw).backward().unwrap();
-    for (name, v) in [("x", &x), ("w_hh", &w), ("b_hh", &b)] {
+    for (name, v) in [("x", &x), ("w_hh", &w), ("b", &b)] {
         let d = max_rel_diff(
             gf.get(v.as_tensor()).unwrap(),
             gp.get(v.as_tensor()).unwrap(),
@@ -77,14 +77,15 @@ fn test_fused_lstm_matches_plain_output_and_gradients() {
     let mut rng = ChaCha8Rng::seed_from_u64(8);
     let x = Var::from_tensor(&random(&mut rng, &[t, n, 4 * hd], 1.5)).unwrap();
     let w = Var::from_tensor(&random(&mut rng, &[hd, 4 * hd], 0.6)).unwrap();
+    let b = Var::from_tensor(&random(&mut rng, &[4 * hd], 0.5)).unwrap();
     let lw = random(&mut rng, &[t, n, hd], 1.0);
-    let fused = lstm_layer(x.as_tensor(), w.as_tensor(), true).unwrap();
-    let plain = plain_lstm(x.as_tensor(), w.as_tensor()).unwrap();
+    let fused = lstm_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), true).unwrap();
+    let plain = plain_lstm(x.as_tensor(), w.as_tensor(), b.as_tensor()).unwrap();
     assert_eq!(fused.dims(), &[t, n, hd]);
     assert!(max_rel_diff(&fused, &plain) < 1e-5);
     let gf = weighted_sum(&fused, &lw).backward().unwrap();
     let gp = weighted_sum(&plain, &lw).backward().unwrap();
-    for (name, v) in [("x", &x), ("w_hh", &w)] {
+    for (name, v) in [("x", &x), ("w_hh", &w), ("b", &b)] {
         let d = max_rel_diff(
             gf.get(v.as_tensor()).unwrap(),
             gp.get(v.as_tensor()).unwrap(),
@@ -93,14 +94,14 @@ fn test_fused_lstm_matches_plain_output_and_gradients() {
     }
 }
 
-/// Without the kept gates (an op built for evaluation) the backward
-/// recomputes them: the same gradients.
+/// Without the kept gates (an op built for evaluation) the forward gives
+/// the same bits and the backward recomputes the gates: the same gradients.
 #[test]
 fn test_backward_without_kept_gates_recomputes() {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let x = Var::from_tensor(&random(&mut rng, &[4, 3, 12], 1.0)).unwrap();
     let w = Var::from_tensor(&random(&mut rng, &[4, 12], 0.5)).unwrap();
-    let b = Var::from_tensor(&random(&mut rng, &[12], 0.5)).unwrap();
+    let b = Var::from_tensor(&random(&mut rng, &[2, 12], 0.5)).unwrap();
     let g = |keep: bool| {
         let h = gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), keep).unwrap();
         let s = h.sum_all().unwrap().backward().unwrap();
@@ -109,24 +110,41 @@ fn test_backward_without_kept_gates_recomputes() {
     assert_eq!(g(true), g(false));
     let x4 = Var::from_tensor(&random(&mut rng, &[4, 3, 16], 1.0)).unwrap();
     let w4 = Var::from_tensor(&random(&mut rng, &[4, 16], 0.5)).unwrap();
+    let b4 = Var::from_tensor(&random(&mut rng, &[16], 0.5)).unwrap();
     let l = |keep: bool| {
-        let h = lstm_layer(x4.as_tensor(), w4.as_tensor(), keep).unwrap();
+        let h = lstm_layer(x4.as_tensor(), w4.as_tensor(), b4.as_tensor(), keep).unwrap();
         let s = h.sum_all().unwrap().backward().unwrap();
         flat(s.get(x4.as_tensor()).unwrap())
     };
     assert_eq!(l(true), l(false));
+    for (a, b) in [
+        (
+            gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), true),
+            gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), false),
+        ),
+        (
+            lstm_layer(x4.as_tensor(), w4.as_tensor(), b4.as_tensor(), true),
+            lstm_layer(x4.as_tensor(), w4.as_tensor(), b4.as_tensor(), false),
+        ),
+    ] {
+        assert_eq!(flat(&a.unwrap()), flat(&b.unwrap()));
+    }
 }
 
 /// One unit, one stock, two steps, by hand in f64: h and ∂(h_0 + h_1)/∂w_hh.
 #[test]
 fn test_one_unit_gru_by_hand() {
     let xs = [[0.3f64, -0.2, 0.5], [-0.4, 0.1, 0.8]];
-    let (w, b) = ([0.7f64, -0.5, 0.9], [0.1f64, 0.2, -0.3]);
+    let (w, bi, b) = (
+        [0.7f64, -0.5, 0.9],
+        [0.05f64, -0.1, 0.2],
+        [0.1f64, 0.2, -0.3],
+    );
     let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
     let step = |x: &[f64; 3], h: f64, w: &[f64; 3]| {
-        let r = sig(x[0] + w[0] * h + b[0]);
-        let z = sig(x[1] + w[1] * h + b[1]);
-        let nn = (x[2] + r * (w[2] * h + b[2])).tanh();
+        let r = sig(x[0] + bi[0] + w[0] * h + b[0]);
+        let z = sig(x[1] + bi[1] + w[1] * h + b[1]);
+        let nn = (x[2] + bi[2] + r * (w[2] * h + b[2])).tanh();
         (1.0 - z) * nn + z * h
     };
     let run = |w: &[f64; 3]| {
@@ -141,7 +159,8 @@ fn test_one_unit_gru_by_hand() {
     )
     .unwrap();
     let wv = Var::from_vec(w.iter().map(|&v| v as f32).collect(), (1, 3), &Device::Cpu).unwrap();
-    let bt = Tensor::from_vec(b.iter().map(|&v| v as f32).collect(), 3, &Device::Cpu).unwrap();
+    let both: Vec<f32> = bi.iter().chain(&b).map(|&v| v as f32).collect();
+    let bt = Tensor::from_vec(both, (2, 3), &Device::Cpu).unwrap();
     let h = gru_layer(&xt, wv.as_tensor(), &bt, true).unwrap();
     let got = flat(&h);
     assert!((f64::from(got[0]) - h0).abs() < 1e-6 && (f64::from(got[1]) - h1).abs() < 1e-6);
@@ -172,7 +191,8 @@ fn test_fused_layers_bit_identical_reruns() {
         let mut rng = ChaCha8Rng::seed_from_u64(21);
         let x = Var::from_tensor(&random(&mut rng, &[20, 33, 40], 1.0)).unwrap();
         let w = Var::from_tensor(&random(&mut rng, &[10, 40], 0.4)).unwrap();
-        let h = lstm_layer(x.as_tensor(), w.as_tensor(), true).unwrap();
+        let b = random(&mut rng, &[40], 0.4);
+        let h = lstm_layer(x.as_tensor(), w.as_tensor(), &b, true).unwrap();
         let g = h.sqr().unwrap().sum_all().unwrap().backward().unwrap();
         (flat(&h), flat(g.get(w.as_tensor()).unwrap()))
     };
