@@ -2,14 +2,16 @@
 //! (stacked GRU → last state → dense + LeakyReLU → K heads) and `alstm`
 //! (tanh input projection → stacked LSTM → temporal attention → heads on
 //! [last state ‖ attended state]). The recurrent layers run as the fused ops
-//! of [`super::ops`], or (`fused = false`, the test reference) as a plain
-//! step-by-step candle composition with candle's autograd.
+//! of [`super::ops`] (and the dense layers' bias and tanh fused), or
+//! (`fused = false`, the test reference) as a plain step-by-step candle
+//! composition with candle's autograd.
 //!
 //! ALSTM, after Qlib's `pytorch_alstm.py` (written anew here): with the LSTM
 //! states h_1..h_T, `s_t = w₂ᵀ tanh(W₁ h_t + b₁)` (W₁: H → H/2, no bias in
 //! w₂), `α = softmax_t(s)`, `a = Σ_t α_t h_t`, output `W_o [h_T ‖ a] + b_o`.
 
-use super::ops::{gru_layer, lstm_layer};
+use super::ops::{bias_tanh, gru_layer, lstm_layer};
+use crate::alpha::deep::ops::bias_add;
 use candle_core::{Result, Tensor, D};
 use candle_nn::VarBuilder;
 
@@ -57,11 +59,10 @@ pub struct SeqSizes {
     pub heads: usize,
 }
 
-/// One recurrent layer's weights: `w_ih`, `w_hh` and the bias (GRU: 2 × 3H,
-/// b_ih and b_hh; LSTM: 4H).
+/// One recurrent layer's weights: `w` = W_ih over W_hh ((I + H) × G) and
+/// the bias (GRU: 2 × 3H, b_ih and b_hh; LSTM: 4H).
 struct Recurrent {
-    w_ih: Tensor,
-    w_hh: Tensor,
+    w: Tensor,
     b: Tensor,
 }
 
@@ -78,15 +79,19 @@ impl Dense {
             b: vb.get(out, &format!("{name}.b"))?,
         })
     }
-    /// On the last dimension of a 2- or 3-dimensional input.
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// On the last dimension of a 2- or 3-dimensional input; `tanh`: the
+    /// activation (fused with the bias, or plain candle ops when not `fused`).
+    fn forward(&self, x: &Tensor, tanh: bool, fused: bool) -> Result<Tensor> {
         let dims = x.dims().to_vec();
         let last = dims[dims.len() - 1];
         let rows = x.elem_count() / last;
-        let y = x
-            .reshape((rows, last))?
-            .matmul(&self.w)?
-            .broadcast_add(&self.b)?;
+        let xw = x.reshape((rows, last))?.matmul(&self.w)?;
+        let y = match (tanh, fused) {
+            (true, true) => bias_tanh(&xw, &self.b)?,
+            (true, false) => xw.broadcast_add(&self.b)?.tanh()?,
+            (false, true) => bias_add(&xw, &self.b)?,
+            (false, false) => xw.broadcast_add(&self.b)?,
+        };
         let mut out = dims;
         *out.last_mut().expect("non-empty dims") = self.w.dim(1)?;
         y.reshape(out)
@@ -125,8 +130,7 @@ impl SeqNet {
                 SeqArch::Alstm => vb.get(g, &format!("rnn{l}.b"))?,
             };
             rnn.push(Recurrent {
-                w_ih: vb.get((input, g), &format!("rnn{l}.w_ih"))?,
-                w_hh: vb.get((h, g), &format!("rnn{l}.w_hh"))?,
+                w: vb.get((input + h, g), &format!("rnn{l}.w"))?,
                 b,
             });
         }
@@ -160,21 +164,16 @@ impl SeqNet {
     /// backward pass; `fused = false` runs the plain reference.
     pub fn forward(&self, x: &Tensor, train: bool, fused: bool) -> Result<Tensor> {
         let mut h = match &self.fc_in {
-            Some(fc) => fc.forward(x)?.tanh()?,
+            Some(fc) => fc.forward(x, true, fused)?,
             None => x.clone(),
         };
         for layer in &self.rnn {
-            let (steps, n, input) = h.dims3()?;
-            let xp = h
-                .reshape((steps * n, input))?
-                .matmul(&layer.w_ih)?
-                .reshape((steps, n, ()))?;
-            let (w, b) = (&layer.w_hh, &layer.b);
+            let (w, b) = (&layer.w, &layer.b);
             h = match (self.arch, fused) {
-                (SeqArch::Gru, true) => gru_layer(&xp, w, b, train)?,
-                (SeqArch::Gru, false) => plain_gru(&xp, w, b)?,
-                (SeqArch::Alstm, true) => lstm_layer(&xp, w, b, train)?,
-                (SeqArch::Alstm, false) => plain_lstm(&xp, w, b)?,
+                (SeqArch::Gru, true) => gru_layer(&h, w, b, train)?,
+                (SeqArch::Gru, false) => plain_gru(&h, w, b)?,
+                (SeqArch::Alstm, true) => lstm_layer(&h, w, b, train)?,
+                (SeqArch::Alstm, false) => plain_lstm(&h, w, b)?,
             };
         }
         let steps = h.dim(0)?;
@@ -182,22 +181,22 @@ impl SeqNet {
         match self.arch {
             SeqArch::Gru => {
                 let d = self.dense.as_ref().expect("gru has a dense layer");
-                let z = candle_nn::ops::leaky_relu(&d.forward(&last)?, SLOPE)?;
-                self.out.forward(&z)
+                let z = candle_nn::ops::leaky_relu(&d.forward(&last, false, fused)?, SLOPE)?;
+                self.out.forward(&z, false, fused)
             }
             SeqArch::Alstm => {
                 let (fc, w_out) = self.att.as_ref().expect("alstm has attention");
                 let (_, n, hd) = h.dims3()?;
                 let s = fc
-                    .forward(&h)?
-                    .tanh()?
+                    .forward(&h, true, fused)?
                     .reshape((steps * n, ()))?
                     .matmul(w_out)?
                     .reshape((steps, n))?;
                 let alpha = candle_nn::ops::softmax(&s, 0)?;
                 let att = h.broadcast_mul(&alpha.unsqueeze(D::Minus1)?)?.sum(0)?;
                 debug_assert_eq!(att.dims(), &[n, hd]);
-                self.out.forward(&Tensor::cat(&[&last, &att], 1)?)
+                self.out
+                    .forward(&Tensor::cat(&[&last, &att], 1)?, false, fused)
             }
         }
     }
@@ -209,7 +208,8 @@ impl SeqNet {
 
 /// The GRU layer as plain candle ops, step by step (the test reference);
 /// arguments as [`gru_layer`].
-pub fn plain_gru(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
+pub fn plain_gru(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (xp, w_hh) = plain_projection(x, w)?;
     let (steps, n, g) = xp.dims3()?;
     let hd = g / 3;
     let (b_ih, b_hh) = (b.get(0)?, b.get(1)?);
@@ -217,7 +217,7 @@ pub fn plain_gru(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
     let mut out = Vec::with_capacity(steps);
     for t in 0..steps {
         let x = xp.get(t)?.broadcast_add(&b_ih)?;
-        let a = h.matmul(w_hh)?.broadcast_add(&b_hh)?;
+        let a = h.matmul(&w_hh)?.broadcast_add(&b_hh)?;
         let part = |m: &Tensor, k: usize| m.narrow(1, k * hd, hd);
         let r = candle_nn::ops::sigmoid(&(part(&x, 0)? + part(&a, 0)?)?)?;
         let z = candle_nn::ops::sigmoid(&(part(&x, 1)? + part(&a, 1)?)?)?;
@@ -230,14 +230,15 @@ pub fn plain_gru(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 /// The LSTM layer as plain candle ops, step by step (the test reference);
 /// arguments as [`lstm_layer`].
-pub fn plain_lstm(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
+pub fn plain_lstm(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let (xp, w_hh) = plain_projection(x, w)?;
     let (steps, n, g) = xp.dims3()?;
     let hd = g / 4;
     let mut h = Tensor::zeros((n, hd), xp.dtype(), xp.device())?;
     let mut c = h.clone();
     let mut out = Vec::with_capacity(steps);
     for t in 0..steps {
-        let p = (xp.get(t)?.broadcast_add(b)? + h.matmul(w_hh)?)?;
+        let p = (xp.get(t)?.broadcast_add(b)? + h.matmul(&w_hh)?)?;
         let part = |k: usize| p.narrow(1, k * hd, hd);
         let i = candle_nn::ops::sigmoid(&part(0)?)?;
         let f = candle_nn::ops::sigmoid(&part(1)?)?;
@@ -248,4 +249,17 @@ pub fn plain_lstm(xp: &Tensor, w_hh: &Tensor, b: &Tensor) -> Result<Tensor> {
         out.push(h.clone());
     }
     Tensor::stack(&out, 0)
+}
+
+/// x·W_ih for all steps (T × n × G) and W_hh, from `w` = W_ih over W_hh.
+fn plain_projection(x: &Tensor, w: &Tensor) -> Result<(Tensor, Tensor)> {
+    let (steps, n, input) = x.dims3()?;
+    let rows = w.dim(0)?;
+    let w_ih = w.narrow(0, 0, input)?;
+    let w_hh = w.narrow(0, input, rows - input)?;
+    let xp = x
+        .reshape((steps * n, input))?
+        .matmul(&w_ih)?
+        .reshape((steps, n, ()))?;
+    Ok((xp, w_hh))
 }

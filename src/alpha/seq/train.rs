@@ -29,8 +29,8 @@ pub(super) fn sorted_vars(map: &VarMap) -> Vec<(String, Var)> {
 }
 
 /// Seeded initialisation in sorted-name order: biases 0; recurrent weights
-/// (`w_ih`, `w_hh`) U(±1/√H) as in PyTorch (H = `hidden`); dense weights
-/// Glorot-uniform.
+/// (`rnn*.w` = W_ih over W_hh) U(±1/√H) as in PyTorch (H = `hidden`);
+/// dense weights Glorot-uniform.
 pub(super) fn init_vars(map: &VarMap, seed: u64, window: u64, hidden: usize) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ window.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     for (name, var) in sorted_vars(map) {
@@ -40,7 +40,7 @@ pub(super) fn init_vars(map: &VarMap, seed: u64, window: u64, hidden: usize) -> 
         let values: Vec<f32> = if leaf.starts_with('b') {
             vec![0.0; n]
         } else {
-            let bound = if leaf == "w_ih" || leaf == "w_hh" {
+            let bound = if name.starts_with("rnn") {
                 1.0 / (hidden as f64).sqrt()
             } else {
                 let (fan_in, fan_out) = match dims.as_slice() {

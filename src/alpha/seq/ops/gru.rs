@@ -31,32 +31,35 @@ use std::sync::Mutex;
 /// The fused op; see the module docs.
 pub struct GruLayer {
     steps: usize,
+    input: usize,
     hidden: usize,
     keep: bool,
     /// r, z, ñ, a_n per (step, stock), 4H each.
     cache: Mutex<Option<Vec<f32>>>,
 }
 
-/// `x` (T × n × 3H: the input projection x_in·W_ih, without bias), `w_hh`
-/// (H × 3H), `b` (2 × 3H: b_ih, b_hh) → the hidden states h_0..h_{T−1}
-/// (T × n × H). `keep`: keep the gates for a backward pass (training).
-pub fn gru_layer(x: &Tensor, w_hh: &Tensor, b: &Tensor, keep: bool) -> Result<Tensor> {
-    let (steps, _, g) = x.dims3()?;
-    let (hidden, g2) = w_hh.dims2()?;
-    if g != 3 * hidden || g2 != g || b.dims() != [2, g] {
+/// `x` (T × n × I, the layer input), `w` ((I + H) × 3H: W_ih over W_hh),
+/// `b` (2 × 3H: b_ih, b_hh) → the hidden states h_0..h_{T−1} (T × n × H).
+/// `keep`: keep the gates for a backward pass (training).
+pub fn gru_layer(x: &Tensor, w: &Tensor, b: &Tensor, keep: bool) -> Result<Tensor> {
+    let (steps, _, input) = x.dims3()?;
+    let (rows, g) = w.dims2()?;
+    let hidden = g / 3;
+    if g != 3 * hidden || rows != input + hidden || b.dims() != [2, g] {
         candle_core::bail!(
-            "gru_layer: x width {g}, w_hh {hidden}×{g2}, b {:?} do not fit 3·hidden",
+            "gru_layer: input width {input}, w {rows}×{g}, b {:?} do not fit (I + H) × 3H",
             b.dims()
         );
     }
     let op = GruLayer {
         steps,
+        input,
         hidden,
         keep,
         cache: Mutex::new(None),
     };
     x.contiguous()?
-        .apply_op3(&w_hh.contiguous()?, &b.contiguous()?, op)
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
 /// One step's gates for all n stocks: `x`, `a` (n × 3H, both without
@@ -165,8 +168,57 @@ fn mat(s: &[f32], rs: usize) -> Mat {
 }
 
 impl GruLayer {
+    /// x·W_ih for all steps at once (T·n × 3H) and the W_hh part of `w`.
+    fn project<'w>(&self, x: &[f32], w: &'w [f32]) -> (Vec<f32>, &'w [f32]) {
+        let g = 3 * self.hidden;
+        let rows = x.len() / self.input;
+        let mut xp = vec![0f32; rows * g];
+        matmul(
+            rows,
+            g,
+            self.input,
+            &mut xp,
+            g,
+            false,
+            mat(x, self.input),
+            mat(w, g),
+            1.0,
+        );
+        (xp, &w[self.input * g..])
+    }
+
+    /// (∂x_in, ∂W) from the gate gradient ∂x_p (T·n × 3H) and ∂W_hh.
+    fn input_grads(
+        &self,
+        x: &[f32],
+        w: &[f32],
+        dxp: &[f32],
+        dw_hh: &[f32],
+    ) -> (Vec<f32>, Vec<f32>) {
+        let (i, g) = (self.input, 3 * self.hidden);
+        let rows = x.len() / i;
+        let mut dx = vec![0f32; rows * i];
+        let wt = Mat {
+            ptr: w.as_ptr(),
+            rs: 1,
+            cs: g as isize,
+        };
+        matmul(rows, i, g, &mut dx, i, false, mat(dxp, g), wt, 1.0);
+        let mut dw = vec![0f32; (i + self.hidden) * g];
+        let xt = Mat {
+            ptr: x.as_ptr(),
+            rs: 1,
+            cs: i as isize,
+        };
+        matmul(i, g, rows, &mut dw, g, false, xt, mat(dxp, g), 1.0);
+        dw[i * g..].copy_from_slice(dw_hh);
+        (dx, dw)
+    }
+
     /// The hidden states (T × n × H) and, with `keep`, the gates (T × n × 4H).
     fn forward(&self, x: &[f32], w: &[f32], b: &[f32], keep: bool) -> (Vec<f32>, Vec<f32>) {
+        let (xp, w) = self.project(x, w);
+        let x = &xp[..];
         let (hd, g) = (self.hidden, 3 * self.hidden);
         let n = x.len() / (self.steps * g);
         let mut hs = vec![0f32; self.steps * n * hd];
@@ -282,7 +334,7 @@ impl CustomOp3 for GruLayer {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
-        let n = x.len() / (self.steps * 3 * self.hidden);
+        let n = x.len() / (self.steps * self.input);
         let (hs, cache) = self.forward(x, w, b, self.keep);
         if self.keep {
             *self.cache.lock().expect("gru cache") = Some(cache);
@@ -296,27 +348,30 @@ impl CustomOp3 for GruLayer {
     fn bwd(
         &self,
         x: &Tensor,
-        w_hh: &Tensor,
+        w: &Tensor,
         b: &Tensor,
         res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
-        let (wv, hs, gv) = (flat(w_hh)?, flat(res)?, flat(&grad.contiguous()?)?);
+        let (xv, wv) = (flat(x)?, flat(w)?);
+        let (hs, gv) = (flat(res)?, flat(&grad.contiguous()?)?);
         let cached = self.cache.lock().expect("gru cache");
         let fresh;
         let cache = match cached.as_ref() {
             Some(c) => c,
             None => {
-                fresh = self.forward(&flat(x)?, &wv, &flat(b)?, true).1;
+                fresh = self.forward(&xv, &wv, &flat(b)?, true).1;
                 &fresh
             }
         };
-        let (dx, dw, db) = self.backward(&wv, &hs, cache, &gv);
+        let w_hh = &wv[self.input * 3 * self.hidden..];
+        let (dxp, dw_hh, db) = self.backward(w_hh, &hs, cache, &gv);
+        let (dx, dw) = self.input_grads(&xv, &wv, &dxp, &dw_hh);
         let dev = x.device();
         Ok((
             Some(Tensor::from_vec(dx, x.shape(), dev)?),
-            Some(Tensor::from_vec(dw, w_hh.shape(), dev)?),
+            Some(Tensor::from_vec(dw, w.shape(), dev)?),
             Some(Tensor::from_vec(db, b.shape(), dev)?),
         ))
     }

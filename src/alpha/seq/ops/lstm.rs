@@ -30,32 +30,35 @@ use std::sync::Mutex;
 /// The fused op; see the module docs.
 pub struct LstmLayer {
     steps: usize,
+    input: usize,
     hidden: usize,
     keep: bool,
     /// The gates and cells of the forward pass.
     cache: Mutex<Option<Kept>>,
 }
 
-/// `x` (T × n × 4H: the input projection x_in·W_ih, without bias), `w_hh`
-/// (H × 4H), `b` (4H) → the hidden states h_0..h_{T−1} (T × n × H).
-/// `keep`: keep the gates for a backward pass (training).
-pub fn lstm_layer(x: &Tensor, w_hh: &Tensor, b: &Tensor, keep: bool) -> Result<Tensor> {
-    let (steps, _, g) = x.dims3()?;
-    let (hidden, g2) = w_hh.dims2()?;
-    if g != 4 * hidden || g2 != g || b.dims() != [g] {
+/// `x` (T × n × I, the layer input), `w` ((I + H) × 4H: W_ih over W_hh),
+/// `b` (4H) → the hidden states h_0..h_{T−1} (T × n × H). `keep`: keep the
+/// gates for a backward pass (training).
+pub fn lstm_layer(x: &Tensor, w: &Tensor, b: &Tensor, keep: bool) -> Result<Tensor> {
+    let (steps, _, input) = x.dims3()?;
+    let (rows, g) = w.dims2()?;
+    let hidden = g / 4;
+    if g != 4 * hidden || rows != input + hidden || b.dims() != [g] {
         candle_core::bail!(
-            "lstm_layer: x width {g}, w_hh {hidden}×{g2}, b {:?} do not fit 4·hidden",
+            "lstm_layer: input width {input}, w {rows}×{g}, b {:?} do not fit (I + H) × 4H",
             b.dims()
         );
     }
     let op = LstmLayer {
         steps,
+        input,
         hidden,
         keep,
         cache: Mutex::new(None),
     };
     x.contiguous()?
-        .apply_op3(&w_hh.contiguous()?, &b.contiguous()?, op)
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
 /// One step for all n stocks: `p` (n × 4H, h_{t−1}·W_hh; x_t and b are
@@ -82,7 +85,24 @@ fn forward_step_body(
         .zip(gates.chunks_exact_mut(4 * hd))
         .zip(c.chunks_exact_mut(hd))
     {
-        let (xi, pi, b) = (&xi[..4 * hd], &pi[..4 * hd], &b[..4 * hd]);
+        let (xa, xb, xc, xd) = (
+            part(xi, hd, 0),
+            part(xi, hd, 1),
+            part(xi, hd, 2),
+            part(xi, hd, 3),
+        );
+        let (pa, pb, pc, pd) = (
+            part(pi, hd, 0),
+            part(pi, hd, 1),
+            part(pi, hd, 2),
+            part(pi, hd, 3),
+        );
+        let (ba, bb, bc, bd) = (
+            part(b, hd, 0),
+            part(b, hd, 1),
+            part(b, hd, 2),
+            part(b, hd, 3),
+        );
         let (cpi, hi, ci) = (&cpi[..hd], &mut hi[..hd], &mut ci[..hd]);
         let (g_i, rest) = gi.split_at_mut(hd);
         let (g_f, rest) = rest.split_at_mut(hd);
@@ -94,10 +114,10 @@ fn forward_step_body(
             &mut g_o[..hd],
         );
         for k in 0..hd {
-            let vi = sigmoid((xi[k] + b[k]) + pi[k]);
-            let vf = sigmoid((xi[hd + k] + b[hd + k]) + pi[hd + k]);
-            let vg = tanh((xi[2 * hd + k] + b[2 * hd + k]) + pi[2 * hd + k]);
-            let vo = sigmoid((xi[3 * hd + k] + b[3 * hd + k]) + pi[3 * hd + k]);
+            let vi = sigmoid((xa[k] + ba[k]) + pa[k]);
+            let vf = sigmoid((xb[k] + bb[k]) + pb[k]);
+            let vg = tanh((xc[k] + bc[k]) + pc[k]);
+            let vo = sigmoid((xd[k] + bd[k]) + pd[k]);
             let cell = vf * cpi[k] + vi * vg;
             hi[k] = vo * tanh(cell);
             g_i[k] = vi;
@@ -162,6 +182,12 @@ fn backward_step_body(
     }
 }
 
+/// Gate `j` (of width `hd`) of a row.
+#[inline(always)]
+fn part(v: &[f32], hd: usize, j: usize) -> &[f32] {
+    &v[j * hd..(j + 1) * hd]
+}
+
 dispatch!(forward_step, forward_step_body, (hidden: usize, x: &[f32], p: &[f32], b: &[f32], cp: &[f32], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
 dispatch!(backward_step, backward_step_body, (hidden: usize, d: &[f32], e: &mut [f32], gates: &[f32], c: &[f32], cp: &[f32], dp: &mut [f32]) -> ());
 
@@ -180,9 +206,58 @@ struct Kept {
 }
 
 impl LstmLayer {
+    /// x·W_ih for all steps at once (T·n × 4H) and the W_hh part of `w`.
+    fn project<'w>(&self, x: &[f32], w: &'w [f32]) -> (Vec<f32>, &'w [f32]) {
+        let g = 4 * self.hidden;
+        let rows = x.len() / self.input;
+        let mut xp = vec![0f32; rows * g];
+        matmul(
+            rows,
+            g,
+            self.input,
+            &mut xp,
+            g,
+            false,
+            mat(x, self.input),
+            mat(w, g),
+            1.0,
+        );
+        (xp, &w[self.input * g..])
+    }
+
+    /// (∂x_in, ∂W) from the gate gradient ∂x_p (T·n × 4H) and ∂W_hh.
+    fn input_grads(
+        &self,
+        x: &[f32],
+        w: &[f32],
+        dxp: &[f32],
+        dw_hh: &[f32],
+    ) -> (Vec<f32>, Vec<f32>) {
+        let (i, g) = (self.input, 4 * self.hidden);
+        let rows = x.len() / i;
+        let mut dx = vec![0f32; rows * i];
+        let wt = Mat {
+            ptr: w.as_ptr(),
+            rs: 1,
+            cs: g as isize,
+        };
+        matmul(rows, i, g, &mut dx, i, false, mat(dxp, g), wt, 1.0);
+        let mut dw = vec![0f32; (i + self.hidden) * g];
+        let xt = Mat {
+            ptr: x.as_ptr(),
+            rs: 1,
+            cs: i as isize,
+        };
+        matmul(i, g, rows, &mut dw, g, false, xt, mat(dxp, g), 1.0);
+        dw[i * g..].copy_from_slice(dw_hh);
+        (dx, dw)
+    }
+
     /// The hidden states (T × n × H) and, with `keep`, the gates and cells
     /// of every step (else scratch buffers of one step).
     fn forward(&self, x: &[f32], w: &[f32], b: &[f32], keep: bool) -> (Vec<f32>, Kept) {
+        let (xp, w) = self.project(x, w);
+        let x = &xp[..];
         let (hd, g) = (self.hidden, 4 * self.hidden);
         let n = x.len() / (self.steps * g);
         let kept = if keep { self.steps } else { 1 };
@@ -301,7 +376,7 @@ impl CustomOp3 for LstmLayer {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
-        let n = x.len() / (self.steps * 4 * self.hidden);
+        let n = x.len() / (self.steps * self.input);
         let (hs, kept) = self.forward(x, w, b, self.keep);
         if self.keep {
             *self.cache.lock().expect("lstm cache") = Some(kept);
@@ -315,27 +390,30 @@ impl CustomOp3 for LstmLayer {
     fn bwd(
         &self,
         x: &Tensor,
-        w_hh: &Tensor,
+        w: &Tensor,
         b: &Tensor,
         res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
-        let (wv, hs, gv) = (flat(w_hh)?, flat(res)?, flat(&grad.contiguous()?)?);
+        let (xv, wv) = (flat(x)?, flat(w)?);
+        let (hs, gv) = (flat(res)?, flat(&grad.contiguous()?)?);
         let cached = self.cache.lock().expect("lstm cache");
         let fresh;
         let kept = match cached.as_ref() {
             Some(c) => c,
             None => {
-                fresh = self.forward(&flat(x)?, &wv, &flat(b)?, true).1;
+                fresh = self.forward(&xv, &wv, &flat(b)?, true).1;
                 &fresh
             }
         };
-        let (dx, dw, db) = self.backward(&wv, &hs, kept, &gv);
+        let w_hh = &wv[self.input * 4 * self.hidden..];
+        let (dxp, dw_hh, db) = self.backward(w_hh, &hs, kept, &gv);
+        let (dx, dw) = self.input_grads(&xv, &wv, &dxp, &dw_hh);
         let dev = x.device();
         Ok((
             Some(Tensor::from_vec(dx, x.shape(), dev)?),
-            Some(Tensor::from_vec(dw, w_hh.shape(), dev)?),
+            Some(Tensor::from_vec(dw, w.shape(), dev)?),
             Some(Tensor::from_vec(db, b.shape(), dev)?),
         ))
     }

@@ -1,16 +1,18 @@
 //! Fused recurrent layers for the sequence models: one candle `CustomOp`
 //! per layer runs the whole sequence forward and, from the gates it kept,
-//! the analytic backward through time ([`gru_layer`], [`lstm_layer`]).
+//! the analytic backward through time ([`gru_layer`], [`lstm_layer`]);
+//! [`bias_tanh`] is the ALSTM's dense layer activation, fused likewise.
 //!
 //! Step-by-step candle ops would build a dozen small tensors per time step
 //! and layer, each with its own autograd node; here each step is one
 //! `gemm` product (h_{t−1} · W_hh, all stocks at once) and one fused loop
 //! over the gates, and the backward ends with one large product for ∂W_hh
-//! (Σ_t h_{t−1}ᵀ ∂g_t, k = T·n). The input projection x·W_ih (all time
-//! steps at once) stays a plain candle matmul outside the op, so its
-//! gradient comes from candle; the biases are added inside the op (and
-//! their gradients summed there), which saves candle's broadcast add over
-//! the T·n rows and its reduction.
+//! (Σ_t h_{t−1}ᵀ ∂g_t, k = T·n). The input projection x·W_ih of all steps
+//! is one product at the start (its gradients ∂x = ∂g·W_ihᵀ and ∂W_ih =
+//! xᵀ·∂g two at the end), and the biases are added in the gate loop, so
+//! candle's graph holds one node per layer: none of its zero-filled
+//! gradient buffers and additions for the T·n × G intermediates.
+//! The weights come as one matrix W = [W_ih; W_hh] ((I + H) × G).
 //!
 //! Layout: time-major, `T × n × width` row-major (row `t·n + i` is stock i
 //! at step t), so each step's rows are contiguous. The initial state is 0.
@@ -20,11 +22,13 @@
 //! bit-identical across runs; versus the plain candle composition (the test
 //! reference, [`super::net`]'s `fused = false`) they agree to ~1e-6.
 
+pub mod bias_tanh;
 pub mod gru;
 pub mod lstm;
 #[cfg(test)]
 mod tests;
 
+pub use bias_tanh::{bias_tanh, BiasTanh};
 pub use gru::{gru_layer, GruLayer};
 pub use lstm::{lstm_layer, LstmLayer};
 

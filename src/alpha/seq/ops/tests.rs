@@ -50,10 +50,10 @@ fn weighted_sum(h: &Tensor, w: &Tensor) -> Tensor {
 
 #[test]
 fn test_fused_gru_matches_plain_output_and_gradients() {
-    let (t, n, hd) = (7, 5, 6);
+    let (t, n, i, hd) = (7, 5, 4, 6);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let x = Var::from_tensor(&random(&mut rng, &[t, n, 3 * hd], 1.5)).unwrap();
-    let w = Var::from_tensor(&random(&mut rng, &[hd, 3 * hd], 0.6)).unwrap();
+    let x = Var::from_tensor(&random(&mut rng, &[t, n, i], 1.5)).unwrap();
+    let w = Var::from_tensor(&random(&mut rng, &[i + hd, 3 * hd], 0.6)).unwrap();
     let b = Var::from_tensor(&random(&mut rng, &[2, 3 * hd], 0.5)).unwrap();
     let lw = random(&mut rng, &[t, n, hd], 1.0);
     let fused = gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), true).unwrap();
@@ -62,7 +62,7 @@ fn test_fused_gru_matches_plain_output_and_gradients() {
     assert!(max_rel_diff(&fused, &plain) < 1e-5);
     let gf = weighted_sum(&fused, &lw).backward().unwrap();
     let gp = weighted_sum(&plain, &lw).backward().unwrap();
-    for (name, v) in [("x", &x), ("w_hh", &w), ("b", &b)] {
+    for (name, v) in [("x", &x), ("w", &w), ("b", &b)] {
         let d = max_rel_diff(
             gf.get(v.as_tensor()).unwrap(),
             gp.get(v.as_tensor()).unwrap(),
@@ -73,10 +73,10 @@ fn test_fused_gru_matches_plain_output_and_gradients() {
 
 #[test]
 fn test_fused_lstm_matches_plain_output_and_gradients() {
-    let (t, n, hd) = (9, 4, 5);
+    let (t, n, i, hd) = (9, 4, 3, 5);
     let mut rng = ChaCha8Rng::seed_from_u64(8);
-    let x = Var::from_tensor(&random(&mut rng, &[t, n, 4 * hd], 1.5)).unwrap();
-    let w = Var::from_tensor(&random(&mut rng, &[hd, 4 * hd], 0.6)).unwrap();
+    let x = Var::from_tensor(&random(&mut rng, &[t, n, i], 1.5)).unwrap();
+    let w = Var::from_tensor(&random(&mut rng, &[i + hd, 4 * hd], 0.6)).unwrap();
     let b = Var::from_tensor(&random(&mut rng, &[4 * hd], 0.5)).unwrap();
     let lw = random(&mut rng, &[t, n, hd], 1.0);
     let fused = lstm_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), true).unwrap();
@@ -85,7 +85,7 @@ fn test_fused_lstm_matches_plain_output_and_gradients() {
     assert!(max_rel_diff(&fused, &plain) < 1e-5);
     let gf = weighted_sum(&fused, &lw).backward().unwrap();
     let gp = weighted_sum(&plain, &lw).backward().unwrap();
-    for (name, v) in [("x", &x), ("w_hh", &w), ("b", &b)] {
+    for (name, v) in [("x", &x), ("w", &w), ("b", &b)] {
         let d = max_rel_diff(
             gf.get(v.as_tensor()).unwrap(),
             gp.get(v.as_tensor()).unwrap(),
@@ -99,8 +99,8 @@ fn test_fused_lstm_matches_plain_output_and_gradients() {
 #[test]
 fn test_backward_without_kept_gates_recomputes() {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
-    let x = Var::from_tensor(&random(&mut rng, &[4, 3, 12], 1.0)).unwrap();
-    let w = Var::from_tensor(&random(&mut rng, &[4, 12], 0.5)).unwrap();
+    let x = Var::from_tensor(&random(&mut rng, &[4, 3, 2], 1.0)).unwrap();
+    let w = Var::from_tensor(&random(&mut rng, &[6, 12], 0.5)).unwrap();
     let b = Var::from_tensor(&random(&mut rng, &[2, 12], 0.5)).unwrap();
     let g = |keep: bool| {
         let h = gru_layer(x.as_tensor(), w.as_tensor(), b.as_tensor(), keep).unwrap();
@@ -108,8 +108,8 @@ fn test_backward_without_kept_gates_recomputes() {
         flat(s.get(w.as_tensor()).unwrap())
     };
     assert_eq!(g(true), g(false));
-    let x4 = Var::from_tensor(&random(&mut rng, &[4, 3, 16], 1.0)).unwrap();
-    let w4 = Var::from_tensor(&random(&mut rng, &[4, 16], 0.5)).unwrap();
+    let x4 = Var::from_tensor(&random(&mut rng, &[4, 3, 2], 1.0)).unwrap();
+    let w4 = Var::from_tensor(&random(&mut rng, &[6, 16], 0.5)).unwrap();
     let b4 = Var::from_tensor(&random(&mut rng, &[16], 0.5)).unwrap();
     let l = |keep: bool| {
         let h = lstm_layer(x4.as_tensor(), w4.as_tensor(), b4.as_tensor(), keep).unwrap();
@@ -131,47 +131,41 @@ fn test_backward_without_kept_gates_recomputes() {
     }
 }
 
-/// One unit, one stock, two steps, by hand in f64: h and ∂(h_0 + h_1)/∂w_hh.
+/// One unit, one stock, one input, two steps, by hand in f64: h and
+/// ∂(h_0 + h_1)/∂W by central differences of the f64 recursion.
 #[test]
 fn test_one_unit_gru_by_hand() {
-    let xs = [[0.3f64, -0.2, 0.5], [-0.4, 0.1, 0.8]];
-    let (w, bi, b) = (
-        [0.7f64, -0.5, 0.9],
-        [0.05f64, -0.1, 0.2],
-        [0.1f64, 0.2, -0.3],
-    );
+    let u = [0.5f64, -1.0];
+    let w0 = [0.3f64, -0.2, 0.5, 0.7, -0.5, 0.9]; // W_ih (r, z, n), W_hh (r, z, n)
+    let (bi, bh) = ([0.05f64, -0.1, 0.2], [0.1f64, 0.2, -0.3]);
     let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
-    let step = |x: &[f64; 3], h: f64, w: &[f64; 3]| {
-        let r = sig(x[0] + bi[0] + w[0] * h + b[0]);
-        let z = sig(x[1] + bi[1] + w[1] * h + b[1]);
-        let nn = (x[2] + bi[2] + r * (w[2] * h + b[2])).tanh();
+    let step = |x: f64, h: f64, w: &[f64; 6]| {
+        let r = sig(x * w[0] + bi[0] + w[3] * h + bh[0]);
+        let z = sig(x * w[1] + bi[1] + w[4] * h + bh[1]);
+        let nn = (x * w[2] + bi[2] + r * (w[5] * h + bh[2])).tanh();
         (1.0 - z) * nn + z * h
     };
-    let run = |w: &[f64; 3]| {
-        let h0 = step(&xs[0], 0.0, w);
-        (h0, step(&xs[1], h0, w))
+    let run = |w: &[f64; 6]| {
+        let h0 = step(u[0], 0.0, w);
+        (h0, step(u[1], h0, w))
     };
-    let (h0, h1) = run(&w);
-    let xt = Tensor::from_vec(
-        xs.iter().flatten().map(|&v| v as f32).collect::<Vec<_>>(),
-        (2, 1, 3),
-        &Device::Cpu,
-    )
-    .unwrap();
-    let wv = Var::from_vec(w.iter().map(|&v| v as f32).collect(), (1, 3), &Device::Cpu).unwrap();
-    let both: Vec<f32> = bi.iter().chain(&b).map(|&v| v as f32).collect();
-    let bt = Tensor::from_vec(both, (2, 3), &Device::Cpu).unwrap();
+    let (h0, h1) = run(&w0);
+    let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    let xt = Tensor::from_vec(f32s(&u), (2, 1, 1), &Device::Cpu).unwrap();
+    let wv = Var::from_vec(f32s(&w0), (2, 3), &Device::Cpu).unwrap();
+    let both: Vec<f64> = bi.iter().chain(&bh).copied().collect();
+    let bt = Tensor::from_vec(f32s(&both), (2, 3), &Device::Cpu).unwrap();
     let h = gru_layer(&xt, wv.as_tensor(), &bt, true).unwrap();
     let got = flat(&h);
     assert!((f64::from(got[0]) - h0).abs() < 1e-6 && (f64::from(got[1]) - h1).abs() < 1e-6);
     let grads = h.sum_all().unwrap().backward().unwrap();
     let dw = flat(grads.get(wv.as_tensor()).unwrap());
-    for k in 0..3 {
+    for k in 0..6 {
         let eps = 1e-6;
-        let (mut up, mut down) = (w, w);
+        let (mut up, mut down) = (w0, w0);
         up[k] += eps;
         down[k] -= eps;
-        let f = |w: &[f64; 3]| {
+        let f = |w: &[f64; 6]| {
             let (a, c) = run(w);
             a + c
         };
@@ -189,8 +183,8 @@ fn test_one_unit_gru_by_hand() {
 fn test_fused_layers_bit_identical_reruns() {
     let run = || {
         let mut rng = ChaCha8Rng::seed_from_u64(21);
-        let x = Var::from_tensor(&random(&mut rng, &[20, 33, 40], 1.0)).unwrap();
-        let w = Var::from_tensor(&random(&mut rng, &[10, 40], 0.4)).unwrap();
+        let x = Var::from_tensor(&random(&mut rng, &[20, 33, 7], 1.0)).unwrap();
+        let w = Var::from_tensor(&random(&mut rng, &[17, 40], 0.4)).unwrap();
         let b = random(&mut rng, &[40], 0.4);
         let h = lstm_layer(x.as_tensor(), w.as_tensor(), &b, true).unwrap();
         let g = h.sqr().unwrap().sum_all().unwrap().backward().unwrap();
