@@ -61,17 +61,13 @@ pub fn lstm_layer(x: &Tensor, w: &Tensor, b: &Tensor, keep: bool) -> Result<Tens
         .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
-/// One step for all n stocks: `p` (n × 4H, h_{t−1}·W_hh; x_t and b are
-/// added here), `cp` (n × H, c_{t−1}; zeros at t = 0) → `h` (n × H), the gates
-/// (n × 4H) and `c` (n × H).
+/// One step for all n stocks from `[x_t, p, b, cp]`: `p` (n × 4H,
+/// h_{t−1}·W_hh; x_t and b are added here), `cp` (n × H, c_{t−1}; zeros
+/// at t = 0) → `h` (n × H), the gates (n × 4H) and `c` (n × H).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn forward_step_body(
     hidden: usize,
-    x: &[f32],
-    p: &[f32],
-    b: &[f32],
-    cp: &[f32],
+    [x, p, b, cp]: [&[f32]; 4],
     h: &mut [f32],
     gates: &mut [f32],
     c: &mut [f32],
@@ -133,7 +129,6 @@ fn forward_step_body(
 /// step t+1, updated to ∂L/∂c_{t−1}), this step's gates and cells and the
 /// previous cells `cp` → `dp` (n × 4H).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn backward_step_body(
     hidden: usize,
     d: &[f32],
@@ -188,7 +183,7 @@ fn part(v: &[f32], hd: usize, j: usize) -> &[f32] {
     &v[j * hd..(j + 1) * hd]
 }
 
-dispatch!(forward_step, forward_step_body, (hidden: usize, x: &[f32], p: &[f32], b: &[f32], cp: &[f32], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
+dispatch!(forward_step, forward_step_body, (hidden: usize, inputs: [&[f32]; 4], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
 dispatch!(backward_step, backward_step_body, (hidden: usize, d: &[f32], e: &mut [f32], gates: &[f32], c: &[f32], cp: &[f32], dp: &mut [f32]) -> ());
 
 fn mat(s: &[f32], rs: usize) -> Mat {
@@ -284,9 +279,9 @@ impl LstmLayer {
                     &lo[(t - 1) * n * hd..]
                 };
                 let gates_t = &mut gates[t * n * g..(t + 1) * n * g];
-                forward_step(hd, x_t, &p, b, cp, h_t, gates_t, &mut hi[..n * hd]);
+                forward_step(hd, [x_t, &p, b, cp], h_t, gates_t, &mut hi[..n * hd]);
             } else {
-                forward_step(hd, x_t, &p, b, &previous, h_t, &mut gates, &mut cells);
+                forward_step(hd, [x_t, &p, b, &previous], h_t, &mut gates, &mut cells);
                 std::mem::swap(&mut previous, &mut cells);
             }
         }
