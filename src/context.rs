@@ -368,6 +368,10 @@ impl<'a> Context<'a> {
     pub fn bar(&self, s: SymbolId) -> Option<&'a BarRow> {
         self.history.bar(s)
     }
+    /// Today's bar rows (every row of the day, ascending symbol ids).
+    pub fn bars(&self) -> &'a [BarRow] {
+        self.history.bars()
+    }
     /// True when `s` traded today (a row with volume > 0).
     pub fn traded_today(&self, s: SymbolId) -> bool {
         self.history.bar(s).is_some_and(BarRow::is_traded)

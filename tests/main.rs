@@ -28,6 +28,7 @@ mod reliability;
 mod report_html;
 mod robust;
 mod scenarios;
+mod sequence;
 mod shard;
 mod sweep;
 mod table1;

@@ -9,6 +9,7 @@ use super::gbdt::GbdtModel;
 use super::linear::LinearModel;
 use super::model::AlphaModel;
 use super::reversal::ReversalModel;
+use super::seq::{SeqArch, SeqModel};
 use crate::data::Market;
 use crate::spec::ModelConfig;
 use crate::{Error, Result};
@@ -121,6 +122,19 @@ pub fn build_model_with_progress(
         ModelConfig::Mgat(d) => deep(Some(Arch::Mgat), d, progress),
         ModelConfig::Dmfm(d) => deep(Some(Arch::Dmfm), d, progress),
         ModelConfig::E2eai(d) => deep(None, d, progress),
+        ModelConfig::Gru(q) | ModelConfig::Alstm(q) => {
+            let arch = match config {
+                ModelConfig::Gru(_) => SeqArch::Gru,
+                _ => SeqArch::Alstm,
+            };
+            let chosen = Some(q.factors.clone());
+            let (columns, chosen) = resolve_factor_names(&chosen, names, &missing)?;
+            let mut m = SeqModel::new(arch, q.clone(), columns, chosen, seed)?;
+            if let Some(p) = progress {
+                m = m.with_progress(p);
+            }
+            Ok(Box::new(m))
+        }
         other => build_model_with_factors(other, market, names, seed),
     }
 }
@@ -196,7 +210,9 @@ pub fn build_model_with_factors(
         | ModelConfig::Mlp(_)
         | ModelConfig::Mgat(_)
         | ModelConfig::Dmfm(_)
-        | ModelConfig::E2eai(_) => {
+        | ModelConfig::E2eai(_)
+        | ModelConfig::Gru(_)
+        | ModelConfig::Alstm(_) => {
             return build_model_with_progress(config, market, names, seed, None)
         }
     })

@@ -4,12 +4,14 @@
 //! six months, first on the first day of the window) and
 //! [`AlphaModel::score`] at every rebalance, both with a point-in-time
 //! [`Context`](crate::context::Context). Built in: `ew`, `factor`, `file`,
-//! `reversal`, `linear`, `gbdt` (boosted trees), and the deep models `mlp`, `mgat`, `dmfm`
-//! (docs/dmfm.md) and `e2eai` (docs/e2eai.md). Only this module knows candle
-//! (in `deep`) and forust-ml (in `gbdt`).
+//! `reversal`, `linear`, `gbdt` (boosted trees), the deep models `mlp`, `mgat`, `dmfm`
+//! (docs/dmfm.md) and `e2eai` (docs/e2eai.md), and the sequence models `gru`,
+//! `alstm` (docs/sequence.md). Only this module knows candle (in `deep` and
+//! `seq`) and forust-ml (in `gbdt`).
 //!
 //! `model` holds the trait, `build` turns a spec's model config into one;
-//! each model has its own file (the deep ones the [`deep`] folder), and
+//! each model has its own file (the deep ones the [`deep`] folder, the
+//! sequence models [`seq`]), and
 //! [`samples`] / [`interpret`] are what the trained models share.
 
 mod build;
@@ -24,6 +26,7 @@ mod linear;
 mod model;
 mod reversal;
 pub mod samples;
+pub mod seq;
 
 pub use build::{build_model, build_model_with_factors, build_model_with_progress};
 pub use deep::{Arch, DeepModel, HeadActivation, IndustryGatMode, TrainEvent, TrainProgress};
@@ -34,3 +37,4 @@ pub use interpret::Interpretation;
 pub use linear::LinearModel;
 pub use model::AlphaModel;
 pub use reversal::ReversalModel;
+pub use seq::{SeqArch, SeqModel};

@@ -185,6 +185,10 @@ pub struct GenerateArgs {
     /// Random seed: the same seed writes the same bytes.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Scale of the planted temporal signal (5-day reversal and volume
+    /// shock × return, in daily expected-return units, e.g. 0.0012; 0 = off).
+    #[arg(long, default_value_t = 0.0, value_name = "S")]
+    pub temporal_scale: f64,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

@@ -186,7 +186,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Generate(args) => {
             let preset: Preset = args.preset.parse()?;
             let pb = spinner("generating");
-            let summary = generate(&preset.config(), args.seed, &args.out)?;
+            let config = crate::generate::GeneratorConfig {
+                temporal_scale: args.temporal_scale,
+                ..preset.config()
+            };
+            let summary = generate(&config, args.seed, &args.out)?;
             pb.finish_and_clear();
             println!(
                 "wrote {} ({} stocks x {} days, {} bar rows) to {}",
@@ -302,18 +306,11 @@ fn train_or_score(args: TrainArgs, train: bool) -> Result<i32> {
     let base = PathBuf::from("runs").join(&name);
     let weights = args.weights.unwrap_or_else(|| base.join("weights"));
     let scores = args.scores.unwrap_or_else(|| base.join("scores.csv"));
-    let (save_weights, load_weights) = match &mut spec.config.model {
-        crate::spec::ModelConfig::Dmfm(d)
-        | crate::spec::ModelConfig::E2eai(d)
-        | crate::spec::ModelConfig::Mgat(d)
-        | crate::spec::ModelConfig::Mlp(d) => (&mut d.save_weights, &mut d.load_weights),
-        crate::spec::ModelConfig::Gbdt(g) => (&mut g.save_weights, &mut g.load_weights),
-        _ => {
-            return Err(Error::Spec {
-                file: args.spec.clone(),
-                message: "`train` and `score` need a learned model (kind = \"dmfm\", \"e2eai\", \"mgat\", \"mlp\" or \"gbdt\"); other models need no weights — use `backtest`".into(),
-            })
-        }
+    let Some([load_weights, save_weights]) = spec.config.model.weight_dirs_mut() else {
+        return Err(Error::Spec {
+            file: args.spec.clone(),
+            message: "`train` and `score` need a learned model (kind = \"dmfm\", \"e2eai\", \"mgat\", \"mlp\", \"gbdt\", \"gru\" or \"alstm\"); other models need no weights — use `backtest`".into(),
+        });
     };
     if train {
         *save_weights = Some(weights.clone());

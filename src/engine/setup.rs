@@ -71,6 +71,7 @@ pub fn run_factor_columns(spec: &Spec) -> crate::data::FactorColumns {
             Some(f) => f.clone(),
             None => return crate::data::FactorColumns::All,
         },
+        ModelConfig::Gru(q) | ModelConfig::Alstm(q) => q.factors.clone(),
     };
     let library: Vec<String> = spec
         .library_selection()

@@ -96,6 +96,9 @@ pub struct GeneratorConfig {
     pub start: NaiveDate,
     /// Scale `s` of the planted signal.
     pub signal_scale: f64,
+    /// Scale of the planted temporal signal (0 = off, the default; see
+    /// the `temporal` module): μ gains `temporal_scale · τ`.
+    pub temporal_scale: f64,
     /// AR(1) coefficient of the factors.
     pub factor_rho: f64,
     /// Probability that a weekday (other than the first) is a holiday.
@@ -137,6 +140,7 @@ impl GeneratorConfig {
             index_size: (n_stocks as f64 * 2.0 / 3.0).round() as usize,
             start: NaiveDate::from_ymd_opt(2015, 1, 5).expect("valid date"),
             signal_scale: SIGNAL_SCALE,
+            temporal_scale: 0.0,
             factor_rho: 0.98,
             holiday_rate: 0.02,
             ipo_fraction: 0.15,
@@ -196,6 +200,12 @@ impl GeneratorConfig {
         }
         if !self.signal_scale.is_finite() {
             return fail("signal_scale must be finite".into());
+        }
+        if !self.temporal_scale.is_finite() {
+            return fail(format!(
+                "temporal_scale = {} must be finite (0 turns the temporal signal off)",
+                self.temporal_scale
+            ));
         }
         Ok(())
     }

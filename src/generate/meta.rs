@@ -48,7 +48,7 @@ pub(super) fn write_meta(
     };
     let factor_names: Vec<String> = (0..config.n_factors).map(|k| format!("f{k}")).collect();
     let noise: Vec<String> = (6..config.n_factors).map(|k| format!("f{k}")).collect();
-    let meta = json!({
+    let mut meta = json!({
         "generator": "alphasim generate",
         "format_version": 1,
         "preset": config.preset.map_or("custom", |p| p.name()),
@@ -109,6 +109,18 @@ pub(super) fn write_meta(
             "penny_delistings": counts.penny_delistings,
         },
     });
+    if config.temporal_scale != 0.0 {
+        // only with the option on, so bundles without it keep their bytes
+        meta["temporal_signal"] = json!({
+            "formula": super::temporal::FORMULA,
+            "description": "A term of the expected next-day return known at the close of t that depends on the stock's own recent returns and volume (a 5-day reversal and a volume-shock x return interaction), which no factor column contains. Included in mu, so in oracle_scores.csv and the oracle IC.",
+            "scale": config.temporal_scale,
+            "coefficients": {
+                "reversal_5d": -super::temporal::REVERSAL_COEFFICIENT,
+                "volume_shock_x_return": super::temporal::VOLUME_SHOCK_COEFFICIENT,
+            },
+        });
+    }
     let path = out.join("meta.json");
     let mut text = serde_json::to_string_pretty(&meta).expect("meta serialises");
     text.push('\n');

@@ -108,6 +108,25 @@
 //! last day, because the means are computed before prices exist.) The scale gives an oracle
 //! IC of about 0.04 at 1 day and 0.15 at 20 days.
 //!
+//! # Planted temporal signal (optional)
+//!
+//! With `temporal_scale ≠ 0` (`alphasim generate --temporal-scale S`; default
+//! 0 = off, which leaves every byte as without it) μ gains a term from the
+//! stock's own recent path, which no factor column contains (module
+//! `temporal`, and `temporal_signal` in `meta.json`):
+//!
+//! ```text
+//! μ_{i,t} += S · ( −0.5·R5_{i,t}/0.05 + 0.5·clip(ν_{i,t}, −2, 2)·r_{i,t}/0.02 )
+//! ```
+//!
+//! r = the day's adjusted close-to-close return from the written bars (0 on
+//! the first bar and on a zero-volume day), R5 = the sum of r over the last 5
+//! bar rows, ν = ln volume − the mean of ln volume over the last 20 traded
+//! days (today included): a weekly reversal and a volume-shock × return
+//! interaction. The term is 0 on a day without a traded bar. It is part of μ,
+//! hence of `oracle_scores.csv` and the oracle IC. It exists for the
+//! sequence models (docs/sequence.md), which read that path.
+//!
 //! # Oracle IC
 //!
 //! For h ∈ {1, 5, 10, 20}: at each day t with t+h in the data, over the index
@@ -161,6 +180,7 @@ mod oracle;
 mod prices;
 mod simulate;
 mod streams;
+mod temporal;
 #[cfg(test)]
 mod tests;
 mod universe;
@@ -171,6 +191,7 @@ pub use config::{
     LINEAR_COEFFICIENTS, SIGNAL_SCALE,
 };
 pub use oracle::{IC_HORIZONS, ORACLE_SCORES_FILE};
+pub use temporal::{REVERSAL_COEFFICIENT, REVERSAL_DAYS, VOLUME_DAYS, VOLUME_SHOCK_COEFFICIENT};
 
 use calendar::{make_calendar, quarter_ends, selection_days};
 use factors::industry_mean_f5;

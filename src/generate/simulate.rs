@@ -9,6 +9,7 @@ use super::fundamentals::write_fundamentals;
 use super::meta::Counts;
 use super::prices::{limits_of, price_day, volume_for, write_bar, Ohlc};
 use super::streams::{stock_stream, stream_rng, SLOT_FUNDAMENTALS, SLOT_PRICES};
+use super::temporal::TemporalState;
 use super::universe::Stock;
 use super::write::CsvOut;
 use crate::Result;
@@ -174,6 +175,7 @@ fn simulate_stock(
     let mut next_quarter = 0;
     let mut last = stock.last;
     let mut penny_run = 0;
+    let mut temporal = TemporalState::default();
     for (t, &state) in suspended.iter().enumerate() {
         for ((path, m), v) in paths.iter_mut().zip(&mut micro).zip(&mut f) {
             *m = round_micro(path.next());
@@ -213,12 +215,14 @@ fn simulate_stock(
 
         let date = ctx.date_text[t].as_bytes();
         let mut traded = false;
+        let mut bar_volume = None;
         if t == stock.first {
             let ohlc = price_day(stock.start_cents, r, None, stock.sigma, &mut rng);
             close = ohlc.close;
             let volume = volume_for(shares, r, &mut rng);
             write_bar(bars, date, symbol, &ohlc, volume, &adj_text, None, &mut rng)?;
             traded = true;
+            bar_volume = Some(volume);
         } else if state == SUSPENDED_MISSING {
             panel.counts.suspended_missing_rows += 1;
         } else if state == SUSPENDED_ZERO_VOLUME {
@@ -240,6 +244,7 @@ fn simulate_stock(
                 &mut rng,
             )?;
             panel.counts.suspended_zero_volume_rows += 1;
+            bar_volume = Some(0);
         } else {
             let mut reference = close;
             if rng.random_bool(1.0 / 504.0) {
@@ -284,6 +289,7 @@ fn simulate_stock(
                 &mut rng,
             )?;
             traded = true;
+            bar_volume = Some(volume);
             penny_run = if close < 100 { penny_run + 1 } else { 0 };
             if config.penny_delist_days > 0 && penny_run == config.penny_delist_days {
                 last = last.min(t);
@@ -294,6 +300,13 @@ fn simulate_stock(
         }
         panel.close_adj[cell] = (close as f64 / 100.0) * adj;
         panel.traded[cell] = traded;
+        if config.temporal_scale != 0.0 {
+            if let Some(volume) = bar_volume {
+                // the temporal term of μ known at this close (module `temporal`)
+                mu_prev += config.temporal_scale * temporal.on_bar(panel.close_adj[cell], volume);
+                panel.mu[cell] = mu_prev;
+            }
+        }
 
         if traded {
             factors.field(date);

@@ -1,6 +1,9 @@
 //! Every value check of a parsed spec, each with the message naming the key.
 
-use super::{factor_catalog, DeepConfig, GbdtConfig, ModelConfig, Rebalance, SamplesConfig, Spec};
+use super::{
+    factor_catalog, DeepConfig, GbdtConfig, ModelConfig, Rebalance, SamplesConfig, SeqConfig, Spec,
+    TrainConfig,
+};
 
 impl Spec {
     /// Checks every value; the message names the key.
@@ -151,6 +154,7 @@ fn check_model(m: &ModelConfig) -> std::result::Result<(), String> {
             }
             check_deep(d)
         }
+        ModelConfig::Gru(q) | ModelConfig::Alstm(q) => check_seq(q),
         _ => Ok(()),
     }
 }
@@ -209,16 +213,47 @@ fn check_deep(d: &DeepConfig) -> std::result::Result<(), String> {
     if d.hidden == 0 || d.gat_heads == 0 {
         return Err("model.hidden and model.gat_heads must be at least 1".into());
     }
-    if d.horizons.is_empty() || d.horizons.contains(&0) {
-        return Err("model.horizons must list at least one horizon ≥ 1 trading day".into());
+    check_horizons(&d.horizons, d.score_horizon)?;
+    check_train(&d.train)
+}
+
+fn check_seq(q: &SeqConfig) -> std::result::Result<(), String> {
+    check_samples(&q.samples)?;
+    let (t, s) = (&q.train, &q.samples);
+    if t.seeds > 1
+        || t.refit
+        || t.stop_on == super::StopOn::ScoreIc
+        || !s.inputs.is_default()
+        || !s.universe.is_default()
+    {
+        return Err("kinds \"gru\" and \"alstm\" do not support model.train.seeds > 1, train.refit, stop_on = \"score_ic\", samples.inputs or samples.universe yet; remove them".into());
     }
-    if !d.horizons.contains(&d.score_horizon) {
+    if q.window < 2 {
         return Err(format!(
-            "model.score_horizon = {} is not one of model.horizons = {:?}",
-            d.score_horizon, d.horizons
+            "model.window = {} must be at least 2 trading days",
+            q.window
         ));
     }
-    let t = &d.train;
+    if q.hidden == Some(0) || q.layers == 0 || q.dense == 0 {
+        return Err("model.hidden, model.layers and model.dense must be at least 1".into());
+    }
+    check_horizons(&q.horizons, q.score_horizon)?;
+    check_train(&q.train)
+}
+
+fn check_horizons(horizons: &[u32], score_horizon: u32) -> std::result::Result<(), String> {
+    if horizons.is_empty() || horizons.contains(&0) {
+        return Err("model.horizons must list at least one horizon ≥ 1 trading day".into());
+    }
+    if !horizons.contains(&score_horizon) {
+        return Err(format!(
+            "model.score_horizon = {score_horizon} is not one of model.horizons = {horizons:?}"
+        ));
+    }
+    Ok(())
+}
+
+fn check_train(t: &TrainConfig) -> std::result::Result<(), String> {
     if t.epochs == 0 || t.batch_dates == 0 || t.threads == 0 || t.seeds == 0 {
         return Err("model.train.epochs, batch_dates, threads and seeds must be at least 1".into());
     }

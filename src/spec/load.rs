@@ -109,26 +109,11 @@ fn resolve_model_paths(base: &Path, model: &mut ModelConfig) -> Option<PathBuf> 
             Some(rest) => return Some(rest),
             None => *p = resolve(base, p),
         },
-        ModelConfig::Mlp(d)
-        | ModelConfig::Mgat(d)
-        | ModelConfig::Dmfm(d)
-        | ModelConfig::E2eai(d) => {
-            for p in [&mut d.load_weights, &mut d.save_weights]
-                .into_iter()
-                .flatten()
-            {
+        other => {
+            for p in other.weight_dirs_mut().into_iter().flatten().flatten() {
                 *p = resolve(base, p);
             }
         }
-        ModelConfig::Gbdt(g) => {
-            for p in [&mut g.load_weights, &mut g.save_weights]
-                .into_iter()
-                .flatten()
-            {
-                *p = resolve(base, p);
-            }
-        }
-        _ => {}
     }
     None
 }

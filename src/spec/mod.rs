@@ -42,7 +42,8 @@ pub use e2eai::E2eaiConfig;
 pub use execution::{ExecutionConfig, Fill, MarketPreset};
 pub use model::{
     DeepConfig, DistanceTrains, GbdtConfig, HeadActivation, IndustryGatMode, InputNorm, LabelNorm,
-    LinearConfig, LossConfig, ModelConfig, SamplesConfig, StopOn, TrainConfig, TrainUniverse,
+    LinearConfig, LossConfig, ModelConfig, SamplesConfig, SeqConfig, StopOn, TrainConfig,
+    TrainUniverse,
 };
 pub use portfolio::{EnhancedIndexConfig, Method, PortfolioConfig, TopkDropoutConfig};
 pub use preprocess::{MissingRule, PreprocessConfig};

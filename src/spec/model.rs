@@ -45,6 +45,11 @@ pub enum ModelConfig {
     /// E2EAI: gated factor selection, the DMFM's neutralisation, signed
     /// attention and a portfolio loss (docs/e2eai.md).
     E2eai(DeepConfig),
+    /// GRU over each stock's last `window` days of price-volume features
+    /// + a dense layer (docs/sequence.md).
+    Gru(SeqConfig),
+    /// Attention LSTM over the same input (Qlib's ALSTM; docs/sequence.md).
+    Alstm(SeqConfig),
 }
 
 impl ModelConfig {
@@ -57,6 +62,7 @@ impl ModelConfig {
             | ModelConfig::Mgat(d)
             | ModelConfig::Dmfm(d)
             | ModelConfig::E2eai(d) => Some(&d.samples),
+            ModelConfig::Gru(q) | ModelConfig::Alstm(q) => Some(&q.samples),
             ModelConfig::Ew { .. }
             | ModelConfig::Factor { .. }
             | ModelConfig::File { .. }
@@ -69,6 +75,96 @@ impl ModelConfig {
     pub fn trains_on_listed(&self) -> bool {
         self.samples()
             .is_some_and(|s| s.universe == TrainUniverse::Listed)
+    }
+
+    /// The weight folders (`load_weights`, `save_weights`) of a learned
+    /// model with weights; None for the others.
+    pub fn weight_dirs_mut(&mut self) -> Option<[&mut Option<PathBuf>; 2]> {
+        match self {
+            ModelConfig::Mlp(d)
+            | ModelConfig::Mgat(d)
+            | ModelConfig::Dmfm(d)
+            | ModelConfig::E2eai(d) => Some([&mut d.load_weights, &mut d.save_weights]),
+            ModelConfig::Gbdt(g) => Some([&mut g.load_weights, &mut g.save_weights]),
+            ModelConfig::Gru(q) | ModelConfig::Alstm(q) => {
+                Some([&mut q.load_weights, &mut q.save_weights])
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Hyper-parameters of the sequence models (`gru`, `alstm`; docs/sequence.md).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeqConfig {
+    /// Factor columns appended to the price-volume features of every day of
+    /// the window (default: none).
+    #[serde(default)]
+    pub factors: Vec<String>,
+    /// Trading days of history per input sequence.
+    #[serde(default = "default_seq_window")]
+    pub window: TradingDays,
+    /// Hidden size of the recurrent layers (default: 50 for `gru`, 64 for `alstm`).
+    #[serde(default)]
+    pub hidden: Option<usize>,
+    /// Recurrent layers.
+    #[serde(default = "default_seq_layers")]
+    pub layers: usize,
+    /// Units of the dense layer after the GRU (`gru` only).
+    #[serde(default = "default_seq_dense")]
+    pub dense: usize,
+    /// Forward horizons of the K output heads, trading days.
+    #[serde(default = "default_horizons")]
+    pub horizons: Vec<TradingDays>,
+    /// The head whose output is the score (its horizon, trading days).
+    #[serde(default = "default_score_horizon")]
+    pub score_horizon: TradingDays,
+    #[serde(default)]
+    pub label: LabelNorm,
+    /// Loss weights (`distance` is unused: the sequence models have no
+    /// attention estimate of their output).
+    #[serde(default)]
+    pub loss: LossConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
+    #[serde(default)]
+    pub samples: SamplesConfig,
+    /// Load each window's weights from this folder instead of training.
+    #[serde(default)]
+    pub load_weights: Option<PathBuf>,
+    /// Save each window's best weights to this folder as safetensors.
+    #[serde(default)]
+    pub save_weights: Option<PathBuf>,
+}
+
+fn default_seq_window() -> u32 {
+    60
+}
+fn default_seq_layers() -> usize {
+    2
+}
+fn default_seq_dense() -> usize {
+    10
+}
+
+impl Default for SeqConfig {
+    fn default() -> Self {
+        SeqConfig {
+            factors: Vec::new(),
+            window: default_seq_window(),
+            hidden: None,
+            layers: default_seq_layers(),
+            dense: default_seq_dense(),
+            horizons: default_horizons(),
+            score_horizon: default_score_horizon(),
+            label: LabelNorm::default(),
+            loss: LossConfig::default(),
+            train: TrainConfig::default(),
+            samples: SamplesConfig::default(),
+            load_weights: None,
+            save_weights: None,
+        }
     }
 }
 

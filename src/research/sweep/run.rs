@@ -101,6 +101,7 @@ pub(super) fn scoring_cost(spec: &Spec, market: &Market) -> u64 {
     use crate::spec::ModelConfig;
     let weight = match &spec.config.model {
         ModelConfig::Dmfm(_) | ModelConfig::E2eai(_) => 60,
+        ModelConfig::Gru(_) | ModelConfig::Alstm(_) => 60,
         ModelConfig::Mgat(_) => 30,
         ModelConfig::Mlp(_) => 10,
         ModelConfig::Gbdt(_) => 4,

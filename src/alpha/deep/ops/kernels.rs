@@ -8,7 +8,7 @@ use candle_core::{CpuStorage, Layout, Result};
 /// does not depend on the vector width the CPU offers).
 pub(super) const LANES: usize = 16;
 
-pub(super) fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
+pub(crate) fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
     let v = s.as_slice::<f32>()?;
     match l.contiguous_offsets() {
         Some((a, b)) => Ok(&v[a..b]),
@@ -25,16 +25,16 @@ fn parallelism() -> gemm::Parallelism {
 
 /// Row-major matrix view: (pointer, row stride, column stride).
 #[derive(Clone, Copy)]
-pub(super) struct Mat {
-    pub(super) ptr: *const f32,
-    pub(super) rs: isize,
-    pub(super) cs: isize,
+pub(crate) struct Mat {
+    pub(crate) ptr: *const f32,
+    pub(crate) rs: isize,
+    pub(crate) cs: isize,
 }
 
 /// dst (m × n, row stride `dst_rs`) = beta · lhs (m × k) · rhs (k × n),
 /// or dst += … when `accumulate`.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn matmul(
+pub(crate) fn matmul(
     m: usize,
     n: usize,
     k: usize,
@@ -130,4 +130,4 @@ macro_rules! dispatch {
     };
 }
 
-pub(super) use dispatch;
+pub(crate) use dispatch;

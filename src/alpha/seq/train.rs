@@ -1,0 +1,267 @@
+//! The sequence models' weights and training loop, with the conventions of
+//! the deep models (`super::super::deep`): variables in sorted-name order
+//! with a ChaCha init seeded by the seed and the window number, AdamW on
+//! shuffled batches of dates, the DMFM loss's return terms
+//! ([`loss::batch_loss`] without f̂), early stopping on the validation loss
+//! with `patience`, and the best epoch's weights kept.
+
+use crate::alpha::deep::loss::{self, DateTerms};
+use crate::alpha::deep::{TrainEvent, TrainProgress};
+use crate::data::Date;
+use crate::spec::{LossConfig, StopOn, TrainConfig};
+use crate::{Error, Result};
+use candle_core::{Tensor, Var};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+pub(super) fn candle_err(e: candle_core::Error) -> Error {
+    Error::Run(format!("model: {e}"))
+}
+
+/// All variables of `map`, sorted by name.
+pub(super) fn sorted_vars(map: &VarMap) -> Vec<(String, Var)> {
+    let data = map.data().lock().expect("varmap lock");
+    let mut v: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// Seeded initialisation in sorted-name order: biases 0; recurrent weights
+/// (`rnn*.w` = W_ih over W_hh) U(±1/√H) as in PyTorch (H = `hidden`);
+/// dense weights Glorot-uniform.
+pub(super) fn init_vars(map: &VarMap, seed: u64, window: u64, hidden: usize) -> Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ window.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    for (name, var) in sorted_vars(map) {
+        let dims = var.dims().to_vec();
+        let n: usize = dims.iter().product();
+        let leaf = name.rsplit('.').next().unwrap_or(&name);
+        let values: Vec<f32> = if leaf.starts_with('b') {
+            vec![0.0; n]
+        } else {
+            let bound = if name.starts_with("rnn") {
+                1.0 / (hidden as f64).sqrt()
+            } else {
+                let (fan_in, fan_out) = match dims.as_slice() {
+                    [i, o] => (*i, *o),
+                    _ => (n, n),
+                };
+                (6.0 / (fan_in + fan_out) as f64).sqrt()
+            } as f32;
+            (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+        };
+        let t = Tensor::from_vec(values, dims, var.device()).map_err(candle_err)?;
+        var.set(&t).map_err(candle_err)?;
+    }
+    Ok(())
+}
+
+fn snapshot(vars: &[(String, Var)]) -> Result<Vec<Tensor>> {
+    vars.iter()
+        .map(|(_, v)| v.as_tensor().copy().map_err(candle_err))
+        .collect()
+}
+
+fn restore(vars: &[(String, Var)], snap: &[Tensor]) -> Result<()> {
+    for ((_, v), t) in vars.iter().zip(snap) {
+        v.set(t).map_err(candle_err)?;
+    }
+    Ok(())
+}
+
+/// The loss of a batch of dates from the model outputs (n × K each) and
+/// labels, and its logged parts.
+pub(super) fn batch_loss(
+    outputs: &[Tensor],
+    returns: &[Tensor],
+    w: &LossConfig,
+) -> Result<(Tensor, [f32; 3])> {
+    let terms: Vec<DateTerms<'_>> = outputs
+        .iter()
+        .zip(returns)
+        .map(|(f, r)| DateTerms {
+            f,
+            fhat: None,
+            returns: r,
+        })
+        .collect();
+    loss::batch_loss(&terms, w).map_err(candle_err)
+}
+
+/// The dates a window trains and validates on, built on demand.
+pub(super) trait Dates {
+    /// The network output (n × K) of date `i` of the training (`train`) or
+    /// validation set; with `grad`, attached to the graph (and the fused
+    /// ops keep their gates), else detached.
+    fn output(&self, train: bool, i: usize, grad: bool) -> Result<Tensor>;
+    /// The labels (n × K) of that date.
+    fn returns(&self, train: bool, i: usize) -> Tensor;
+}
+
+/// Adds `add`'s gradient of each of `vars` into `acc`.
+fn accumulate(
+    acc: &mut candle_core::backprop::GradStore,
+    add: &candle_core::backprop::GradStore,
+    vars: &[Var],
+) -> Result<()> {
+    for v in vars {
+        if let Some(g) = add.get(v.as_tensor()) {
+            let sum = match acc.remove(v.as_tensor()) {
+                Some(a) => (a + g).map_err(candle_err)?,
+                None => g.clone(),
+            };
+            acc.insert(v.as_tensor(), sum);
+        }
+    }
+    Ok(())
+}
+
+/// One optimiser step on a batch of training dates; returns the loss and its
+/// parts. One date: the usual backward. Several: the loss couples them (the
+/// ICIR), so it is computed on detached outputs first, then each date's
+/// graph is built alone and back-propagated with its ∂L/∂f (the gradients
+/// summed), so at most one date's graph is alive at a time (memory
+/// independent of `batch_dates`) for one extra forward pass per date.
+fn step(
+    opt: &mut AdamW,
+    vars: &[Var],
+    dates: &dyn Dates,
+    chunk: &[usize],
+    w: &LossConfig,
+) -> Result<(f32, [f32; 3])> {
+    let returns: Vec<Tensor> = chunk.iter().map(|&i| dates.returns(true, i)).collect();
+    if let [i] = chunk {
+        let f = dates.output(true, *i, true)?;
+        let (loss, parts) = batch_loss(&[f], &returns, w)?;
+        opt.backward_step(&loss).map_err(candle_err)?;
+        return Ok((loss.to_scalar::<f32>().map_err(candle_err)?, parts));
+    }
+    let leaves = chunk
+        .iter()
+        .map(|&i| Var::from_tensor(&dates.output(true, i, false)?).map_err(candle_err))
+        .collect::<Result<Vec<Var>>>()?;
+    let outputs: Vec<Tensor> = leaves.iter().map(|v| v.as_tensor().clone()).collect();
+    let (loss, parts) = batch_loss(&outputs, &returns, w)?;
+    let d_out = loss.backward().map_err(candle_err)?;
+    let mut acc: Option<candle_core::backprop::GradStore> = None;
+    for (&i, leaf) in chunk.iter().zip(&leaves) {
+        let Some(g) = d_out.get(leaf.as_tensor()) else {
+            continue;
+        };
+        let f = dates.output(true, i, true)?;
+        let surrogate = (f * g).map_err(candle_err)?.sum_all().map_err(candle_err)?;
+        let grads = surrogate.backward().map_err(candle_err)?;
+        match acc.as_mut() {
+            Some(a) => accumulate(a, &grads, vars)?,
+            None => acc = Some(grads),
+        }
+    }
+    if let Some(a) = acc {
+        opt.step(&a).map_err(candle_err)?;
+    }
+    Ok((loss.to_scalar::<f32>().map_err(candle_err)?, parts))
+}
+
+/// The loss of all validation dates (detached outputs).
+fn validation_loss(dates: &dyn Dates, n: usize, w: &LossConfig) -> Result<(f32, [f32; 3])> {
+    let outputs = (0..n)
+        .map(|i| dates.output(false, i, false))
+        .collect::<Result<Vec<_>>>()?;
+    let returns: Vec<Tensor> = (0..n).map(|i| dates.returns(false, i)).collect();
+    let (loss, parts) = batch_loss(&outputs, &returns, w)?;
+    Ok((loss.to_scalar::<f32>().map_err(candle_err)?, parts))
+}
+
+/// What one window's training needs besides the loss.
+pub(super) struct Window<'a> {
+    pub name: &'a str,
+    pub as_of: Date,
+    pub number: usize,
+    pub seed: u64,
+    pub train_dates: usize,
+    pub valid_dates: usize,
+}
+
+/// Trains one window on `dates`. Returns (epochs run, best epoch, best
+/// validation criterion).
+pub(super) fn train_window(
+    map: &VarMap,
+    t: &TrainConfig,
+    loss_w: &LossConfig,
+    win: &Window<'_>,
+    progress: &mut Option<TrainProgress>,
+    dates: &dyn Dates,
+) -> Result<(usize, usize, Option<f64>)> {
+    let vars = sorted_vars(map);
+    let params = ParamsAdamW {
+        lr: t.lr,
+        weight_decay: t.weight_decay,
+        ..ParamsAdamW::default()
+    };
+    let trainable: Vec<Var> = vars.iter().map(|(_, v)| v.clone()).collect();
+    let mut opt = AdamW::new(trainable.clone(), params).map_err(candle_err)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(win.seed.wrapping_add(win.number as u64));
+    let mut order: Vec<usize> = (0..win.train_dates).collect();
+    let returns_part =
+        |p: [f32; 3]| -loss_w.factor_return * f64::from(p[1]) - loss_w.icir * f64::from(p[2]);
+    let mut best: Option<(usize, f64, Vec<Tensor>)> = None;
+    let (mut since_best, mut epochs) = (0, 0);
+    for epoch in 1..=t.epochs {
+        epochs = epoch;
+        order.shuffle(&mut rng);
+        let (mut total, mut total_returns, mut steps) = (0.0, 0.0, 0usize);
+        for chunk in order.chunks(t.batch_dates) {
+            let (loss, parts) = step(&mut opt, &trainable, dates, chunk, loss_w)?;
+            total += f64::from(loss);
+            total_returns += returns_part(parts);
+            steps += 1;
+        }
+        let train_loss = match t.stop_on {
+            StopOn::Loss => total,
+            // `score_ic` is refused for the sequence models by the spec check
+            StopOn::Returns | StopOn::ScoreIc => total_returns,
+        } / steps.max(1) as f64;
+        let valid_loss = if win.valid_dates == 0 {
+            None
+        } else {
+            let (loss, parts) = validation_loss(dates, win.valid_dates, loss_w)?;
+            Some(match t.stop_on {
+                StopOn::Loss => f64::from(loss),
+                StopOn::Returns | StopOn::ScoreIc => returns_part(parts),
+            })
+        };
+        if let Some(p) = progress.as_mut() {
+            p(&TrainEvent {
+                model: win.name.to_owned(),
+                as_of: win.as_of,
+                window: win.number,
+                epoch,
+                max_epochs: t.epochs,
+                train_loss,
+                valid_loss,
+            });
+        }
+        let criterion = valid_loss.unwrap_or(train_loss);
+        if !criterion.is_finite() {
+            break;
+        }
+        if best.as_ref().is_none_or(|b| criterion < b.1) {
+            best = Some((epoch, criterion, snapshot(&vars)?));
+            since_best = 0;
+        } else {
+            since_best += 1;
+            if valid_loss.is_some() && since_best >= t.patience {
+                break;
+            }
+        }
+    }
+    match best {
+        Some((epoch, loss, snap)) => {
+            restore(&vars, &snap)?;
+            let valid = (win.valid_dates > 0).then_some(crate::alpha::interpret::round6(loss));
+            Ok((epochs, epoch, valid))
+        }
+        None => Ok((epochs, 0, None)),
+    }
+}
