@@ -18,6 +18,10 @@ pub(super) struct Opened {
     /// The reader, positioned after the bytes in `carry` (which follow the header).
     pub(super) source: Source,
     pub(super) carry: Vec<u8>,
+    /// The row function reads only the first `used` fields of a row (the
+    /// parser splits off no more; the rest is counted): every field unless
+    /// [`Opened::read_only`] says less.
+    pub(super) used: usize,
 }
 
 /// Size of a block handed to a parser thread (plain files are read in
@@ -86,7 +90,14 @@ impl Opened {
             gz,
             source,
             carry,
+            used: usize::MAX,
         })
+    }
+
+    /// Tells the parser that the row function reads only the columns in
+    /// `cols` (indices into the header): later fields are not split off.
+    pub(super) fn read_only(&mut self, cols: impl IntoIterator<Item = usize>) {
+        self.used = cols.into_iter().max().map_or(1, |c| c + 1);
     }
 
     /// The index of column `name`, if present.

@@ -13,6 +13,9 @@ pub(super) struct DayOrder {
     pub(super) starts: Vec<u32>,
     /// Position → row.
     pub(super) perm: Vec<RowRef>,
+    /// Position → the row's symbol (read once, in file order, so that the
+    /// checks below never chase `perm` into the rows).
+    pub(super) syms: Vec<u32>,
 }
 
 /// Orders rows by day (a stable counting sort), then each day by symbol when
@@ -37,6 +40,7 @@ pub(super) fn order_by_day_symbol(
             days: Vec::new(),
             starts: vec![0],
             perm: Vec::new(),
+            syms: Vec::new(),
         };
     }
     let span = (hi - lo) as usize + 1;
@@ -59,43 +63,48 @@ pub(super) fn order_by_day_symbol(
         }
     }
     let mut perm: Vec<RowRef> = vec![0; n];
+    let mut syms: Vec<u32> = vec![0; n];
     for (c, &len) in lens.iter().enumerate() {
         for i in 0..len {
             let slot = &mut cursor[(day(c, i) - lo) as usize];
             perm[*slot as usize] = row_ref(c, i);
+            syms[*slot as usize] = sym(c, i);
             *slot += 1;
         }
     }
-    let sym_of = |r: RowRef| {
-        let (c, i) = split_ref(r);
-        sym(c, i)
-    };
     for w in starts.windows(2) {
-        let rows = &mut perm[w[0] as usize..w[1] as usize];
-        if !rows.windows(2).all(|p| sym_of(p[0]) <= sym_of(p[1])) {
+        let (a, b) = (w[0] as usize, w[1] as usize);
+        if !syms[a..b].windows(2).all(|p| p[0] <= p[1]) {
             // Stable: rows of one symbol stay in file order.
-            rows.sort_by_key(|&r| sym_of(r));
+            let mut pairs: Vec<(u32, RowRef)> = syms[a..b]
+                .iter()
+                .copied()
+                .zip(perm[a..b].iter().copied())
+                .collect();
+            pairs.sort_by_key(|p| p.0);
+            for (k, (s, r)) in pairs.into_iter().enumerate() {
+                syms[a + k] = s;
+                perm[a + k] = r;
+            }
         }
     }
-    DayOrder { days, starts, perm }
+    DayOrder {
+        days,
+        starts,
+        perm,
+        syms,
+    }
 }
 
 impl DayOrder {
     /// The first duplicate `(day, symbol)` in file order: `(earlier, later, day)`.
-    pub(super) fn first_duplicate(
-        &self,
-        sym: impl Fn(usize, usize) -> u32,
-    ) -> Option<(RowRef, RowRef, i32)> {
-        let sym_of = |r: RowRef| {
-            let (c, i) = split_ref(r);
-            sym(c, i)
-        };
+    pub(super) fn first_duplicate(&self) -> Option<(RowRef, RowRef, i32)> {
         let mut best: Option<(RowRef, RowRef, i32)> = None;
         for (k, w) in self.starts.windows(2).enumerate() {
-            let rows = &self.perm[w[0] as usize..w[1] as usize];
-            for p in rows.windows(2) {
-                if sym_of(p[0]) == sym_of(p[1]) && best.is_none_or(|b| p[1] < b.1) {
-                    best = Some((p[0], p[1], self.days[k]));
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            for j in a + 1..b {
+                if self.syms[j - 1] == self.syms[j] && best.is_none_or(|x| self.perm[j] < x.1) {
+                    best = Some((self.perm[j - 1], self.perm[j], self.days[k]));
                 }
             }
         }
@@ -145,10 +154,18 @@ pub(super) fn gather_column<T: Copy + Send + Sync>(
     let per = piece_len(perm.len(), threads);
     if width > 0 {
         let pieces: Vec<&mut [T]> = out.chunks_mut(per * width).collect();
-        par_fill(pieces, perm, per, |o, i, r| {
-            let (c, l) = split_ref(r);
-            o[i * width..(i + 1) * width].copy_from_slice(&chunks[c][l * width..(l + 1) * width]);
-        });
+        if width == 1 {
+            par_fill(pieces, perm, per, |o, i, r| {
+                let (c, l) = split_ref(r);
+                o[i] = chunks[c][l];
+            });
+        } else {
+            par_fill(pieces, perm, per, |o, i, r| {
+                let (c, l) = split_ref(r);
+                let row = &chunks[c][l * width..(l + 1) * width];
+                o[i * width..(i + 1) * width].copy_from_slice(row);
+            });
+        }
     }
     out
 }
