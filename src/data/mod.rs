@@ -20,12 +20,14 @@
 //! `Vec`s indexed by it.
 
 mod cache;
+mod column;
 mod load;
 pub mod qlib;
 mod scores;
 mod validate;
 
 pub use cache::{clear_cache, Cache, CacheStatus};
+pub use column::Column;
 pub use load::{load_market, load_market_status, FactorColumns, LoadOptions};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};
@@ -117,18 +119,18 @@ pub struct Bars {
     /// `day_start[d]..day_start[d + 1]` are the rows of day `d`; length `dates.len() + 1`.
     pub day_start: Vec<u32>,
     pub symbol: Vec<SymbolId>,
-    pub open: Vec<f64>,
-    pub high: Vec<f64>,
-    pub low: Vec<f64>,
-    pub close: Vec<f64>,
-    pub volume: Vec<f64>,
+    pub open: Column<f64>,
+    pub high: Column<f64>,
+    pub low: Column<f64>,
+    pub close: Column<f64>,
+    pub volume: Column<f64>,
     /// Traded value, when the file has an `amount` column.
-    pub amount: Option<Vec<f64>>,
+    pub amount: Option<Column<f64>>,
     /// Cumulative adjustment factor (1 when the column is absent).
-    pub adj_factor: Vec<f64>,
+    pub adj_factor: Column<f64>,
     /// Price limits, when the file has `limit_up,limit_down` columns.
-    pub limit_up: Option<Vec<f64>>,
-    pub limit_down: Option<Vec<f64>>,
+    pub limit_up: Option<Column<f64>>,
+    pub limit_down: Option<Column<f64>>,
 }
 
 impl Bars {
@@ -211,7 +213,7 @@ pub struct Factors {
     pub names: Vec<String>,
     pub date: Vec<Date>,
     pub symbol: Vec<SymbolId>,
-    pub values: Vec<f64>,
+    pub values: Column<f64>,
 }
 
 impl Factors {

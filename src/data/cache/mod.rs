@@ -156,7 +156,7 @@ fn read_cached(
                 v[r * m + j] = *x;
             }
         }
-        v
+        v.into()
     };
     market.factors.names = picked.iter().map(|&k| all_factors[k].clone()).collect();
     market.factors.values = values;

@@ -5,7 +5,7 @@ use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, LocalNames};
 use super::location::{row_ref, shown, split_ref, Fault};
-use super::order::{gather_column, order_by_day_symbol};
+use super::order::order_by_day_symbol;
 use super::parse::Parsed;
 use crate::data::{Bars, Interner, SymbolId};
 use crate::{Error, Result};
@@ -153,7 +153,11 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
     }
     s.day.push(day);
     s.sym.push(sym);
-    for (col, v) in s.values.iter_mut().zip([open, high, low, close, volume, adj]) {
+    for (col, v) in s
+        .values
+        .iter_mut()
+        .zip([open, high, low, close, volume, adj])
+    {
         col.push(v);
     }
     Ok(())
@@ -245,11 +249,7 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         }
     }
     let lens: Vec<usize> = states.iter().map(|s| s.day.len()).collect();
-    let order = order_by_day_symbol(
-        &lens,
-        |c, i| states[c].day[i],
-        |c, i| states[c].sym[i],
-    );
+    let order = order_by_day_symbol(&lens, |c, i| states[c].day[i], |c, i| states[c].sym[i]);
     if let Some((earlier, later, day)) = order.first_duplicate() {
         let (c, i) = split_ref(later);
         let name = symbols.name(states[c].sym[i]);
@@ -270,7 +270,6 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
 
     // Gather the columns in (day, symbol) order, one at a time: each
     // chunk column is dropped as soon as it is gathered.
-    let perm = &order.perm;
     let mut values: [Vec<Vec<f64>>; 6] = Default::default();
     let (mut amount, mut limit_up, mut limit_down) = (Vec::new(), Vec::new(), Vec::new());
     for s in states {
@@ -281,7 +280,12 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         limit_up.push(s.limit_up);
         limit_down.push(s.limit_down);
     }
-    let gather = |chunks: Vec<Vec<f64>>| gather_column(&chunks, 1, perm, threads, 0.0);
+    let gather = |chunks: Vec<Vec<f64>>| {
+        let column = order.gather(&chunks, 1, threads, 0.0);
+        drop(chunks);
+        crate::malloc::release_freed_memory();
+        column
+    };
     let [open, high, low, close, volume, adj_factor] = values.map(gather);
     let amount = cols.amount.map(|_| gather(amount));
     let limit_up = cols.limits.map(|_| gather(limit_up));
@@ -290,15 +294,15 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         dates: order.days.iter().map(|&d| to_date(d)).collect(),
         day_start: order.starts,
         symbol: order.syms.into_iter().map(SymbolId).collect(),
-        open,
-        high,
-        low,
-        close,
-        volume,
-        amount,
-        adj_factor,
-        limit_up,
-        limit_down,
+        open: open.into(),
+        high: high.into(),
+        low: low.into(),
+        close: close.into(),
+        volume: volume.into(),
+        amount: amount.map(Into::into),
+        adj_factor: adj_factor.into(),
+        limit_up: limit_up.map(Into::into),
+        limit_down: limit_down.map(Into::into),
     };
     Ok((bars, symbols, warnings))
 }

@@ -5,7 +5,7 @@ use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{split_ref, Fault, Lines};
-use super::order::{gather_column, order_by_day_symbol};
+use super::order::order_by_day_symbol;
 use super::parse::Parsed;
 use crate::data::{Factors, SymbolId};
 use crate::{Error, Result};
@@ -158,11 +158,16 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
     }
     let m = names.len();
     let values: Vec<Vec<f64>> = chunks.into_iter().map(|c| c.values).collect();
-    let values = gather_column(&values, m, &order.perm, threads, 0.0);
+    let values = {
+        let gathered = order.gather(&values, m, threads, 0.0);
+        drop(values);
+        crate::malloc::release_freed_memory();
+        gathered
+    };
     Ok(Factors {
         date: order.dates(),
         symbol: order.syms.into_iter().map(SymbolId).collect(),
-        values,
+        values: values.into(),
         names,
     })
 }

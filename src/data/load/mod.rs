@@ -188,26 +188,51 @@ pub(crate) fn parse_bundle(
             .map(|(_, p)| p.as_path())
     };
     let bars_path = path_of(FileKind::Bars).expect("locate_files requires bars");
-    let (bars, mut symbols, mut warnings) = load_bars(bars_path, threads)?;
-    let mut constituents = path_of(FileKind::Constituents)
-        .map(|p| read_spells(p, threads, false))
-        .transpose()?;
-    let mut industries = path_of(FileKind::Industries)
-        .map(|p| read_spells(p, threads, true))
-        .transpose()?;
-    let benchmark = path_of(FileKind::Benchmark)
-        .map(|p| read_benchmark(p, threads))
-        .transpose()?
-        .unwrap_or_default();
-    let mut factors = path_of(FileKind::Factors)
-        .map(|p| read_factors(p, threads, &opts.factor_columns))
-        .transpose()?;
-    let mut fundamentals = path_of(FileKind::Fundamentals)
-        .map(|p| read_fundamentals(p, threads))
-        .transpose()?;
-    let mut index_weights = path_of(FileKind::IndexWeights)
-        .map(|p| read_index_weights(p, threads))
-        .transpose()?;
+    // Bars on this thread, the other files on another: their parses and
+    // (for `.gz` files) decompressions overlap. Errors are reported in file
+    // order, as if the files were read one after the other.
+    let (bars, others) = std::thread::scope(|s| {
+        let others = s.spawn(|| -> Result<_> {
+            let constituents = path_of(FileKind::Constituents)
+                .map(|p| read_spells(p, threads, false))
+                .transpose()?;
+            let industries = path_of(FileKind::Industries)
+                .map(|p| read_spells(p, threads, true))
+                .transpose()?;
+            let benchmark = path_of(FileKind::Benchmark)
+                .map(|p| read_benchmark(p, threads))
+                .transpose()?
+                .unwrap_or_default();
+            let factors = path_of(FileKind::Factors)
+                .map(|p| read_factors(p, threads, &opts.factor_columns))
+                .transpose()?;
+            let fundamentals = path_of(FileKind::Fundamentals)
+                .map(|p| read_fundamentals(p, threads))
+                .transpose()?;
+            let index_weights = path_of(FileKind::IndexWeights)
+                .map(|p| read_index_weights(p, threads))
+                .transpose()?;
+            Ok((
+                constituents,
+                industries,
+                benchmark,
+                factors,
+                fundamentals,
+                index_weights,
+            ))
+        });
+        let bars = load_bars(bars_path, threads);
+        (bars, others.join().expect("loader thread panicked"))
+    });
+    let (bars, mut symbols, mut warnings) = bars?;
+    let (
+        mut constituents,
+        mut industries,
+        benchmark,
+        mut factors,
+        mut fundamentals,
+        mut index_weights,
+    ) = others?;
 
     {
         let mut named: Vec<(String, &mut FileSymbols)> = Vec::new();

@@ -181,7 +181,10 @@ impl<I, F> Job<'_, I, F> {
                     if end < n {
                         out.newlines += 1;
                     }
-                    (end, fields.len() + 1 + memchr::memchr_iter(b',', tail).count())
+                    (
+                        end,
+                        fields.len() + 1 + memchr::memchr_iter(b',', tail).count(),
+                    )
                 }
                 Some(k) if text[start + k] == b'"' => {
                     self.parse_quoted(&text[pos..], line, out);

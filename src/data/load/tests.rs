@@ -220,8 +220,8 @@ fn test_load_market_columns_by_name_extra_ignored() {
         (m.bars.open[0], m.bars.close[0], m.bars.volume[0]),
         (1.2, 1.5, 5.0)
     );
-    assert_eq!(m.bars.amount, Some(vec![7.5]));
-    assert_eq!(m.bars.limit_up, Some(vec![1.65]));
+    assert_eq!(m.bars.amount.as_deref(), Some(&[7.5][..]));
+    assert_eq!(m.bars.limit_up.as_deref(), Some(&[1.65][..]));
     assert!(m.bars.limit_down.as_ref().expect("limits")[0].is_nan());
 }
 
