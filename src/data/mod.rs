@@ -28,7 +28,7 @@ mod validate;
 
 pub use cache::{clear_cache, Cache, CacheStatus};
 pub use column::Column;
-pub use load::{load_market, load_market_status, FactorColumns, LoadOptions};
+pub use load::{load_market, load_market_status, FactorColumns, LoadOptions, LoadProgress};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};
 
@@ -41,7 +41,14 @@ pub type Date = NaiveDate;
 
 /// Dense id of an interned symbol: an index into the [`Interner`] of [`Market::symbols`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
 pub struct SymbolId(pub u32);
+
+// SAFETY: `SymbolId` is a `repr(transparent)` wrapper of a `u32`: every bit
+// pattern is valid, it has no padding, and all-zero is `SymbolId(0)`. (So a
+// cached symbol column is used in place, as a `Column<SymbolId>`.)
+unsafe impl bytemuck::Zeroable for SymbolId {}
+unsafe impl bytemuck::Pod for SymbolId {}
 
 impl SymbolId {
     /// The id as a vector index.
@@ -118,7 +125,7 @@ pub struct Bars {
     pub dates: Vec<Date>,
     /// `day_start[d]..day_start[d + 1]` are the rows of day `d`; length `dates.len() + 1`.
     pub day_start: Vec<u32>,
-    pub symbol: Vec<SymbolId>,
+    pub symbol: Column<SymbolId>,
     pub open: Column<f64>,
     pub high: Column<f64>,
     pub low: Column<f64>,
@@ -212,7 +219,7 @@ pub struct Fundamentals {
 pub struct Factors {
     pub names: Vec<String>,
     pub date: Vec<Date>,
-    pub symbol: Vec<SymbolId>,
+    pub symbol: Column<SymbolId>,
     pub values: Column<f64>,
 }
 

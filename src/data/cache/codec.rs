@@ -115,6 +115,12 @@ macro_rules! little_endian {
 }
 little_endian!(f64 => u64, u32 => u32, i32 => i32);
 
+impl LittleEndian for crate::data::SymbolId {
+    fn swap(self) -> Self {
+        crate::data::SymbolId(self.0.swap_bytes())
+    }
+}
+
 /// Reads a cache file in place: the file is memory-mapped, its length,
 /// magic, version and CRC are checked when it is opened (before anything is
 /// decoded), and columns come out as [`Column`]s that slice the map.

@@ -38,10 +38,6 @@ fn dates(v: Vec<i32>) -> Result<Vec<Date>, Bad> {
     v.into_iter().map(date).collect()
 }
 
-fn symbols(v: Vec<u32>) -> Vec<SymbolId> {
-    v.into_iter().map(SymbolId).collect()
-}
-
 fn ids(v: &[SymbolId]) -> Vec<u32> {
     v.iter().map(|s| s.0).collect()
 }
@@ -302,8 +298,8 @@ fn decode_bundle(r: &mut Reader) -> Result<(Market, Vec<String>), Bad> {
     Ok((market, all_factors))
 }
 
-fn symbols_of(r: &mut Reader) -> Result<Vec<SymbolId>, Bad> {
-    r.vec().map(symbols)
+fn symbols_of(r: &mut Reader) -> Result<Column<SymbolId>, Bad> {
+    r.column()
 }
 
 /// Writes the file of factor column `name` (`values` in the market's row order).

@@ -7,6 +7,7 @@ use super::intern::{merge_names, LocalNames};
 use super::location::{row_ref, shown, split_ref, Fault};
 use super::order::order_by_day_symbol;
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{Bars, Interner, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
@@ -163,7 +164,10 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
     Ok(())
 }
 
-pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, Vec<String>)> {
+pub(super) fn load_bars(
+    path: &Path,
+    threads: Workers<'_>,
+) -> Result<(Bars, Interner, Vec<String>)> {
     let mut file = Opened::open(path)?;
     const OPTIONAL: &str = " (optional: amount, adj_factor, limit_up,limit_down)";
     let req = file.require(
@@ -281,7 +285,7 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         limit_down.push(s.limit_down);
     }
     let gather = |chunks: Vec<Vec<f64>>| {
-        let column = order.gather(&chunks, 1, threads, 0.0);
+        let column = order.gather(&chunks, 1, threads.threads, 0.0);
         drop(chunks);
         crate::malloc::release_freed_memory();
         column
@@ -293,7 +297,12 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
     let bars = Bars {
         dates: order.days.iter().map(|&d| to_date(d)).collect(),
         day_start: order.starts,
-        symbol: order.syms.into_iter().map(SymbolId).collect(),
+        symbol: order
+            .syms
+            .into_iter()
+            .map(SymbolId)
+            .collect::<Vec<_>>()
+            .into(),
         open: open.into(),
         high: high.into(),
         low: low.into(),

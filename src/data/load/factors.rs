@@ -7,6 +7,7 @@ use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{split_ref, Fault, Lines};
 use super::order::order_by_day_symbol;
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{Factors, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
@@ -68,7 +69,7 @@ impl FactorColumns {
 
 pub(super) fn read_factors(
     path: &Path,
-    threads: usize,
+    threads: Workers<'_>,
     columns: &FactorColumns,
 ) -> Result<FactorFile> {
     let mut file = Opened::open(path)?;
@@ -166,7 +167,12 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
     };
     Ok(Factors {
         date: order.dates(),
-        symbol: order.syms.into_iter().map(SymbolId).collect(),
+        symbol: order
+            .syms
+            .into_iter()
+            .map(SymbolId)
+            .collect::<Vec<_>>()
+            .into(),
         values: values.into(),
         names,
     })

@@ -119,12 +119,14 @@ mod intern;
 mod location;
 mod order;
 mod parse;
+mod progress;
 mod spells;
 #[cfg(test)]
 mod tests;
 
 pub use factors::FactorColumns;
 pub(crate) use files::{locate_files, FileKind};
+pub use progress::LoadProgress;
 
 use super::Market;
 use crate::data::cache::{Cache, CacheStatus};
@@ -147,6 +149,8 @@ pub struct LoadOptions {
     pub factor_columns: FactorColumns,
     /// Whether to read and write the binary bundle cache (default: off).
     pub cache: Cache,
+    /// Counters the parsers update as they go (none by default).
+    pub progress: Option<std::sync::Arc<LoadProgress>>,
 }
 
 impl LoadOptions {
@@ -180,7 +184,10 @@ pub(crate) fn parse_bundle(
     files: &[(FileKind, PathBuf)],
     opts: &LoadOptions,
 ) -> Result<(Market, Vec<String>)> {
-    let threads = opts.thread_count();
+    let threads = progress::Workers {
+        threads: opts.thread_count(),
+        progress: opts.progress.as_deref(),
+    };
     let path_of = |k: FileKind| {
         files
             .iter()
@@ -269,7 +276,7 @@ pub(crate) fn parse_bundle(
         .map(|f| f.all_names.clone())
         .unwrap_or_default();
     let factors = factors
-        .map(|f| finish_factors(f, threads))
+        .map(|f| finish_factors(f, threads.threads))
         .transpose()?
         .unwrap_or_default();
     let fundamentals = fundamentals.map(finish_fundamentals).unwrap_or_default();

@@ -3,17 +3,19 @@
 
 use super::chunk::{stream, Opened};
 use super::location::{ChunkLines, Fault, Lines};
+use super::progress::{LoadProgress, Workers};
 use crate::Result;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 impl Opened {
     /// Parses every data row with `row`, on `threads` threads.
-    pub(super) fn parse<S, I, F>(self, threads: usize, init: I, row: F) -> Result<Parsed<S>>
+    pub(super) fn parse<S, I, F>(self, workers: Workers<'_>, init: I, row: F) -> Result<Parsed<S>>
     where
         S: Send,
         I: Fn() -> S + Sync,
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault> + Sync,
     {
+        let threads = workers.threads;
         let ncols = self.header.len();
         let used = self.used.clamp(1, ncols.max(1));
         let first_error = AtomicUsize::new(usize::MAX);
@@ -25,6 +27,7 @@ impl Opened {
             init: &init,
             row: &row,
             first_error: &first_error,
+            progress: workers.progress,
         };
         let Opened {
             path,
@@ -116,6 +119,7 @@ struct Job<'a, I, F> {
     init: &'a I,
     row: &'a F,
     first_error: &'a AtomicUsize,
+    progress: Option<&'a LoadProgress>,
 }
 
 impl<I, F> Job<'_, I, F> {
@@ -139,6 +143,9 @@ impl<I, F> Job<'_, I, F> {
                 out.skipped = true;
             } else {
                 self.parse_chunk(&text, &mut out);
+                if let Some(p) = self.progress {
+                    p.add(text.len(), out.rows);
+                }
                 if out.fault.is_some() {
                     self.first_error.fetch_min(seq, Ordering::Relaxed);
                 }
