@@ -37,6 +37,11 @@ impl<T: bytemuck::Pod> Column<T> {
         Some(Column(Repr::Mapped { map, offset, len }))
     }
 
+    /// True when the values are a slice of a mapped file (not copied).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.0, Repr::Mapped { .. })
+    }
+
     /// The values as an owned vector (a copy when mapped).
     pub fn into_vec(self) -> Vec<T> {
         match self.0 {

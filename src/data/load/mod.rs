@@ -38,10 +38,16 @@
 //! per-chunk columns. A chunk knows only its line numbers relative to its own
 //! start (plus a compact map for skipped blank lines); absolute line numbers
 //! are computed once all chunks are in, and only when an error needs one.
+//! `bars` is read on the calling thread while the other files are read one
+//! after the other on a second thread, so their parses (and decompressions)
+//! overlap; errors are still reported in file order.
 //!
-//! Lines are split by a hand-rolled splitter on `,`. The data needs no
-//! quoting, but a quoted field must not be mis-read: as soon as a chunk shows a
-//! `"`, the rest of that chunk is parsed by the `csv` crate instead. (A quoted
+//! Lines are split by a hand-rolled splitter on `,` (memchr). Only the
+//! fields up to the last column the file kind reads are split off; the rest
+//! of the line is only scanned (SIMD) for its commas, so the field count is
+//! still checked, and for a quote. The data needs no quoting, but a quoted
+//! field must not be mis-read: as soon as a chunk shows a `"`, the rest of
+//! that chunk is parsed by the `csv` crate instead. (A quoted
 //! field containing a line break is rejected: chunks are cut at line breaks.)
 //! Dates take a fixed-format fast path (`YYYY-MM-DD` to a day number, with
 //! month and day-of-month checked); numbers use `str::parse::<f64>`, and
@@ -57,9 +63,13 @@
 //!
 //! Bars are ordered by a stable counting sort on the day, then each day's rows
 //! are sorted by symbol id only when they are not already in order (in a file
-//! sorted by symbol they always are). The column vectors are then gathered in
-//! that order, in parallel. Factors are ordered the same way.
-//!
+//! sorted by symbol they always are). The columns are then gathered in that
+//! order one at a time, in parallel, in tiles of days × symbols (a transpose
+//! of a file sorted by symbol: tiles keep its pages in the TLB); each chunk
+//! column is dropped, and the freed heap returned to the OS
+//! ([`crate::malloc::release_freed_memory`]), as soon as it is gathered, so
+//! the load never holds the bars twice. Factors are ordered the same way.
+
 //! # Validation rules
 //!
 //! Every rule stops the load with an [`Error::Data`](crate::Error::Data) naming the file, the line

@@ -1,7 +1,7 @@
 //! The parallel parser: worker threads split chunks into fields and hand each
 //! row to a per-file row function, keeping line numbers for errors.
 
-use super::chunk::{stream, Opened};
+use super::chunk::{stream, stream_mapped, Block, Opened};
 use super::location::{ChunkLines, Fault, Lines};
 use super::progress::{LoadProgress, Workers};
 use crate::Result;
@@ -35,11 +35,12 @@ impl Opened {
             gz,
             source,
             carry,
+            plain,
             used: _,
         } = self;
         let mut outs: Vec<ChunkOut<S>> = Vec::new();
         let mut produce_result = Ok(());
-        let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<u8>)>(threads * 2);
+        let (tx, rx) = crossbeam_channel::bounded::<(usize, Block)>(threads * 2);
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
@@ -49,7 +50,10 @@ impl Opened {
                 })
                 .collect();
             drop(rx);
-            produce_result = stream(&path, gz, source, carry, &tx, &recycle_rx, &first_error);
+            produce_result = match &plain {
+                Some((file, start)) => stream_mapped(&path, file, *start, &tx, &first_error),
+                None => stream(&path, gz, source, carry, &tx, &recycle_rx, &first_error),
+            };
             drop(tx);
             for h in handles {
                 outs.extend(h.join().expect("parser thread panicked"));
@@ -123,13 +127,14 @@ struct Job<'a, I, F> {
 }
 
 impl<I, F> Job<'_, I, F> {
-    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Vec<u8>)>) -> Vec<ChunkOut<S>>
+    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Block)>) -> Vec<ChunkOut<S>>
     where
         I: Fn() -> S,
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
     {
         let mut outs = Vec::new();
-        for (seq, text) in rx {
+        for (seq, block) in rx {
+            let text = block.bytes();
             let mut out = ChunkOut {
                 seq,
                 newlines: 0,
@@ -142,7 +147,7 @@ impl<I, F> Job<'_, I, F> {
             if seq > self.first_error.load(Ordering::Relaxed) {
                 out.skipped = true;
             } else {
-                self.parse_chunk(&text, &mut out);
+                self.parse_chunk(text, &mut out);
                 if let Some(p) = self.progress {
                     p.add(text.len(), out.rows);
                 }
@@ -150,7 +155,9 @@ impl<I, F> Job<'_, I, F> {
                     self.first_error.fetch_min(seq, Ordering::Relaxed);
                 }
             }
-            let _ = self.recycle.try_send(text);
+            if let Block::Read(buf) = block {
+                let _ = self.recycle.try_send(buf);
+            }
             outs.push(out);
         }
         outs
