@@ -132,11 +132,7 @@ fn test_cache_build_then_hit_same_market() {
     let little = cfg!(target_endian = "little");
     assert_eq!(hit.bars.close.is_mapped(), little);
     assert_eq!(hit.bars.symbol.is_mapped(), little);
-    assert_eq!(
-        hit.factors.values.is_mapped(),
-        false,
-        "8 columns interleaved"
-    );
+    assert!(!hit.factors.values.is_mapped(), "8 columns interleaved");
     assert!(!parsed.bars.close.is_mapped());
     assert_eq!(dump(&hit), dump(&parsed));
     let one = load_market(d.path(), &select(&["f2"])).unwrap();

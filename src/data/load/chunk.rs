@@ -1,5 +1,6 @@
-//! Opening a file (header, columns) and reading its body on as line-aligned
-//! blocks streamed through a channel (a `.gz` file decompressed on the way).
+//! Opening a file (header, columns) and handing its body on as line-aligned
+//! blocks through a channel: mapped windows of a plain file, decompressed
+//! buffers of a `.gz` file.
 
 use crate::{Error, Result};
 use std::io::Read;

@@ -30,10 +30,12 @@
 //!
 //! # Parsing strategy
 //!
-//! A file is never held whole: the calling thread reads it on (a `.gz` file
-//! decompressed on the way) in blocks of a few MB cut at the last line end,
-//! streamed through a bounded crossbeam channel, so reading overlaps parsing
-//! and memory holds only a few blocks besides the parsed columns.
+//! A file is never held whole: it goes to the parsers in blocks of a few MB
+//! cut at the last line end, through a bounded crossbeam channel, so reading
+//! overlaps parsing and memory holds only a few blocks besides the parsed
+//! columns. A plain file's blocks are memory-mapped windows (no copy out of
+//! the page cache, unmapped once parsed); a `.gz` file is decompressed on
+//! the calling thread into reused buffers.
 //! Worker threads ([`LoadOptions::threads`]) parse chunks independently into
 //! per-chunk columns. A chunk knows only its line numbers relative to its own
 //! start (plus a compact map for skipped blank lines); absolute line numbers
