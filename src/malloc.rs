@@ -26,6 +26,18 @@ mod glibc {
     /// The largest mmap threshold glibc accepts on 64-bit targets.
     const MMAP_THRESHOLD: c_int = 32 << 20;
 
+    extern "C" {
+        /// glibc `malloc_trim(3)`.
+        fn malloc_trim(pad: usize) -> c_int;
+    }
+
+    pub fn trim() {
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+
     pub fn tune() -> bool {
         // SAFETY: mallopt only changes allocator parameters; called with
         // documented parameter numbers and in-range values.
@@ -53,6 +65,15 @@ pub fn retain_freed_memory() -> bool {
     {
         false
     }
+}
+
+/// Returns the heap's free pages to the OS now, even with
+/// [`retain_freed_memory`] on: the loader calls it after dropping the
+/// per-chunk columns it has gathered, so that the bundle's peak memory is
+/// the loaded bundle plus one column, not twice the bundle. A no-op off glibc.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    glibc::trim();
 }
 
 #[cfg(test)]

@@ -181,3 +181,68 @@ fn test_load_select_models_without_factors_and_all_columns() {
         FactorColumns::All
     );
 }
+
+/// A two-row bars file and a `factors.csv` with `body` after its header
+/// `date,symbol,f0,f1,f2`, in a fresh folder.
+fn tail_bundle(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bars.csv"),
+        "date,symbol,open,high,low,close,volume\n\
+         2024-01-02,A,1,1,1,1,10\n2024-01-02,B,2,2,2,2,10\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("factors.csv"),
+        format!("date,symbol,f0,f1,f2\n{body}"),
+    )
+    .unwrap();
+    dir
+}
+
+fn only_f0() -> LoadOptions {
+    LoadOptions {
+        factor_columns: FactorColumns::Select {
+            required: vec!["f0".into()],
+            optional: Vec::new(),
+        },
+        ..LoadOptions::default()
+    }
+}
+
+#[test]
+fn test_load_select_unsplit_tail_still_counts_fields_and_sees_quotes() {
+    // Fields after the last column a run reads are not split, only counted:
+    // an extra or a missing field there is the same located error as when
+    // every column is parsed (line 3 is the second data row).
+    for (row, fields) in [("2024-01-02,B,0.5,1,2,3", 6), ("2024-01-02,B,0.5,1", 4)] {
+        let dir = tail_bundle(&format!("2024-01-02,A,0.25,1,2\n{row}\n"));
+        let selective = load_market(dir.path(), &only_f0()).unwrap_err().to_string();
+        let full = load_market(dir.path(), &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(selective, full);
+        assert!(selective.contains("factors.csv:3:"), "{selective}");
+        assert!(
+            selective.contains(&format!("the row has {fields} fields but the header has 5")),
+            "{selective}"
+        );
+        assert!(selective.contains(row), "the row is shown: {selective}");
+    }
+
+    // A quoted field with a comma in the unsplit tail is one field: the
+    // selective load reads f0 (the full load rejects "1,5" as a number).
+    let dir = tail_bundle("2024-01-02,A,0.25,\"1,5\",2\n2024-01-02,B,-0.5,1,\"x\"\n");
+    let m = load_market(dir.path(), &only_f0()).unwrap();
+    assert_eq!(m.factors.names, ["f0"]);
+    assert_eq!(m.factors.values, [0.25, -0.5]);
+    let full = load_market(dir.path(), &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(full.contains("factors.csv:2:4 (column `f1`)"), "{full}");
+
+    // A blank line and a CRLF line end in the tail: skipped / trimmed as before.
+    let dir = tail_bundle("2024-01-02,A,0.25,1,2\r\n\n2024-01-02,B,-0.5,1,2\r\n");
+    let m = load_market(dir.path(), &only_f0()).unwrap();
+    assert_eq!(m.factors.values, [0.25, -0.5]);
+}

@@ -105,9 +105,7 @@ impl RunContext {
     pub fn load(spec: Spec, opts: &crate::data::LoadOptions) -> Result<RunContext> {
         spec.check_data_dir()?;
         let started = std::time::Instant::now();
-        let pb = spinner("loading");
-        let market = crate::run::load_bundle_with(&spec, opts)?;
-        pb.finish_and_clear();
+        let market = load_with_progress(&spec, opts)?;
         Ok(RunContext {
             spec,
             market,
@@ -151,6 +149,46 @@ pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     );
     pb.set_message(what.to_owned());
     pb
+}
+
+/// Loads the spec's bundle; on a terminal behind a line showing the bytes
+/// and rows parsed so far and their rates (nothing at all elsewhere, so logs
+/// and snapshots do not change).
+fn load_with_progress(spec: &Spec, opts: &crate::data::LoadOptions) -> Result<crate::data::Market> {
+    if !std::io::stderr().is_terminal() {
+        return crate::run::load_bundle_with(spec, opts);
+    }
+    let counters = std::sync::Arc::new(crate::data::LoadProgress::default());
+    let opts = crate::data::LoadOptions {
+        progress: Some(counters.clone()),
+        ..opts.clone()
+    };
+    let pb = spinner("loading");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let market = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                let (bytes, rows) = (counters.bytes() as f64, counters.rows() as f64);
+                if bytes > 0.0 {
+                    pb.set_message(format!(
+                        "loading {:.0} MB, {:.2} M rows ({:.0} MB/s, {:.1} M rows/s)",
+                        bytes / 1e6,
+                        rows / 1e6,
+                        bytes / 1e6 / secs,
+                        rows / 1e6 / secs
+                    ));
+                }
+            }
+        });
+        let market = crate::run::load_bundle_with(spec, &opts);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        market
+    });
+    pb.finish_and_clear();
+    market
 }
 
 fn spinner(what: &str) -> ProgressBar {

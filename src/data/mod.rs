@@ -20,13 +20,15 @@
 //! `Vec`s indexed by it.
 
 mod cache;
+mod column;
 mod load;
 pub mod qlib;
 mod scores;
 mod validate;
 
 pub use cache::{clear_cache, Cache, CacheStatus};
-pub use load::{load_market, load_market_status, FactorColumns, LoadOptions};
+pub use column::Column;
+pub use load::{load_market, load_market_status, FactorColumns, LoadOptions, LoadProgress};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};
 
@@ -39,7 +41,14 @@ pub type Date = NaiveDate;
 
 /// Dense id of an interned symbol: an index into the [`Interner`] of [`Market::symbols`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
 pub struct SymbolId(pub u32);
+
+// SAFETY: `SymbolId` is a `repr(transparent)` wrapper of a `u32`: every bit
+// pattern is valid, it has no padding, and all-zero is `SymbolId(0)`. (So a
+// cached symbol column is used in place, as a `Column<SymbolId>`.)
+unsafe impl bytemuck::Zeroable for SymbolId {}
+unsafe impl bytemuck::Pod for SymbolId {}
 
 impl SymbolId {
     /// The id as a vector index.
@@ -116,19 +125,19 @@ pub struct Bars {
     pub dates: Vec<Date>,
     /// `day_start[d]..day_start[d + 1]` are the rows of day `d`; length `dates.len() + 1`.
     pub day_start: Vec<u32>,
-    pub symbol: Vec<SymbolId>,
-    pub open: Vec<f64>,
-    pub high: Vec<f64>,
-    pub low: Vec<f64>,
-    pub close: Vec<f64>,
-    pub volume: Vec<f64>,
+    pub symbol: Column<SymbolId>,
+    pub open: Column<f64>,
+    pub high: Column<f64>,
+    pub low: Column<f64>,
+    pub close: Column<f64>,
+    pub volume: Column<f64>,
     /// Traded value, when the file has an `amount` column.
-    pub amount: Option<Vec<f64>>,
+    pub amount: Option<Column<f64>>,
     /// Cumulative adjustment factor (1 when the column is absent).
-    pub adj_factor: Vec<f64>,
+    pub adj_factor: Column<f64>,
     /// Price limits, when the file has `limit_up,limit_down` columns.
-    pub limit_up: Option<Vec<f64>>,
-    pub limit_down: Option<Vec<f64>>,
+    pub limit_up: Option<Column<f64>>,
+    pub limit_down: Option<Column<f64>>,
 }
 
 impl Bars {
@@ -210,8 +219,8 @@ pub struct Fundamentals {
 pub struct Factors {
     pub names: Vec<String>,
     pub date: Vec<Date>,
-    pub symbol: Vec<SymbolId>,
-    pub values: Vec<f64>,
+    pub symbol: Column<SymbolId>,
+    pub values: Column<f64>,
 }
 
 impl Factors {

@@ -3,17 +3,22 @@
 //!
 //! A file is `MAGIC`, the format version (`u32`), the payload, then a trailer
 //! of the payload length (`u64`) and its CRC-32 (`u32`). Columns are a `u64`
-//! count then the raw little-endian values, read straight into their vector
-//! (one copy from the page cache). Nothing decoded is used before the CRC of
-//! the whole payload has been checked ([`Reader::finish`]).
+//! count, zero padding to a multiple of 8 bytes in the file, then the raw
+//! little-endian values, which the [`Reader`] hands out in place (slices of
+//! the memory-mapped file, no copy). A file is checked whole (length,
+//! version, CRC) when it is opened, before anything in it is decoded; each
+//! factor column is a file of its own, so a run checks only the columns it
+//! uses.
 
-use std::io::{BufWriter, Read, Write};
+use crate::data::Column;
+use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 pub(super) const MAGIC: &[u8; 8] = b"ASIMCACH";
 /// Bumped whenever the layout or the loader's output changes: a cache of
 /// another version is rebuilt, never read.
-pub(super) const VERSION: u32 = 1;
+pub(super) const VERSION: u32 = 2;
 
 /// Why a cache file was not used.
 pub(super) type Bad = String;
@@ -72,6 +77,8 @@ impl<W: Write> Writer<W> {
         v: &[T],
     ) -> std::io::Result<()> {
         self.u64(v.len() as u64)?;
+        let zeros = [0u8; 8];
+        self.bytes(&zeros[..pad(MAGIC.len() + self.len as usize)])?;
         if cfg!(target_endian = "little") {
             self.bytes(bytemuck::cast_slice(v))
         } else {
@@ -108,66 +115,82 @@ macro_rules! little_endian {
 }
 little_endian!(f64 => u64, u32 => u32, i32 => i32);
 
-/// Reads a cache file, checking its length up front and its CRC at the end.
-pub(super) struct Reader<R: Read> {
-    inp: R,
-    crc: crc32fast::Hasher,
-    /// Payload bytes not yet read, of `total`.
-    left: u64,
-    total: u64,
+impl LittleEndian for crate::data::SymbolId {
+    fn swap(self) -> Self {
+        crate::data::SymbolId(self.0.swap_bytes())
+    }
 }
 
-const TRAILER: u64 = 12;
+/// Reads a cache file in place: the file is memory-mapped, its length,
+/// magic, version and CRC are checked when it is opened (before anything is
+/// decoded), and columns come out as [`Column`]s that slice the map.
+///
+/// Mapping is safe here because a cache file is never changed once it has
+/// its name: it is written under a temporary name and renamed into place,
+/// and a rebuild or `cache clear` replaces or unlinks the name, which
+/// leaves a mapped file's bytes as they were.
+pub(super) struct Reader {
+    map: Arc<memmap2::Mmap>,
+    /// Offset of the next byte to decode.
+    pos: usize,
+    /// Offset of the trailer (the payload's end).
+    end: usize,
+}
 
-impl Reader<std::io::BufReader<std::fs::File>> {
-    /// Opens `path`; `Ok(None)` when there is no such file.
+const TRAILER: usize = 12;
+
+impl Reader {
+    /// Opens and checks `path`; `Ok(None)` when there is no such file.
     pub(super) fn open(path: &Path) -> Result<Option<Self>, Bad> {
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot open: {e}")),
         };
-        let size = file.metadata().map_err(|e| e.to_string())?.len();
-        let head = MAGIC.len() as u64 + 4;
+        let size = file.metadata().map_err(|e| e.to_string())?.len() as usize;
+        let head = MAGIC.len() + 4;
         if size < head + TRAILER {
             return Err("truncated (shorter than header and trailer)".into());
         }
-        let mut r = Reader {
-            inp: std::io::BufReader::with_capacity(1 << 16, file),
-            crc: crc32fast::Hasher::new(),
-            left: size - MAGIC.len() as u64 - TRAILER,
-            total: size - MAGIC.len() as u64 - TRAILER,
-        };
-        let mut magic = [0u8; 8];
-        r.inp.read_exact(&mut magic).map_err(|e| e.to_string())?;
-        if &magic != MAGIC {
+        // SAFETY: see the type's docs: a named cache file is never written to.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
+        if map.len() != size {
+            return Err("truncated (the file changed while opened)".into());
+        }
+        if &map[..MAGIC.len()] != MAGIC {
             return Err("not an alphasim cache file".into());
         }
-        let version = r.u32()?;
+        let end = size - TRAILER;
+        let t = &map[end..];
+        let len = u64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
+        let crc = u32::from_le_bytes(t[8..].try_into().expect("4 bytes"));
+        let payload = &map[MAGIC.len()..end];
+        let version = u32::from_le_bytes(payload[..4].try_into().expect("4 bytes"));
         if version != VERSION {
             return Err(format!(
                 "format version {version}, this build reads {VERSION}"
             ));
         }
-        Ok(Some(r))
+        if len != payload.len() as u64 || crc != crc_of(payload) {
+            return Err("checksum mismatch (the file is corrupt)".into());
+        }
+        Ok(Some(Reader {
+            map: Arc::new(map),
+            pos: head,
+            end,
+        }))
     }
-}
 
-impl<R: Read> Reader<R> {
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Bad> {
-        if buf.len() as u64 > self.left {
+    fn take(&mut self, n: usize) -> Result<&[u8], Bad> {
+        if n > self.end - self.pos {
             return Err("truncated or corrupt (a length runs past the end)".into());
         }
-        self.inp.read_exact(buf).map_err(|e| e.to_string())?;
-        self.crc.update(buf);
-        self.left -= buf.len() as u64;
-        Ok(())
+        self.pos += n;
+        Ok(&self.map[self.pos - n..self.pos])
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
-        let mut b = [0u8; N];
-        self.fill(&mut b)?;
-        Ok(b)
+        Ok(self.take(N)?.try_into().expect("N bytes"))
     }
 
     pub(super) fn u32(&mut self) -> Result<u32, Bad> {
@@ -185,7 +208,7 @@ impl<R: Read> Reader<R> {
     /// A count of items of at least `item` bytes each, checked against the rest.
     pub(super) fn count(&mut self, item: u64) -> Result<usize, Bad> {
         let n = self.u64()?;
-        if n.saturating_mul(item.max(1)) > self.left {
+        if n.saturating_mul(item.max(1)) > (self.end - self.pos) as u64 {
             return Err("truncated or corrupt (a count runs past the end)".into());
         }
         Ok(n as usize)
@@ -193,8 +216,7 @@ impl<R: Read> Reader<R> {
 
     pub(super) fn str(&mut self) -> Result<String, Bad> {
         let n = self.count(1)?;
-        let mut b = vec![0u8; n];
-        self.fill(&mut b)?;
+        let b = self.take(n)?.to_vec();
         String::from_utf8(b).map_err(|_| "corrupt (a name is not UTF-8)".into())
     }
 
@@ -203,28 +225,63 @@ impl<R: Read> Reader<R> {
         (0..n).map(|_| self.str()).collect()
     }
 
-    pub(super) fn column<T: bytemuck::Pod + LittleEndian>(&mut self) -> Result<Vec<T>, Bad> {
+    /// A column, sliced from the map (copied and byte-swapped on a
+    /// big-endian target).
+    pub(super) fn column<T: bytemuck::Pod + LittleEndian>(&mut self) -> Result<Column<T>, Bad> {
         let n = self.count(std::mem::size_of::<T>() as u64)?;
-        let mut v = vec![T::zeroed(); n];
-        self.fill(bytemuck::cast_slice_mut(&mut v))?;
+        self.take(pad(self.pos))?;
+        let start = self.pos;
+        self.take(n * std::mem::size_of::<T>())?;
         if cfg!(target_endian = "big") {
-            v.iter_mut().for_each(|x| *x = x.swap());
+            let bytes = &self.map[start..self.pos];
+            let v: Vec<T> = bytes
+                .chunks_exact(std::mem::size_of::<T>())
+                .map(|c| bytemuck::pod_read_unaligned::<T>(c).swap())
+                .collect();
+            return Ok(v.into());
         }
-        Ok(v)
+        Column::mapped(self.map.clone(), start, n)
+            .ok_or_else(|| "corrupt (a misaligned column)".into())
     }
 
-    /// Checks that the whole payload was read and that its CRC matches.
-    pub(super) fn finish(mut self) -> Result<(), Bad> {
-        if self.left != 0 {
-            return Err(format!("corrupt ({} unread bytes)", self.left));
-        }
-        let mut t = [0u8; TRAILER as usize];
-        self.inp.read_exact(&mut t).map_err(|e| e.to_string())?;
-        let len = u64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
-        let crc = u32::from_le_bytes(t[8..].try_into().expect("4 bytes"));
-        if len != self.total || crc != self.crc.finalize() {
-            return Err("checksum mismatch (the file is corrupt)".into());
+    /// A column as an owned vector (for columns that are converted anyway).
+    pub(super) fn vec<T: bytemuck::Pod + LittleEndian>(&mut self) -> Result<Vec<T>, Bad> {
+        self.column().map(Column::into_vec)
+    }
+
+    /// Checks that the whole payload was decoded.
+    pub(super) fn finish(self) -> Result<(), Bad> {
+        if self.pos != self.end {
+            return Err(format!("corrupt ({} unread bytes)", self.end - self.pos));
         }
         Ok(())
     }
+}
+
+/// Zero bytes before a column's values so that they start at a multiple of
+/// 8 in the file (the map is page-aligned, so the values are aligned in memory).
+fn pad(offset: usize) -> usize {
+    (8 - offset % 8) % 8
+}
+
+/// The CRC-32 of `bytes`, on two threads when there are many.
+fn crc_of(bytes: &[u8]) -> u32 {
+    const SPLIT: usize = 64 << 20;
+    if bytes.len() < SPLIT {
+        return crc32fast::hash(bytes);
+    }
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    let (ha, hb) = std::thread::scope(|s| {
+        let t = s.spawn(|| {
+            let mut h = crc32fast::Hasher::new();
+            h.update(b);
+            h
+        });
+        let mut h = crc32fast::Hasher::new();
+        h.update(a);
+        (h, t.join().expect("crc thread panicked"))
+    });
+    let mut h = ha;
+    h.combine(&hb);
+    h.finalize()
 }

@@ -51,7 +51,7 @@ impl SourceKey {
         Ok(())
     }
 
-    pub(super) fn read<R: Read>(r: &mut Reader<R>) -> std::result::Result<SourceKey, Bad> {
+    pub(super) fn read(r: &mut Reader) -> std::result::Result<SourceKey, Bad> {
         let n = r.count(32)?;
         let mut files = Vec::with_capacity(n);
         for _ in 0..n {

@@ -5,11 +5,11 @@
 use super::codec::{Bad, Reader, Writer};
 use super::key::SourceKey;
 use crate::data::{
-    Bars, Date, Factors, FundamentalRecord, Fundamentals, IndexWeightDay, IndustryId,
+    Bars, Column, Date, Factors, FundamentalRecord, Fundamentals, IndexWeightDay, IndustryId,
     IndustrySpell, Interner, Market, Spell, SymbolId,
 };
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 
 type W<'a, T> = &'a mut Writer<T>;
 type Io = std::io::Result<()>;
@@ -38,10 +38,6 @@ fn dates(v: Vec<i32>) -> Result<Vec<Date>, Bad> {
     v.into_iter().map(date).collect()
 }
 
-fn symbols(v: Vec<u32>) -> Vec<SymbolId> {
-    v.into_iter().map(SymbolId).collect()
-}
-
 fn ids(v: &[SymbolId]) -> Vec<u32> {
     v.iter().map(|s| s.0).collect()
 }
@@ -57,12 +53,12 @@ fn interner(names: Vec<String>) -> Result<Interner, Bad> {
     Ok(i)
 }
 
-fn opt_column<T: Write>(w: W<T>, v: &Option<Vec<f64>>) -> Io {
+fn opt_column<T: Write>(w: W<T>, v: &Option<Column<f64>>) -> Io {
     w.u32(u32::from(v.is_some()))?;
     v.as_ref().map_or(Ok(()), |v| w.column(v))
 }
 
-fn read_opt_column<R: Read>(r: &mut Reader<R>) -> Result<Option<Vec<f64>>, Bad> {
+fn read_opt_column(r: &mut Reader) -> Result<Option<Column<f64>>, Bad> {
     match r.u32()? {
         0 => Ok(None),
         1 => r.column().map(Some),
@@ -76,7 +72,7 @@ fn spell<T: Write>(w: W<T>, s: &Spell) -> Io {
     w.i32(opt_day(s.end))
 }
 
-fn read_spell<R: Read>(r: &mut Reader<R>) -> Result<Spell, Bad> {
+fn read_spell(r: &mut Reader) -> Result<Spell, Bad> {
     Ok(Spell {
         symbol: SymbolId(r.u32()?),
         start: opt_date(r.i32()?)?,
@@ -153,8 +149,8 @@ pub(super) fn write_bundle<T: Write>(
 
 /// Reads a bundle file: `Ok(None)` when it was written for another `key`
 /// (the bundle changed); the market has no factor columns yet.
-pub(super) fn read_bundle<R: Read>(
-    mut r: Reader<R>,
+pub(super) fn read_bundle(
+    mut r: Reader,
     key: &SourceKey,
 ) -> Result<Option<(Market, Vec<String>)>, Bad> {
     if SourceKey::read(&mut r)? != *key {
@@ -165,13 +161,13 @@ pub(super) fn read_bundle<R: Read>(
     Ok(Some(decoded))
 }
 
-fn decode_bundle<R: Read>(r: &mut Reader<R>) -> Result<(Market, Vec<String>), Bad> {
+fn decode_bundle(r: &mut Reader) -> Result<(Market, Vec<String>), Bad> {
     let symbols = interner(r.strs()?)?;
     let industries_names = interner(r.strs()?)?;
-    let bar_dates = dates(r.column()?)?;
-    let day_start = r.column()?;
+    let bar_dates = dates(r.vec()?)?;
+    let day_start = r.vec()?;
     let symbol = symbols_of(r)?;
-    let mut cols: Vec<Vec<f64>> = (0..6).map(|_| r.column()).collect::<Result<_, _>>()?;
+    let mut cols: Vec<Column<f64>> = (0..6).map(|_| r.column()).collect::<Result<_, _>>()?;
     let n = symbol.len();
     let (amount, limit_up, limit_down) = (
         read_opt_column(r)?,
@@ -223,25 +219,25 @@ fn decode_bundle<R: Read>(r: &mut Reader<R>) -> Result<(Market, Vec<String>), Ba
     let mut benchmark = BTreeMap::new();
     for _ in 0..r.count(24)? {
         let index = r.str()?;
-        let days = dates(r.column()?)?;
-        let closes: Vec<f64> = r.column()?;
+        let days = dates(r.vec()?)?;
+        let closes: Vec<f64> = r.vec()?;
         if days.len() != closes.len() {
             return Err("corrupt (benchmark columns of different lengths)".into());
         }
         benchmark.insert(index, days.into_iter().zip(closes).collect());
     }
     let all_factors = r.strs()?;
-    let factor_dates = dates(r.column()?)?;
+    let factor_dates = dates(r.vec()?)?;
     let factor_symbols = symbols_of(r)?;
     if factor_dates.len() != factor_symbols.len() {
         return Err("corrupt (factor columns of different lengths)".into());
     }
     let fields = r.strs()?;
-    let f_sym: Vec<u32> = r.column()?;
-    let f_period = dates(r.column()?)?;
-    let f_announce = dates(r.column()?)?;
-    let f_field: Vec<u32> = r.column()?;
-    let f_value: Vec<f64> = r.column()?;
+    let f_sym: Vec<u32> = r.vec()?;
+    let f_period = dates(r.vec()?)?;
+    let f_announce = dates(r.vec()?)?;
+    let f_field: Vec<u32> = r.vec()?;
+    let f_value: Vec<f64> = r.vec()?;
     let k = f_sym.len();
     if [
         f_period.len(),
@@ -269,8 +265,8 @@ fn decode_bundle<R: Read>(r: &mut Reader<R>) -> Result<(Market, Vec<String>), Ba
         let mut days = Vec::new();
         for _ in 0..r.count(20)? {
             let d = date(r.i32()?)?;
-            let syms: Vec<u32> = r.column()?;
-            let weights: Vec<f64> = r.column()?;
+            let syms: Vec<u32> = r.vec()?;
+            let weights: Vec<f64> = r.vec()?;
             if syms.len() != weights.len() {
                 return Err("corrupt (index weight columns of different lengths)".into());
             }
@@ -293,7 +289,7 @@ fn decode_bundle<R: Read>(r: &mut Reader<R>) -> Result<(Market, Vec<String>), Ba
             names: Vec::new(),
             date: factor_dates,
             symbol: factor_symbols,
-            values: Vec::new(),
+            values: Column::default(),
         },
         fundamentals: Fundamentals { fields, records },
         index_weights,
@@ -302,8 +298,8 @@ fn decode_bundle<R: Read>(r: &mut Reader<R>) -> Result<(Market, Vec<String>), Ba
     Ok((market, all_factors))
 }
 
-fn symbols_of<R: Read>(r: &mut Reader<R>) -> Result<Vec<SymbolId>, Bad> {
-    r.column().map(symbols)
+fn symbols_of(r: &mut Reader) -> Result<Column<SymbolId>, Bad> {
+    r.column()
 }
 
 /// Writes the file of factor column `name` (`values` in the market's row order).
@@ -315,12 +311,12 @@ pub(super) fn write_factor<T: Write>(w: W<T>, key: &SourceKey, name: &str, value
 
 /// Reads the file of factor column `name`: `Ok(None)` when it was written
 /// for another bundle or column, or holds another number of rows.
-pub(super) fn read_factor<R: Read>(
-    mut r: Reader<R>,
+pub(super) fn read_factor(
+    mut r: Reader,
     key: &SourceKey,
     name: &str,
     rows: usize,
-) -> Result<Option<Vec<f64>>, Bad> {
+) -> Result<Option<Column<f64>>, Bad> {
     if SourceKey::read(&mut r)? != *key || r.str()? != name {
         return Ok(None);
     }

@@ -17,7 +17,11 @@
 //!
 //! The format ([`codec`]) is little-endian with a format version and a
 //! CRC-32 over the whole file: a truncated, corrupt or other-version file is
-//! detected and rebuilt, never trusted. Files are written to a temporary
+//! detected and rebuilt, never trusted. A file is memory-mapped and checked
+//! whole when it is opened; its number columns are then used in place (the
+//! [`Market`]'s [`Column`](crate::data::Column)s slice the map: nothing is
+//! copied or decoded), and a factor column's file is opened (and checked)
+//! only when the run reads that column. Files are written to a temporary
 //! name in the same folder and renamed into place, so a reader sees a whole
 //! file or none, and a failure to write the cache never fails the load.
 //! (They are not synced to disk: a file torn by a crash fails its CRC and
@@ -156,7 +160,7 @@ fn read_cached(
                 v[r * m + j] = *x;
             }
         }
-        v
+        v.into()
     };
     market.factors.names = picked.iter().map(|&k| all_factors[k].clone()).collect();
     market.factors.values = values;

@@ -125,6 +125,22 @@ fn test_cache_build_then_hit_same_market() {
         written,
         "a hit rewrites nothing"
     );
+    // A hit uses the cache files in place: its number columns slice the
+    // mapped files (on a little-endian target), a parse owns its columns.
+    let (hit, _) = load_market_status(d.path(), &on()).unwrap();
+    let parsed = load_market(d.path(), &LoadOptions::default()).unwrap();
+    let little = cfg!(target_endian = "little");
+    assert_eq!(hit.bars.close.is_mapped(), little);
+    assert_eq!(hit.bars.symbol.is_mapped(), little);
+    assert!(!hit.factors.values.is_mapped(), "8 columns interleaved");
+    assert!(!parsed.bars.close.is_mapped());
+    assert_eq!(dump(&hit), dump(&parsed));
+    let one = load_market(d.path(), &select(&["f2"])).unwrap();
+    assert_eq!(
+        one.factors.values.is_mapped(),
+        little,
+        "one column: in place"
+    );
 }
 
 #[test]

@@ -5,8 +5,9 @@ use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, LocalNames};
 use super::location::{row_ref, shown, split_ref, Fault};
-use super::order::{gather_column, order_by_day_symbol, par_fill, piece_len};
+use super::order::order_by_day_symbol;
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{Bars, Interner, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
@@ -14,24 +15,16 @@ use std::path::Path;
 const PRICE_FIX: &str =
     "prices are raw prices and cannot be negative; correct the value or drop the row";
 
-/// One parsed bar; 64 bytes so that gathering a row touches one cache line.
-#[derive(Clone, Copy, Default)]
-#[repr(C, align(64))]
-struct ParsedBar {
-    open: f64,
-    high: f64,
-    low: f64,
-    close: f64,
-    volume: f64,
-    adj: f64,
-    day: i32,
-    sym: u32,
-}
-
+/// The parsed rows of one chunk, a vector per column (gathered into
+/// [`Bars`] one column at a time, each chunk column dropped once gathered,
+/// so the load never holds two copies of the bars).
 #[derive(Default)]
 struct BarChunk {
     names: LocalNames,
-    rows: Vec<ParsedBar>,
+    day: Vec<i32>,
+    sym: Vec<u32>,
+    /// open, high, low, close, volume, adj_factor.
+    values: [Vec<f64>; 6],
     amount: Vec<f64>,
     limit_up: Vec<f64>,
     limit_down: Vec<f64>,
@@ -54,9 +47,6 @@ struct BarColumns {
 }
 
 fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault> {
-    if s.rows.capacity() == 0 {
-        s.rows.reserve(1 << 14);
-    }
     let day = parse_day(f[c.date], c.date)?;
     let sym = s.names.id(f[c.symbol], c.symbol, "symbol")?;
     let price = |col: usize, name: &str| -> Result<f64, Fault> {
@@ -77,7 +67,7 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
     let close = price(c.close, "close")?;
     let volume = if f[c.volume].is_empty() {
         s.empty_volume += 1;
-        s.first_empty_volume.get_or_insert(s.rows.len() as u32);
+        s.first_empty_volume.get_or_insert(s.day.len() as u32);
         0.0
     } else {
         parse_num(f[c.volume], c.volume, false)?
@@ -162,21 +152,23 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
             out.push(v);
         }
     }
-    s.rows.push(ParsedBar {
-        open,
-        high,
-        low,
-        close,
-        volume,
-        adj,
-        day,
-        sym,
-    });
+    s.day.push(day);
+    s.sym.push(sym);
+    for (col, v) in s
+        .values
+        .iter_mut()
+        .zip([open, high, low, close, volume, adj])
+    {
+        col.push(v);
+    }
     Ok(())
 }
 
-pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, Vec<String>)> {
-    let file = Opened::open(path)?;
+pub(super) fn load_bars(
+    path: &Path,
+    threads: Workers<'_>,
+) -> Result<(Bars, Interner, Vec<String>)> {
+    let mut file = Opened::open(path)?;
     const OPTIONAL: &str = " (optional: amount, adj_factor, limit_up,limit_down)";
     let req = file.require(
         &["date", "symbol", "open", "high", "low", "close", "volume"],
@@ -210,7 +202,14 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         adj: file.find("adj_factor"),
         limits,
     };
-    let Parsed { lines, states } =
+    file.read_only(
+        req.iter()
+            .copied()
+            .chain(cols.amount)
+            .chain(cols.adj)
+            .chain(cols.limits.into_iter().flat_map(|(u, d)| [u, d])),
+    );
+    let Parsed { lines, mut states } =
         file.parse(threads, BarChunk::default, |s, f| parse_bar(&cols, s, f))?;
     let n = lines.rows as usize;
     if n == 0 {
@@ -248,21 +247,16 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
     for name in &names {
         symbols.intern(name);
     }
-    let (rows, extra): (Vec<Vec<ParsedBar>>, Vec<_>) = states
-        .into_iter()
-        .zip(&maps)
-        .map(|(mut s, map)| {
-            for r in &mut s.rows {
-                r.sym = map[r.sym as usize];
-            }
-            (s.rows, (s.amount, s.limit_up, s.limit_down))
-        })
-        .unzip();
-    let lens: Vec<usize> = rows.iter().map(Vec::len).collect();
-    let order = order_by_day_symbol(&lens, |c, i| rows[c][i].day, |c, i| rows[c][i].sym);
-    if let Some((earlier, later, day)) = order.first_duplicate(|c, i| rows[c][i].sym) {
+    for (s, map) in states.iter_mut().zip(&maps) {
+        for id in &mut s.sym {
+            *id = map[*id as usize];
+        }
+    }
+    let lens: Vec<usize> = states.iter().map(|s| s.day.len()).collect();
+    let order = order_by_day_symbol(&lens, |c, i| states[c].day[i], |c, i| states[c].sym[i]);
+    if let Some((earlier, later, day)) = order.first_duplicate() {
         let (c, i) = split_ref(later);
-        let name = symbols.name(rows[c][i].sym);
+        let name = symbols.name(states[c].sym[i]);
         let date = to_date(day);
         return Err(lines.error_ref(
             later,
@@ -278,63 +272,46 @@ pub(super) fn load_bars(path: &Path, threads: usize) -> Result<(Bars, Interner, 
         ));
     }
 
-    // Gather the rows in (day, symbol) order into columns, one cache line per row.
-    let perm = &order.perm;
-    let mut symbol = vec![SymbolId(0); n];
-    let mut open = vec![0.0; n];
-    let mut high = vec![0.0; n];
-    let mut low = vec![0.0; n];
-    let mut close = vec![0.0; n];
-    let mut volume = vec![0.0; n];
-    let mut adj_factor = vec![0.0; n];
-    let per = piece_len(n, threads);
-    type Piece<'a> = (&'a mut [SymbolId], [&'a mut [f64]; 6]);
-    let pieces: Vec<Piece> = symbol
-        .chunks_mut(per)
-        .zip(open.chunks_mut(per))
-        .zip(high.chunks_mut(per))
-        .zip(low.chunks_mut(per))
-        .zip(close.chunks_mut(per))
-        .zip(volume.chunks_mut(per))
-        .zip(adj_factor.chunks_mut(per))
-        .map(|((((((s, o), h), l), c), v), a)| (s, [o, h, l, c, v, a]))
-        .collect();
-    par_fill(pieces, perm, per, |(s, [o, h, l, c, v, a]), i, r| {
-        let (k, j) = split_ref(r);
-        let row = &rows[k][j];
-        s[i] = SymbolId(row.sym);
-        o[i] = row.open;
-        h[i] = row.high;
-        l[i] = row.low;
-        c[i] = row.close;
-        v[i] = row.volume;
-        a[i] = row.adj;
-    });
-    drop(rows);
-    let (amount, (limit_up, limit_down)): (Vec<_>, (Vec<_>, Vec<_>)) =
-        extra.into_iter().map(|(a, u, d)| (a, (u, d))).unzip();
-    let amount = cols
-        .amount
-        .map(|_| gather_column(&amount, 1, perm, threads, 0.0));
-    let limit_up = cols
-        .limits
-        .map(|_| gather_column(&limit_up, 1, perm, threads, 0.0));
-    let limit_down = cols
-        .limits
-        .map(|_| gather_column(&limit_down, 1, perm, threads, 0.0));
+    // Gather the columns in (day, symbol) order, one at a time: each
+    // chunk column is dropped as soon as it is gathered.
+    let mut values: [Vec<Vec<f64>>; 6] = Default::default();
+    let (mut amount, mut limit_up, mut limit_down) = (Vec::new(), Vec::new(), Vec::new());
+    for s in states {
+        for (all, v) in values.iter_mut().zip(s.values) {
+            all.push(v);
+        }
+        amount.push(s.amount);
+        limit_up.push(s.limit_up);
+        limit_down.push(s.limit_down);
+    }
+    let gather = |chunks: Vec<Vec<f64>>| {
+        let column = order.gather(&chunks, 1, threads.threads, 0.0);
+        drop(chunks);
+        crate::malloc::release_freed_memory();
+        column
+    };
+    let [open, high, low, close, volume, adj_factor] = values.map(gather);
+    let amount = cols.amount.map(|_| gather(amount));
+    let limit_up = cols.limits.map(|_| gather(limit_up));
+    let limit_down = cols.limits.map(|_| gather(limit_down));
     let bars = Bars {
         dates: order.days.iter().map(|&d| to_date(d)).collect(),
         day_start: order.starts,
-        symbol,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        amount,
-        adj_factor,
-        limit_up,
-        limit_down,
+        symbol: order
+            .syms
+            .into_iter()
+            .map(SymbolId)
+            .collect::<Vec<_>>()
+            .into(),
+        open: open.into(),
+        high: high.into(),
+        low: low.into(),
+        close: close.into(),
+        volume: volume.into(),
+        amount: amount.map(Into::into),
+        adj_factor: adj_factor.into(),
+        limit_up: limit_up.map(Into::into),
+        limit_down: limit_down.map(Into::into),
     };
     Ok((bars, symbols, warnings))
 }

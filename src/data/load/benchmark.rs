@@ -5,6 +5,7 @@ use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, LocalNames};
 use super::location::Fault;
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::Date;
 use crate::Result;
 use std::collections::BTreeMap;
@@ -18,7 +19,7 @@ struct BenchmarkChunk {
 
 pub(super) fn read_benchmark(
     path: &Path,
-    threads: usize,
+    threads: Workers<'_>,
 ) -> Result<BTreeMap<String, Vec<(Date, f64)>>> {
     let file = Opened::open(path)?;
     let req = file.require(&["date", "index", "close"], "")?;

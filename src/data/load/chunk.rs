@@ -1,5 +1,6 @@
-//! Opening a file (header, columns) and reading its body on as line-aligned
-//! blocks streamed through a channel (a `.gz` file decompressed on the way).
+//! Opening a file (header, columns) and handing its body on as line-aligned
+//! blocks through a channel: mapped windows of a plain file, decompressed
+//! buffers of a `.gz` file.
 
 use crate::{Error, Result};
 use std::io::Read;
@@ -18,6 +19,13 @@ pub(super) struct Opened {
     /// The reader, positioned after the bytes in `carry` (which follow the header).
     pub(super) source: Source,
     pub(super) carry: Vec<u8>,
+    /// A plain file and the offset of its first data byte: its body is
+    /// memory-mapped block by block instead of read ([`stream_mapped`]).
+    pub(super) plain: Option<(std::fs::File, u64)>,
+    /// The row function reads only the first `used` fields of a row (the
+    /// parser splits off no more; the rest is counted): every field unless
+    /// [`Opened::read_only`] says less.
+    pub(super) used: usize,
 }
 
 /// Size of a block handed to a parser thread (plain files are read in
@@ -50,6 +58,7 @@ impl Opened {
         if raw_len == 0 {
             return Err(empty());
         }
+        let plain_file = if gz { None } else { file.try_clone().ok() };
         let mut source: Source = if gz {
             Box::new(flate2::read::MultiGzDecoder::new(
                 std::io::BufReader::with_capacity(1 << 18, file),
@@ -80,13 +89,22 @@ impl Opened {
         };
         let header = parse_header(path, &buf[..header_end])?;
         let carry = buf[rest..].to_vec();
+        let plain = plain_file.map(|f| (f, rest as u64));
         Ok(Opened {
             path: path.to_path_buf(),
             header,
             gz,
             source,
             carry,
+            plain,
+            used: usize::MAX,
         })
+    }
+
+    /// Tells the parser that the row function reads only the columns in
+    /// `cols` (indices into the header): later fields are not split off.
+    pub(super) fn read_only(&mut self, cols: impl IntoIterator<Item = usize>) {
+        self.used = cols.into_iter().max().map_or(1, |c| c + 1);
     }
 
     /// The index of column `name`, if present.
@@ -115,6 +133,71 @@ impl Opened {
     }
 }
 
+/// A line-aligned block of a file's body, as a parser thread gets it.
+pub(super) enum Block {
+    /// Read (decompressed) into a buffer, which goes back for reuse.
+    Read(Vec<u8>),
+    /// The first `len` bytes of a mapped window of a plain file.
+    Mapped(memmap2::Mmap, usize),
+}
+
+impl Block {
+    pub(super) fn bytes(&self) -> &[u8] {
+        match self {
+            Block::Read(v) => v,
+            Block::Mapped(m, len) => &m[..*len],
+        }
+    }
+}
+
+/// Sends the body of a plain file (from byte `start`) as memory-mapped
+/// windows of about [`PLAIN_BLOCK`] bytes cut after their last line end:
+/// no copy out of the page cache, and each window is unmapped once parsed,
+/// so memory never holds more than a few. (Like every reader that maps its
+/// input, a load would fault if another program truncated the file while
+/// it is being read.)
+pub(super) fn stream_mapped(
+    path: &Path,
+    file: &std::fs::File,
+    start: u64,
+    tx: &crossbeam_channel::Sender<(usize, Block)>,
+    first_error: &AtomicUsize,
+) -> Result<()> {
+    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let (mut pos, mut seq) = (start, 0);
+    while pos < size {
+        if first_error.load(Ordering::Relaxed) != usize::MAX {
+            return Ok(());
+        }
+        let mut want = (PLAIN_BLOCK as u64).min(size - pos);
+        let (map, len) = loop {
+            // SAFETY: the file is only read; see the function's docs.
+            let map = unsafe {
+                memmap2::MmapOptions::new()
+                    .offset(pos)
+                    .len(want as usize)
+                    .populate()
+                    .map(file)
+            }
+            .map_err(|e| Error::io(path, e))?;
+            if pos + want == size {
+                break (map, want as usize);
+            }
+            match memchr::memrchr(b'\n', &map) {
+                Some(p) => break (map, p + 1),
+                // A line longer than the window: map a larger one.
+                None => want = (want * 2).min(size - pos),
+            }
+        };
+        pos += len as u64;
+        if tx.send((seq, Block::Mapped(map, len))).is_err() {
+            return Ok(());
+        }
+        seq += 1;
+    }
+    Ok(())
+}
+
 /// Reads the rest of a file into line-aligned blocks sent to the parsers;
 /// blocks come back through `recycled` for reuse.
 pub(super) fn stream(
@@ -122,7 +205,7 @@ pub(super) fn stream(
     gz: bool,
     mut source: Source,
     mut carry: Vec<u8>,
-    tx: &crossbeam_channel::Sender<(usize, Vec<u8>)>,
+    tx: &crossbeam_channel::Sender<(usize, Block)>,
     recycled: &crossbeam_channel::Receiver<Vec<u8>>,
     first_error: &AtomicUsize,
 ) -> Result<()> {
@@ -144,7 +227,7 @@ pub(super) fn stream(
             .map_err(|e| read_error(path, gz, e))?;
         let eof = (got as u64) < want;
         if eof {
-            if !buf.is_empty() && tx.send((seq, buf)).is_err() {
+            if !buf.is_empty() && tx.send((seq, Block::Read(buf))).is_err() {
                 return Ok(());
             }
             return Ok(());
@@ -153,7 +236,7 @@ pub(super) fn stream(
             Some(p) => {
                 carry = buf[p + 1..].to_vec();
                 buf.truncate(p + 1);
-                if tx.send((seq, buf)).is_err() {
+                if tx.send((seq, Block::Read(buf))).is_err() {
                     return Ok(());
                 }
                 seq += 1;

@@ -5,8 +5,9 @@ use super::chunk::Opened;
 use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{split_ref, Fault, Lines};
-use super::order::{gather_column, order_by_day_symbol};
+use super::order::order_by_day_symbol;
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{Factors, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
@@ -68,10 +69,10 @@ impl FactorColumns {
 
 pub(super) fn read_factors(
     path: &Path,
-    threads: usize,
+    threads: Workers<'_>,
     columns: &FactorColumns,
 ) -> Result<FactorFile> {
-    let file = Opened::open(path)?;
+    let mut file = Opened::open(path)?;
     let req = file.require(&["date", "symbol"], ",<factor…>")?;
     let (dc, sc) = (req[0], req[1]);
     let all_cols: Vec<usize> = (0..file.header.len())
@@ -88,6 +89,7 @@ pub(super) fn read_factors(
     let picked = columns.pick(&all_names);
     let factor_cols: Vec<usize> = picked.iter().map(|&i| all_cols[i]).collect();
     let names: Vec<String> = picked.iter().map(|&i| all_names[i].clone()).collect();
+    file.read_only([dc, sc].into_iter().chain(factor_cols.iter().copied()));
     let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, |s, f| {
         let day = parse_day(f[dc], dc)?;
         let sym = s.syms.id(f[sc], sc, "symbol")?;
@@ -134,7 +136,7 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
     }
     let lens: Vec<usize> = chunks.iter().map(|c| c.sym.len()).collect();
     let order = order_by_day_symbol(&lens, |c, i| chunks[c].day[i], |c, i| chunks[c].sym[i]);
-    if let Some((earlier, later, day)) = order.first_duplicate(|c, i| chunks[c].sym[i]) {
+    if let Some((earlier, later, day)) = order.first_duplicate() {
         let date = to_date(day);
         let (c, i) = split_ref(later);
         let name = &symbols.names[symbols
@@ -156,20 +158,22 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
         ));
     }
     let m = names.len();
-    let syms: Vec<Vec<u32>> = chunks
-        .iter_mut()
-        .map(|c| std::mem::take(&mut c.sym))
-        .collect();
-    let symbol = gather_column(&syms, 1, &order.perm, threads, 0)
-        .into_iter()
-        .map(SymbolId)
-        .collect();
-    drop(syms);
     let values: Vec<Vec<f64>> = chunks.into_iter().map(|c| c.values).collect();
+    let values = {
+        let gathered = order.gather(&values, m, threads, 0.0);
+        drop(values);
+        crate::malloc::release_freed_memory();
+        gathered
+    };
     Ok(Factors {
         date: order.dates(),
-        symbol,
-        values: gather_column(&values, m, &order.perm, threads, 0.0),
+        symbol: order
+            .syms
+            .into_iter()
+            .map(SymbolId)
+            .collect::<Vec<_>>()
+            .into(),
+        values: values.into(),
         names,
     })
 }

@@ -91,21 +91,37 @@ fn fast_f64(b: &[u8]) -> Option<f64> {
     if digits.is_empty() || digits.len() > 20 {
         return None;
     }
+    // Integer digits, then (after a `.`) fraction digits: two tight loops.
     let mut m: u64 = 0;
-    let mut n_digits = 0;
-    let mut frac: Option<usize> = None;
-    for (i, &c) in digits.iter().enumerate() {
-        let d = c.wrapping_sub(b'0');
-        if d < 10 {
-            m = m * 10 + u64::from(d);
-            n_digits += 1;
-        } else if c == b'.' && frac.is_none() {
-            frac = Some(digits.len() - i - 1);
-        } else {
+    let mut i = 0;
+    while i < digits.len() {
+        let d = digits[i].wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        // Wraps only past 19 digits, which are rejected below.
+        m = m.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    let int_digits = i;
+    let mut e = 0;
+    if i < digits.len() {
+        if digits[i] != b'.' {
             return None;
         }
+        i += 1;
+        let frac_start = i;
+        while i < digits.len() {
+            let d = digits[i].wrapping_sub(b'0');
+            if d >= 10 {
+                return None;
+            }
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d));
+            i += 1;
+        }
+        e = i - frac_start;
     }
-    let e = frac.unwrap_or(0);
+    let n_digits = int_digits + e;
     if n_digits == 0 || n_digits > 19 || m > (1 << 53) || e > 22 {
         return None;
     }

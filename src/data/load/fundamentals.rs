@@ -5,6 +5,7 @@ use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{Fault, Lines};
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{FundamentalRecord, Fundamentals};
 use crate::{Error, Result};
 use std::path::Path;
@@ -24,7 +25,7 @@ pub(super) struct FundamentalFile {
     rows: Vec<(u32, i32, i32, u32, f64)>,
 }
 
-pub(super) fn read_fundamentals(path: &Path, threads: usize) -> Result<FundamentalFile> {
+pub(super) fn read_fundamentals(path: &Path, threads: Workers<'_>) -> Result<FundamentalFile> {
     let file = Opened::open(path)?;
     let req = file.require(
         &["symbol", "period_end", "announce_date", "field", "value"],

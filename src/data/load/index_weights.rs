@@ -7,6 +7,7 @@ use super::fields::{parse_day, parse_num, to_date};
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{Fault, Lines};
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{IndexWeightDay, IndexWeights, Spell};
 use crate::Result;
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ pub(super) struct WeightFile {
     date_col: usize,
 }
 
-pub(super) fn read_index_weights(path: &Path, threads: usize) -> Result<WeightFile> {
+pub(super) fn read_index_weights(path: &Path, threads: Workers<'_>) -> Result<WeightFile> {
     let file = Opened::open(path)?;
     let req = file.require(&["date", "index", "symbol", "weight"], "")?;
     let (dc, ic, sc, wc) = (req[0], req[1], req[2], req[3]);

@@ -30,18 +30,26 @@
 //!
 //! # Parsing strategy
 //!
-//! A file is never held whole: the calling thread reads it on (a `.gz` file
-//! decompressed on the way) in blocks of a few MB cut at the last line end,
-//! streamed through a bounded crossbeam channel, so reading overlaps parsing
-//! and memory holds only a few blocks besides the parsed columns.
+//! A file is never held whole: it goes to the parsers in blocks of a few MB
+//! cut at the last line end, through a bounded crossbeam channel, so reading
+//! overlaps parsing and memory holds only a few blocks besides the parsed
+//! columns. A plain file's blocks are memory-mapped windows (no copy out of
+//! the page cache, unmapped once parsed); a `.gz` file is decompressed on
+//! the calling thread into reused buffers.
 //! Worker threads ([`LoadOptions::threads`]) parse chunks independently into
 //! per-chunk columns. A chunk knows only its line numbers relative to its own
 //! start (plus a compact map for skipped blank lines); absolute line numbers
 //! are computed once all chunks are in, and only when an error needs one.
+//! `bars` is read on the calling thread while the other files are read one
+//! after the other on a second thread, so their parses (and decompressions)
+//! overlap; errors are still reported in file order.
 //!
-//! Lines are split by a hand-rolled splitter on `,`. The data needs no
-//! quoting, but a quoted field must not be mis-read: as soon as a chunk shows a
-//! `"`, the rest of that chunk is parsed by the `csv` crate instead. (A quoted
+//! Lines are split by a hand-rolled splitter on `,` (memchr). Only the
+//! fields up to the last column the file kind reads are split off; the rest
+//! of the line is only scanned (SIMD) for its commas, so the field count is
+//! still checked, and for a quote. The data needs no quoting, but a quoted
+//! field must not be mis-read: as soon as a chunk shows a `"`, the rest of
+//! that chunk is parsed by the `csv` crate instead. (A quoted
 //! field containing a line break is rejected: chunks are cut at line breaks.)
 //! Dates take a fixed-format fast path (`YYYY-MM-DD` to a day number, with
 //! month and day-of-month checked); numbers use `str::parse::<f64>`, and
@@ -57,9 +65,13 @@
 //!
 //! Bars are ordered by a stable counting sort on the day, then each day's rows
 //! are sorted by symbol id only when they are not already in order (in a file
-//! sorted by symbol they always are). The column vectors are then gathered in
-//! that order, in parallel. Factors are ordered the same way.
-//!
+//! sorted by symbol they always are). The columns are then gathered in that
+//! order one at a time, in parallel, in tiles of days × symbols (a transpose
+//! of a file sorted by symbol: tiles keep its pages in the TLB); each chunk
+//! column is dropped, and the freed heap returned to the OS
+//! ([`crate::malloc::release_freed_memory`]), as soon as it is gathered, so
+//! the load never holds the bars twice. Factors are ordered the same way.
+
 //! # Validation rules
 //!
 //! Every rule stops the load with an [`Error::Data`](crate::Error::Data) naming the file, the line
@@ -119,12 +131,14 @@ mod intern;
 mod location;
 mod order;
 mod parse;
+mod progress;
 mod spells;
 #[cfg(test)]
 mod tests;
 
 pub use factors::FactorColumns;
 pub(crate) use files::{locate_files, FileKind};
+pub use progress::LoadProgress;
 
 use super::Market;
 use crate::data::cache::{Cache, CacheStatus};
@@ -147,6 +161,8 @@ pub struct LoadOptions {
     pub factor_columns: FactorColumns,
     /// Whether to read and write the binary bundle cache (default: off).
     pub cache: Cache,
+    /// Counters the parsers update as they go (none by default).
+    pub progress: Option<std::sync::Arc<LoadProgress>>,
 }
 
 impl LoadOptions {
@@ -180,7 +196,10 @@ pub(crate) fn parse_bundle(
     files: &[(FileKind, PathBuf)],
     opts: &LoadOptions,
 ) -> Result<(Market, Vec<String>)> {
-    let threads = opts.thread_count();
+    let threads = progress::Workers {
+        threads: opts.thread_count(),
+        progress: opts.progress.as_deref(),
+    };
     let path_of = |k: FileKind| {
         files
             .iter()
@@ -188,26 +207,51 @@ pub(crate) fn parse_bundle(
             .map(|(_, p)| p.as_path())
     };
     let bars_path = path_of(FileKind::Bars).expect("locate_files requires bars");
-    let (bars, mut symbols, mut warnings) = load_bars(bars_path, threads)?;
-    let mut constituents = path_of(FileKind::Constituents)
-        .map(|p| read_spells(p, threads, false))
-        .transpose()?;
-    let mut industries = path_of(FileKind::Industries)
-        .map(|p| read_spells(p, threads, true))
-        .transpose()?;
-    let benchmark = path_of(FileKind::Benchmark)
-        .map(|p| read_benchmark(p, threads))
-        .transpose()?
-        .unwrap_or_default();
-    let mut factors = path_of(FileKind::Factors)
-        .map(|p| read_factors(p, threads, &opts.factor_columns))
-        .transpose()?;
-    let mut fundamentals = path_of(FileKind::Fundamentals)
-        .map(|p| read_fundamentals(p, threads))
-        .transpose()?;
-    let mut index_weights = path_of(FileKind::IndexWeights)
-        .map(|p| read_index_weights(p, threads))
-        .transpose()?;
+    // Bars on this thread, the other files on another: their parses and
+    // (for `.gz` files) decompressions overlap. Errors are reported in file
+    // order, as if the files were read one after the other.
+    let (bars, others) = std::thread::scope(|s| {
+        let others = s.spawn(|| -> Result<_> {
+            let constituents = path_of(FileKind::Constituents)
+                .map(|p| read_spells(p, threads, false))
+                .transpose()?;
+            let industries = path_of(FileKind::Industries)
+                .map(|p| read_spells(p, threads, true))
+                .transpose()?;
+            let benchmark = path_of(FileKind::Benchmark)
+                .map(|p| read_benchmark(p, threads))
+                .transpose()?
+                .unwrap_or_default();
+            let factors = path_of(FileKind::Factors)
+                .map(|p| read_factors(p, threads, &opts.factor_columns))
+                .transpose()?;
+            let fundamentals = path_of(FileKind::Fundamentals)
+                .map(|p| read_fundamentals(p, threads))
+                .transpose()?;
+            let index_weights = path_of(FileKind::IndexWeights)
+                .map(|p| read_index_weights(p, threads))
+                .transpose()?;
+            Ok((
+                constituents,
+                industries,
+                benchmark,
+                factors,
+                fundamentals,
+                index_weights,
+            ))
+        });
+        let bars = load_bars(bars_path, threads);
+        (bars, others.join().expect("loader thread panicked"))
+    });
+    let (bars, mut symbols, mut warnings) = bars?;
+    let (
+        mut constituents,
+        mut industries,
+        benchmark,
+        mut factors,
+        mut fundamentals,
+        mut index_weights,
+    ) = others?;
 
     {
         let mut named: Vec<(String, &mut FileSymbols)> = Vec::new();
@@ -244,7 +288,7 @@ pub(crate) fn parse_bundle(
         .map(|f| f.all_names.clone())
         .unwrap_or_default();
     let factors = factors
-        .map(|f| finish_factors(f, threads))
+        .map(|f| finish_factors(f, threads.threads))
         .transpose()?
         .unwrap_or_default();
     let fundamentals = fundamentals.map(finish_fundamentals).unwrap_or_default();

@@ -1,28 +1,33 @@
 //! The parallel parser: worker threads split chunks into fields and hand each
 //! row to a per-file row function, keeping line numbers for errors.
 
-use super::chunk::{stream, Opened};
+use super::chunk::{stream, stream_mapped, Block, Opened};
 use super::location::{ChunkLines, Fault, Lines};
+use super::progress::{LoadProgress, Workers};
 use crate::Result;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 impl Opened {
     /// Parses every data row with `row`, on `threads` threads.
-    pub(super) fn parse<S, I, F>(self, threads: usize, init: I, row: F) -> Result<Parsed<S>>
+    pub(super) fn parse<S, I, F>(self, workers: Workers<'_>, init: I, row: F) -> Result<Parsed<S>>
     where
         S: Send,
         I: Fn() -> S + Sync,
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault> + Sync,
     {
+        let threads = workers.threads;
         let ncols = self.header.len();
+        let used = self.used.clamp(1, ncols.max(1));
         let first_error = AtomicUsize::new(usize::MAX);
         let (recycle_tx, recycle_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 2 + 2);
         let job = Job {
             recycle: recycle_tx,
             ncols,
+            used,
             init: &init,
             row: &row,
             first_error: &first_error,
+            progress: workers.progress,
         };
         let Opened {
             path,
@@ -30,10 +35,12 @@ impl Opened {
             gz,
             source,
             carry,
+            plain,
+            used: _,
         } = self;
         let mut outs: Vec<ChunkOut<S>> = Vec::new();
         let mut produce_result = Ok(());
-        let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<u8>)>(threads * 2);
+        let (tx, rx) = crossbeam_channel::bounded::<(usize, Block)>(threads * 2);
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
@@ -43,7 +50,10 @@ impl Opened {
                 })
                 .collect();
             drop(rx);
-            produce_result = stream(&path, gz, source, carry, &tx, &recycle_rx, &first_error);
+            produce_result = match &plain {
+                Some((file, start)) => stream_mapped(&path, file, *start, &tx, &first_error),
+                None => stream(&path, gz, source, carry, &tx, &recycle_rx, &first_error),
+            };
             drop(tx);
             for h in handles {
                 outs.extend(h.join().expect("parser thread panicked"));
@@ -108,19 +118,23 @@ struct Job<'a, I, F> {
     /// Where parsed blocks go back for reuse.
     recycle: crossbeam_channel::Sender<Vec<u8>>,
     ncols: usize,
+    /// Fields split off per row; the rest of a line is only counted.
+    used: usize,
     init: &'a I,
     row: &'a F,
     first_error: &'a AtomicUsize,
+    progress: Option<&'a LoadProgress>,
 }
 
 impl<I, F> Job<'_, I, F> {
-    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Vec<u8>)>) -> Vec<ChunkOut<S>>
+    fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Block)>) -> Vec<ChunkOut<S>>
     where
         I: Fn() -> S,
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
     {
         let mut outs = Vec::new();
-        for (seq, text) in rx {
+        for (seq, block) in rx {
+            let text = block.bytes();
             let mut out = ChunkOut {
                 seq,
                 newlines: 0,
@@ -133,17 +147,26 @@ impl<I, F> Job<'_, I, F> {
             if seq > self.first_error.load(Ordering::Relaxed) {
                 out.skipped = true;
             } else {
-                self.parse_chunk(&text, &mut out);
+                self.parse_chunk(text, &mut out);
+                if let Some(p) = self.progress {
+                    p.add(text.len(), out.rows);
+                }
                 if out.fault.is_some() {
                     self.first_error.fetch_min(seq, Ordering::Relaxed);
                 }
             }
-            let _ = self.recycle.try_send(text);
+            if let Block::Read(buf) = block {
+                let _ = self.recycle.try_send(buf);
+            }
             outs.push(out);
         }
         outs
     }
 
+    /// Splits a chunk into rows. Only the first `used` fields of a row are
+    /// split off; the rest of the line is scanned for its commas (the field
+    /// count is still checked) and for a quote (which hands the chunk to
+    /// [`Job::parse_quoted`]), but never split.
     fn parse_chunk<S>(&self, text: &[u8], out: &mut ChunkOut<S>)
     where
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
@@ -153,40 +176,66 @@ impl<I, F> Job<'_, I, F> {
         // Start of the current line and of its current field.
         let (mut pos, mut start) = (0, 0);
         let mut line: u32 = 0;
-        // memchr finds the next `,`, line end or quote with SIMD.
-        let mut marks = memchr::memchr3_iter(b',', b'\n', b'"', text);
         loop {
-            let end = match marks.next() {
-                Some(i) if text[i] == b',' => {
-                    fields.push(&text[start..i]);
-                    start = i + 1;
-                    continue;
+            // memchr finds the next `,`, line end or quote with SIMD.
+            let (end, count) = match memchr::memchr3(b',', b'\n', b'"', &text[start..]) {
+                Some(k) if text[start + k] == b',' => {
+                    fields.push(&text[start..start + k]);
+                    start += k + 1;
+                    if fields.len() < self.used {
+                        continue;
+                    }
+                    // The rest of the line: count its fields without splitting them.
+                    let end = memchr::memchr(b'\n', &text[start..]).map_or(n, |k| start + k);
+                    let tail = &text[start..end];
+                    if memchr::memchr(b'"', tail).is_some() {
+                        self.parse_quoted(&text[pos..], line, out);
+                        return;
+                    }
+                    if end < n {
+                        out.newlines += 1;
+                    }
+                    (
+                        end,
+                        fields.len() + 1 + memchr::memchr_iter(b',', tail).count(),
+                    )
                 }
-                Some(i) if text[i] == b'"' => {
+                Some(k) if text[start + k] == b'"' => {
                     self.parse_quoted(&text[pos..], line, out);
                     return;
                 }
-                Some(i) => {
+                Some(k) => {
                     out.newlines += 1;
-                    i
+                    let mut last = &text[start..start + k];
+                    if let [rest @ .., b'\r'] = last {
+                        last = rest;
+                    }
+                    fields.push(last);
+                    (start + k, fields.len())
                 }
-                None if pos < n => n,
+                None if pos < n => {
+                    let mut last = &text[start..];
+                    if let [rest @ .., b'\r'] = last {
+                        last = rest;
+                    }
+                    fields.push(last);
+                    (n, fields.len())
+                }
                 None => return,
             };
-            let mut last = &text[start..end];
-            if let [rest @ .., b'\r'] = last {
-                last = rest;
-            }
-            fields.push(last);
-            pos = (end + 1).min(n);
-            start = pos;
-            let blank = fields.len() == 1 && fields[0].is_empty();
+            let blank = count == 1 && fields[0].is_empty();
             if !blank {
-                if let Err(f) = self.record(&fields, line, out) {
+                let mut raw = &text[pos..end];
+                if let [rest @ .., b'\r'] = raw {
+                    raw = rest;
+                }
+                if let Err(f) = self.record(&fields, count, raw, line, out) {
                     out.fault = Some((u64::from(line), f));
                     return;
                 }
             }
+            pos = (end + 1).min(n);
+            start = pos;
             fields.clear();
             line += 1;
             if end == n {
@@ -243,26 +292,35 @@ impl<I, F> Job<'_, I, F> {
                 ));
                 return;
             }
-            if let Err(f) = self.record(&fields, l, out) {
+            let joined = fields.join(&b","[..]);
+            if let Err(f) = self.record(&fields, fields.len(), &joined, l, out) {
                 out.fault = Some((u64::from(l), f));
                 return;
             }
         }
     }
 
-    fn record<S>(&self, fields: &[&[u8]], line: u32, out: &mut ChunkOut<S>) -> Result<(), Fault>
+    /// Hands one row to the row function: `fields` are its first fields
+    /// (all of them, or the `used` ones), `count` its number of fields and
+    /// `raw` its text (for an error).
+    fn record<S>(
+        &self,
+        fields: &[&[u8]],
+        count: usize,
+        raw: &[u8],
+        line: u32,
+        out: &mut ChunkOut<S>,
+    ) -> Result<(), Fault>
     where
         F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
     {
-        if fields.len() != self.ncols {
-            let col = fields.len().min(self.ncols);
-            let joined = fields.join(&b","[..]);
+        if count != self.ncols {
+            let col = count.min(self.ncols);
             return Err(Fault::new(
                 col,
-                &joined,
+                raw,
                 format!(
-                    "the row has {} fields but the header has {}",
-                    fields.len(),
+                    "the row has {count} fields but the header has {}",
                     self.ncols
                 ),
                 "give every row exactly one value per header column (an empty value is written as nothing between two commas)",

@@ -6,6 +6,7 @@ use super::fields::{parse_opt_day, to_date};
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{Fault, Lines};
 use super::parse::Parsed;
+use super::progress::Workers;
 use crate::data::{IndustryId, IndustrySpell, Interner, Spell};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -40,7 +41,11 @@ const SPELL_END_FIX: &str =
     "end_date must be on or after start_date (both inclusive); swap the dates or fix the typo";
 
 /// Reads `constituents` (`industries == false`) or `industries`.
-pub(super) fn read_spells(path: &Path, threads: usize, industries: bool) -> Result<SpellFile> {
+pub(super) fn read_spells(
+    path: &Path,
+    threads: Workers<'_>,
+    industries: bool,
+) -> Result<SpellFile> {
     let file = Opened::open(path)?;
     let (sym_col, group_col, start_col, end_col) = if industries {
         let req = file.require(&["symbol", "industry"], " (optional: start_date,end_date)")?;
