@@ -50,6 +50,31 @@ impl Sample {
     pub fn blocks(&self) -> Vec<(usize, usize)> {
         blocks_of(&self.group)
     }
+
+    /// Per-row `scores` (in this sample's row order) re-ordered to
+    /// `universe`; NaN for a symbol the sample does not hold.
+    pub fn in_universe_order(&self, universe: &[SymbolId], scores: Vec<f64>) -> Vec<f64> {
+        let mut by_symbol: Vec<(SymbolId, f64)> =
+            self.symbols.iter().copied().zip(scores).collect();
+        by_symbol.sort_by_key(|p| p.0);
+        universe
+            .iter()
+            .map(|u| {
+                by_symbol
+                    .binary_search_by_key(u, |p| p.0)
+                    .map_or(f64::NAN, |i| by_symbol[i].1)
+            })
+            .collect()
+    }
+}
+
+/// The head index of `score_horizon` among `horizons` (the spec check
+/// guarantees it is one of them).
+pub fn score_head(horizons: &[u32], score_horizon: u32) -> usize {
+    horizons
+        .iter()
+        .position(|&h| h == score_horizon)
+        .expect("spec check: score_horizon is one of horizons")
 }
 
 /// Contiguous runs of equal ids.

@@ -34,6 +34,7 @@ mod overrides;
 mod portfolio;
 mod preprocess;
 mod schedule;
+mod seq;
 mod units;
 
 pub use config::{IndexSettings, SpecConfig};
@@ -42,12 +43,12 @@ pub use e2eai::E2eaiConfig;
 pub use execution::{ExecutionConfig, Fill, MarketPreset};
 pub use model::{
     DeepConfig, DistanceTrains, GbdtConfig, HeadActivation, IndustryGatMode, InputNorm, LabelNorm,
-    LinearConfig, LossConfig, ModelConfig, SamplesConfig, SeqConfig, StopOn, TrainConfig,
-    TrainUniverse,
+    LinearConfig, LossConfig, ModelConfig, SamplesConfig, StopOn, TrainConfig, TrainUniverse,
 };
 pub use portfolio::{EnhancedIndexConfig, Method, PortfolioConfig, TopkDropoutConfig};
 pub use preprocess::{MissingRule, PreprocessConfig};
 pub use schedule::{Rebalance, ScheduleConfig};
+pub use seq::SeqConfig;
 pub use units::{Currency, Fraction, TradingDays};
 
 use crate::{Error, Result};

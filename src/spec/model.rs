@@ -1,6 +1,6 @@
 //! The `[model]` table: every alpha model's parameters, the deep models' loss, training and samples.
 
-use super::TradingDays;
+use super::{SeqConfig, TradingDays};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -90,80 +90,6 @@ impl ModelConfig {
                 Some([&mut q.load_weights, &mut q.save_weights])
             }
             _ => None,
-        }
-    }
-}
-
-/// Hyper-parameters of the sequence models (`gru`, `alstm`; docs/sequence.md).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SeqConfig {
-    /// Factor columns appended to the price-volume features of every day of
-    /// the window (default: none).
-    #[serde(default)]
-    pub factors: Vec<String>,
-    /// Trading days of history per input sequence.
-    #[serde(default = "default_seq_window")]
-    pub window: TradingDays,
-    /// Hidden size of the recurrent layers (default: 50 for `gru`, 64 for `alstm`).
-    #[serde(default)]
-    pub hidden: Option<usize>,
-    /// Recurrent layers.
-    #[serde(default = "default_seq_layers")]
-    pub layers: usize,
-    /// Units of the dense layer after the GRU (`gru` only).
-    #[serde(default = "default_seq_dense")]
-    pub dense: usize,
-    /// Forward horizons of the K output heads, trading days.
-    #[serde(default = "default_horizons")]
-    pub horizons: Vec<TradingDays>,
-    /// The head whose output is the score (its horizon, trading days).
-    #[serde(default = "default_score_horizon")]
-    pub score_horizon: TradingDays,
-    #[serde(default)]
-    pub label: LabelNorm,
-    /// Loss weights (`distance` is unused: the sequence models have no
-    /// attention estimate of their output).
-    #[serde(default)]
-    pub loss: LossConfig,
-    #[serde(default)]
-    pub train: TrainConfig,
-    #[serde(default)]
-    pub samples: SamplesConfig,
-    /// Load each window's weights from this folder instead of training.
-    #[serde(default)]
-    pub load_weights: Option<PathBuf>,
-    /// Save each window's best weights to this folder as safetensors.
-    #[serde(default)]
-    pub save_weights: Option<PathBuf>,
-}
-
-fn default_seq_window() -> u32 {
-    60
-}
-fn default_seq_layers() -> usize {
-    2
-}
-fn default_seq_dense() -> usize {
-    10
-}
-
-impl Default for SeqConfig {
-    fn default() -> Self {
-        SeqConfig {
-            factors: Vec::new(),
-            window: default_seq_window(),
-            hidden: None,
-            layers: default_seq_layers(),
-            dense: default_seq_dense(),
-            horizons: default_horizons(),
-            score_horizon: default_score_horizon(),
-            label: LabelNorm::default(),
-            loss: LossConfig::default(),
-            train: TrainConfig::default(),
-            samples: SamplesConfig::default(),
-            load_weights: None,
-            save_weights: None,
         }
     }
 }
@@ -431,10 +357,10 @@ fn default_hidden() -> usize {
 fn plus_one_usize() -> usize {
     1
 }
-fn default_horizons() -> Vec<u32> {
+pub(super) fn default_horizons() -> Vec<u32> {
     vec![3, 5, 10, 15, 20]
 }
-fn default_score_horizon() -> u32 {
+pub(super) fn default_score_horizon() -> u32 {
     20
 }
 

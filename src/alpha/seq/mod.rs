@@ -107,11 +107,7 @@ impl SeqModel {
             heads: cfg.horizons.len(),
         };
         let net = SeqNet::new(arch, sizes, vb).map_err(candle_err)?;
-        let score_head = cfg
-            .horizons
-            .iter()
-            .position(|&h| h == cfg.score_horizon)
-            .expect("spec check: score_horizon is one of horizons");
+        let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
         let seed = cfg.train.seed.unwrap_or(seed);
         let model = SeqModel {
             arch,

@@ -117,11 +117,7 @@ impl E2eaiModel {
             vb,
         )
         .map_candle_err()?;
-        let score_head = cfg
-            .horizons
-            .iter()
-            .position(|&h| h == cfg.score_horizon)
-            .expect("spec check: score_horizon is one of horizons");
+        let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
         let seed = cfg.train.seed.unwrap_or(seed);
         let mut model = E2eaiModel {
             cfg,
@@ -461,16 +457,7 @@ impl AlphaModel for E2eaiModel {
         }
         let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
         let scores = self.score_sample(&s)?;
-        let mut by_symbol: Vec<(SymbolId, f64)> = s.symbols.iter().copied().zip(scores).collect();
-        by_symbol.sort_by_key(|p| p.0);
-        Ok(universe
-            .iter()
-            .map(|u| {
-                by_symbol
-                    .binary_search_by_key(u, |p| p.0)
-                    .map_or(f64::NAN, |i| by_symbol[i].1)
-            })
-            .collect())
+        Ok(s.in_universe_order(universe, scores))
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
