@@ -266,9 +266,7 @@ fn test_lookahead_factor_library_scores_unchanged_by_later_data() {
 
 /// A learned model: the walk-forward `linear` fit (retrained every 2 months)
 /// on the user factors and the library's reversal and volatility columns.
-#[test]
-fn test_lookahead_linear_scores_unchanged_by_later_data() {
-    let text = r#"
+const LINEAR_SPEC: &str = r#"
         data = "."
         index = "synth"
         ic_horizon = 5
@@ -284,7 +282,10 @@ fn test_lookahead_linear_scores_unchanged_by_later_data() {
         validation_months = 1
         embargo_months = 0
     "#;
-    check_lookahead(text, 3, 5, 5);
+
+#[test]
+fn test_lookahead_linear_scores_unchanged_by_later_data() {
+    check_lookahead(LINEAR_SPEC, 3, 5, 5);
 }
 
 /// The `gbdt` walk-forward on the same samples as `linear` (early stopping
@@ -347,22 +348,6 @@ fn test_lookahead_dmfm_scores_unchanged_by_later_data() {
 /// with library columns computed over them too.
 #[test]
 fn test_lookahead_linear_listed_scores_unchanged_by_later_data() {
-    let text = r#"
-        data = "."
-        index = "synth"
-        ic_horizon = 5
-        start = "2015-04-01"
-        factors = ["reversal:ret20", "volatility:vol20"]
-        [schedule]
-        rebalance = "weekly"
-        retrain_months = 2
-        [model]
-        kind = "linear"
-        horizon = 5
-        [model.samples]
-        validation_months = 1
-        embargo_months = 0
-        universe = "listed"
-    "#;
-    check_lookahead(text, 3, 5, 5);
+    let text = format!("{LINEAR_SPEC}\n        universe = \"listed\"\n");
+    check_lookahead(&text, 3, 5, 5);
 }
