@@ -192,8 +192,16 @@ impl SeqNet {
                     .reshape((steps * n, ()))?
                     .matmul(w_out)?
                     .reshape((steps, n))?;
-                let alpha = candle_nn::ops::softmax(&s, 0)?;
-                let att = h.broadcast_mul(&alpha.unsqueeze(D::Minus1)?)?.sum(0)?;
+                let att = if fused {
+                    // stock-major: a softmax over each row and one n × (1 × T)
+                    // · (T × H) batched product (no strided reduction over T)
+                    let alpha = candle_nn::ops::softmax(&s.t()?.contiguous()?, D::Minus1)?;
+                    let h_stock = h.transpose(0, 1)?.contiguous()?;
+                    alpha.unsqueeze(1)?.matmul(&h_stock)?.squeeze(1)?
+                } else {
+                    let alpha = candle_nn::ops::softmax(&s, 0)?;
+                    h.broadcast_mul(&alpha.unsqueeze(D::Minus1)?)?.sum(0)?
+                };
                 debug_assert_eq!(att.dims(), &[n, hd]);
                 self.out
                     .forward(&Tensor::cat(&[&last, &att], 1)?, false, fused)

@@ -109,16 +109,25 @@ pub(super) fn lane_sum(v: &[f32]) -> f32 {
     s.iter().sum()
 }
 
-/// Runtime dispatch to an AVX2 copy of a loop body (same operations in the
-/// same order, only wider registers, so the same bits).
+/// Runtime dispatch to an AVX-512F or AVX2 copy of a loop body (same
+/// operations in the same order, only wider registers, so the same bits:
+/// no FMA contraction, fixed-lane reductions).
 macro_rules! dispatch {
     ($vis:vis $name:ident, $body:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $vis fn $name($($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f")]
+                unsafe fn wider($($arg: $ty),*) -> $ret {
+                    $body($($arg),*)
+                }
                 #[target_feature(enable = "avx2")]
                 unsafe fn wide($($arg: $ty),*) -> $ret {
                     $body($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F (checked just above).
+                    return unsafe { wider($($arg),*) };
                 }
                 if std::arch::is_x86_feature_detected!("avx2") {
                     // SAFETY: the CPU supports AVX2 (checked just above).

@@ -1,9 +1,9 @@
 //! The fused LSTM layer: a `CustomOp3` over the whole sequence with an
 //! analytic backward through time.
 //!
-//! With the input part `x = x_in·W_ih` (T × n × 4H, gates i, f, g, o as in
-//! PyTorch; the product precomputed), one bias b (PyTorch's b_ih + b_hh)
-//! and `p = x_t + b + h_{t−1}·W_hh`:
+//! With gates i, f, g, o as in PyTorch, one bias b (PyTorch's b_ih + b_hh)
+//! and `p = (x_t·W_ih + h_{t−1}·W_hh) + b` (both products into one n × 4H
+//! buffer per step, so no T × n × 4H projection is ever materialised):
 //!
 //! ```text
 //! i = σ(p_i), f = σ(p_f), g = tanh(p_g), o = σ(p_o),
@@ -61,32 +61,25 @@ pub fn lstm_layer(x: &Tensor, w: &Tensor, b: &Tensor, keep: bool) -> Result<Tens
         .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
-/// One step for all n stocks from `[x_t, p, b, cp]`: `p` (n × 4H,
-/// h_{t−1}·W_hh; x_t and b are added here), `cp` (n × H, c_{t−1}; zeros
+/// One step for all n stocks from `[p, b, cp]`: `p` (n × 4H,
+/// x_t·W_ih + h_{t−1}·W_hh; b is added here), `cp` (n × H, c_{t−1}; zeros
 /// at t = 0) → `h` (n × H), the gates (n × 4H) and `c` (n × H).
 #[inline(always)]
 fn forward_step_body(
     hidden: usize,
-    [x, p, b, cp]: [&[f32]; 4],
+    [p, b, cp]: [&[f32]; 3],
     h: &mut [f32],
     gates: &mut [f32],
     c: &mut [f32],
 ) {
     let hd = hidden;
-    for (((((xi, pi), cpi), hi), gi), ci) in x
+    for ((((pi, cpi), hi), gi), ci) in p
         .chunks_exact(4 * hd)
-        .zip(p.chunks_exact(4 * hd))
         .zip(cp.chunks_exact(hd))
         .zip(h.chunks_exact_mut(hd))
         .zip(gates.chunks_exact_mut(4 * hd))
         .zip(c.chunks_exact_mut(hd))
     {
-        let (xa, xb, xc, xd) = (
-            part(xi, hd, 0),
-            part(xi, hd, 1),
-            part(xi, hd, 2),
-            part(xi, hd, 3),
-        );
         let (pa, pb, pc, pd) = (
             part(pi, hd, 0),
             part(pi, hd, 1),
@@ -110,10 +103,10 @@ fn forward_step_body(
             &mut g_o[..hd],
         );
         for k in 0..hd {
-            let vi = sigmoid((xa[k] + ba[k]) + pa[k]);
-            let vf = sigmoid((xb[k] + bb[k]) + pb[k]);
-            let vg = tanh((xc[k] + bc[k]) + pc[k]);
-            let vo = sigmoid((xd[k] + bd[k]) + pd[k]);
+            let vi = sigmoid(pa[k] + ba[k]);
+            let vf = sigmoid(pb[k] + bb[k]);
+            let vg = tanh(pc[k] + bc[k]);
+            let vo = sigmoid(pd[k] + bd[k]);
             let cell = vf * cpi[k] + vi * vg;
             hi[k] = vo * tanh(cell);
             g_i[k] = vi;
@@ -183,7 +176,7 @@ fn part(v: &[f32], hd: usize, j: usize) -> &[f32] {
     &v[j * hd..(j + 1) * hd]
 }
 
-dispatch!(forward_step, forward_step_body, (hidden: usize, inputs: [&[f32]; 4], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
+dispatch!(forward_step, forward_step_body, (hidden: usize, inputs: [&[f32]; 3], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
 dispatch!(backward_step, backward_step_body, (hidden: usize, d: &[f32], e: &mut [f32], gates: &[f32], c: &[f32], cp: &[f32], dp: &mut [f32]) -> ());
 
 fn mat(s: &[f32], rs: usize) -> Mat {
@@ -201,25 +194,6 @@ struct Kept {
 }
 
 impl LstmLayer {
-    /// x·W_ih for all steps at once (T·n × 4H) and the W_hh part of `w`.
-    fn project<'w>(&self, x: &[f32], w: &'w [f32]) -> (Vec<f32>, &'w [f32]) {
-        let g = 4 * self.hidden;
-        let rows = x.len() / self.input;
-        let mut xp = vec![0f32; rows * g];
-        matmul(
-            rows,
-            g,
-            self.input,
-            &mut xp,
-            g,
-            false,
-            mat(x, self.input),
-            mat(w, g),
-            1.0,
-        );
-        (xp, &w[self.input * g..])
-    }
-
     /// (∂x_in, ∂W) from the gate gradient ∂x_p (T·n × 4H) and ∂W_hh.
     fn input_grads(
         &self,
@@ -251,10 +225,9 @@ impl LstmLayer {
     /// The hidden states (T × n × H) and, with `keep`, the gates and cells
     /// of every step (else scratch buffers of one step).
     fn forward(&self, x: &[f32], w: &[f32], b: &[f32], keep: bool) -> (Vec<f32>, Kept) {
-        let (xp, w) = self.project(x, w);
-        let x = &xp[..];
-        let (hd, g) = (self.hidden, 4 * self.hidden);
-        let n = x.len() / (self.steps * g);
+        let (hd, g, input) = (self.hidden, 4 * self.hidden, self.input);
+        let (w_ih, w_hh) = w.split_at(input * g);
+        let n = x.len() / (self.steps * input);
         let kept = if keep { self.steps } else { 1 };
         let mut hs = vec![0f32; self.steps * n * hd];
         let mut gates = vec![0f32; kept * n * g];
@@ -265,11 +238,22 @@ impl LstmLayer {
         let mut p = vec![0f32; n * g];
         for t in 0..self.steps {
             let (done, rest) = hs.split_at_mut(t * n * hd);
+            let x_t = &x[t * n * input..(t + 1) * n * input];
+            matmul(
+                n,
+                g,
+                input,
+                &mut p,
+                g,
+                false,
+                mat(x_t, input),
+                mat(w_ih, g),
+                1.0,
+            );
             if t > 0 {
                 let hp = &done[(t - 1) * n * hd..];
-                matmul(n, g, hd, &mut p, g, false, mat(hp, hd), mat(w, g), 1.0);
+                matmul(n, g, hd, &mut p, g, true, mat(hp, hd), mat(w_hh, g), 1.0);
             }
-            let x_t = &x[t * n * g..(t + 1) * n * g];
             let h_t = &mut rest[..n * hd];
             if keep {
                 let (lo, hi) = cells.split_at_mut(t * n * hd);
@@ -279,9 +263,9 @@ impl LstmLayer {
                     &lo[(t - 1) * n * hd..]
                 };
                 let gates_t = &mut gates[t * n * g..(t + 1) * n * g];
-                forward_step(hd, [x_t, &p, b, cp], h_t, gates_t, &mut hi[..n * hd]);
+                forward_step(hd, [&p, b, cp], h_t, gates_t, &mut hi[..n * hd]);
             } else {
-                forward_step(hd, [x_t, &p, b, &previous], h_t, &mut gates, &mut cells);
+                forward_step(hd, [&p, b, &previous], h_t, &mut gates, &mut cells);
                 std::mem::swap(&mut previous, &mut cells);
             }
         }
