@@ -131,3 +131,115 @@ fn test_init_is_seeded_and_save_load_gives_identical_scores() {
         assert!(err.to_string().contains("alphasim train"), "{err}");
     }
 }
+
+/// Fixed inputs per date, for `train::step`.
+struct FixedDates<'a> {
+    net: &'a SeqNet,
+    xs: Vec<Tensor>,
+    returns: Vec<Tensor>,
+}
+
+impl train::Dates for FixedDates<'_> {
+    fn output(&self, _train: bool, i: usize, grad: bool) -> Result<Tensor> {
+        let f = self
+            .net
+            .forward(&self.xs[i], grad, true)
+            .map_err(candle_err)?;
+        Ok(if grad { f } else { f.detach() })
+    }
+    fn returns(&self, _train: bool, i: usize) -> Tensor {
+        self.returns[i].clone()
+    }
+}
+
+/// A batch of several dates is stepped date by date (detached outputs for
+/// the coupled loss, then one graph per date with its ∂L/∂f): the update must
+/// be the one a single backward of the whole batch's loss gives.
+#[test]
+fn test_batch_step_equals_one_backward_of_the_coupled_loss() {
+    use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+    for (arch, kind) in [(SeqArch::Gru, "gru"), (SeqArch::Alstm, "alstm")] {
+        let loss = seq_config(kind).loss;
+        let sizes = SeqSizes {
+            features: 5,
+            hidden: 6,
+            layers: 2,
+            dense: 4,
+            heads: 2,
+        };
+        let build = || {
+            let map = VarMap::new();
+            let vb = VarBuilder::from_varmap(&map, DType::F32, &Device::Cpu);
+            let net = SeqNet::new(arch, sizes, vb).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(11);
+            let vars: Vec<Var> = train::sorted_vars(&map)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect();
+            for v in &vars {
+                v.set(&random(&mut rng, v.dims(), 0.7)).unwrap();
+            }
+            (net, vars)
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let xs: Vec<Tensor> = (0..3).map(|_| random(&mut rng, &[6, 9, 5], 1.5)).collect();
+        let returns: Vec<Tensor> = (0..3).map(|_| random(&mut rng, &[9, 2], 1.0)).collect();
+        // eps ≫ |g|: the first AdamW update is ≈ −lr·g/eps, proportional to g
+        let params = ParamsAdamW {
+            lr: 1.0,
+            eps: 1e3,
+            weight_decay: 0.0,
+            ..Default::default()
+        };
+        let updates = |vars: &[Var], before: &[Vec<f32>]| -> Vec<f32> {
+            vars.iter()
+                .zip(before)
+                .flat_map(|(v, b)| {
+                    let a: Vec<f32> = v.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
+                    a.into_iter()
+                        .zip(b.clone())
+                        .map(|(x, y)| x - y)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let values = |vars: &[Var]| -> Vec<Vec<f32>> {
+            vars.iter()
+                .map(|v| v.as_tensor().flatten_all().unwrap().to_vec1().unwrap())
+                .collect()
+        };
+
+        let (net_a, vars_a) = build();
+        let start = values(&vars_a);
+        let mut opt_a = AdamW::new(vars_a.clone(), params.clone()).unwrap();
+        let dates = FixedDates {
+            net: &net_a,
+            xs: xs.clone(),
+            returns: returns.clone(),
+        };
+        train::step(&mut opt_a, &vars_a, &dates, &[0, 1, 2], &loss).unwrap();
+        let by_date = updates(&vars_a, &start);
+
+        let (net_b, vars_b) = build();
+        assert_eq!(values(&vars_b), start, "the same init");
+        let mut opt_b = AdamW::new(vars_b.clone(), params).unwrap();
+        let outputs: Vec<Tensor> = xs
+            .iter()
+            .map(|x| net_b.forward(x, true, true).unwrap())
+            .collect();
+        let (l, _) = train::batch_loss(&outputs, &returns, &loss).unwrap();
+        opt_b.backward_step(&l).unwrap();
+        let whole = updates(&vars_b, &start);
+
+        let scale = whole.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(scale > 1e-6, "{kind}: the step moved the weights");
+        let worst = by_date
+            .iter()
+            .zip(&whole)
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs() / scale));
+        assert!(
+            worst < 1e-4,
+            "{kind}: per-date step differs by {worst} of the largest update"
+        );
+    }
+}

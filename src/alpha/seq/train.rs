@@ -105,7 +105,7 @@ pub(super) trait Dates {
 /// graph is built alone and back-propagated with its ∂L/∂f (the gradients
 /// summed), so at most one date's graph is alive at a time (memory
 /// independent of `batch_dates`) for one extra forward pass per date.
-fn step(
+pub(super) fn step(
     opt: &mut AdamW,
     vars: &[Var],
     dates: &dyn Dates,
