@@ -121,6 +121,7 @@
 
 mod bars;
 mod benchmark;
+mod cells;
 mod chunk;
 mod factors;
 mod fields;
@@ -130,9 +131,12 @@ mod index_weights;
 mod intern;
 mod location;
 mod order;
+mod parquet;
+mod parquet_cells;
 mod parse;
 mod progress;
 mod spells;
+mod table;
 #[cfg(test)]
 mod tests;
 
