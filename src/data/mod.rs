@@ -21,6 +21,7 @@
 
 mod cache;
 mod column;
+mod convert;
 mod load;
 pub mod qlib;
 mod scores;
@@ -28,6 +29,7 @@ mod validate;
 
 pub use cache::{clear_cache, Cache, CacheStatus};
 pub use column::Column;
+pub use convert::{convert_to_parquet, Converted};
 pub use load::{load_market, load_market_status, FactorColumns, LoadOptions, LoadProgress};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};

@@ -106,7 +106,7 @@ pub(crate) fn locate_files(dir: &Path) -> Result<Vec<(FileKind, PathBuf)>> {
     Ok(found)
 }
 
-pub(super) fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

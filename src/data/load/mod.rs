@@ -139,10 +139,12 @@ mod spells;
 mod table;
 #[cfg(test)]
 mod tests;
+mod to_arrow;
 
 pub use factors::FactorColumns;
-pub(crate) use files::{locate_files, FileKind};
+pub(crate) use files::{file_name as file_label, locate_files, FileKind};
 pub use progress::LoadProgress;
+pub(crate) use to_arrow::{table_to_arrow, ArrowTable};
 
 use super::Market;
 use crate::data::cache::{Cache, CacheStatus};
