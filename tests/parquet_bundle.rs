@@ -12,6 +12,7 @@ use alphasim::data::{
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type};
+use arrow_array::Array;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::path::Path;
@@ -68,11 +69,12 @@ fn run_into(
 /// CSV, Parquet, Parquet through a cache being built and a cache hit: the
 /// four run folders of each model are the same bytes.
 fn assert_formats_agree(csv_dir: &Path, models: &[&str]) {
-    let parquet = tempfile::tempdir().unwrap();
-    let pq_dir = parquet.path().join("bundle");
-    convert_to_parquet(csv_dir, &pq_dir, false).unwrap();
-    assert!(pq_dir.join("bars.parquet").is_file());
     for model in models {
+        // A fresh Parquet bundle (and so a fresh cache) per model.
+        let parquet = tempfile::tempdir().unwrap();
+        let pq_dir = parquet.path().join("bundle");
+        convert_to_parquet(csv_dir, &pq_dir, false).unwrap();
+        assert!(pq_dir.join("bars.parquet").is_file());
         let out = tempfile::tempdir().unwrap();
         let spec = spec_text(&SPEC.replace("MODEL", model), csv_dir);
         let plain = alphasim::run::run_load_options(&spec);
