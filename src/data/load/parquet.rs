@@ -81,10 +81,16 @@ pub(super) struct ParquetTable {
 const BATCH: usize = 64 << 10;
 
 fn unreadable(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+    let message = format!("{what}: {e}");
+    let fix = if message.contains("Disabled feature") {
+        "the file uses a compression codec alphasim is not built with (it reads snappy, zstd, gzip and uncompressed); rewrite it with one of those, e.g. pyarrow.parquet.write_table(t, f, compression=\"zstd\")".to_owned()
+    } else {
+        PARQUET_FIX.to_owned()
+    };
     Error::File {
         file: path.to_path_buf(),
-        message: format!("{what}: {e}"),
-        fix: PARQUET_FIX.to_owned(),
+        message,
+        fix,
     }
 }
 
