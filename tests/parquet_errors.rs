@@ -134,7 +134,7 @@ fn test_parquet_error_duplicate_row_names_both_places() {
     let mut cols = bars();
     // Row 10 (C's third day) repeats C's second day (row 9).
     let date: Vec<i32> = (0..12)
-        .map(|r| JAN1 + if r == 10 { 1 } else { (r % 4) as i32 })
+        .map(|r| JAN1 + if r == 10 { 1 } else { r % 4 })
         .collect();
     set(&mut cols, "date", Arc::new(Date32Array::from(date)));
     let e = load_error(batch(cols));
@@ -196,7 +196,7 @@ fn test_parquet_accepted_types_give_the_same_market() {
     let reference = load(batch(bars()));
     let mut cols = bars();
     let ms: Vec<i64> = (0..12)
-        .map(|r| i64::from(JAN1 + (r % 4) as i32) * 86_400_000)
+        .map(|r| i64::from(JAN1 + r % 4) * 86_400_000)
         .collect();
     set(
         &mut cols,
@@ -222,7 +222,7 @@ fn test_parquet_accepted_types_give_the_same_market() {
     // A timestamp that is not midnight is an error, located.
     let mut cols = bars();
     let mut ms: Vec<i64> = (0..12)
-        .map(|r| i64::from(JAN1 + (r % 4) as i32) * 86_400_000)
+        .map(|r| i64::from(JAN1 + r % 4) * 86_400_000)
         .collect();
     ms[7] += 3_600_000;
     set(
