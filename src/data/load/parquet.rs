@@ -71,7 +71,10 @@ pub(super) struct ParquetTable {
     pub(super) path: PathBuf,
     /// The names of the file's top-level columns.
     pub(super) header: Vec<String>,
-    file: std::fs::File,
+    /// The whole file, memory-mapped: parquet reads byte ranges of it (a
+    /// `File` would not do: its clones share one offset, so decoder threads
+    /// reading row groups at once would seek under each other).
+    data: bytes::Bytes,
     meta: ArrowReaderMetadata,
     /// The columns read (indices into `header`, ascending), from [`ParquetTable::reads`].
     read: Vec<usize>,
@@ -107,8 +110,13 @@ impl ParquetTable {
         // Types come from the Parquet schema alone (not from an embedded
         // Arrow schema): strings read as utf8 however they were written
         // (dictionary, large_string), dates as date32.
+        // SAFETY: the file is only read; like the CSV reader's mapped
+        // windows, a load would fault if another program truncated the file
+        // while it is being read.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let data = bytes::Bytes::from_owner(map);
         let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-        let meta = ArrowReaderMetadata::load(&file, options)
+        let meta = ArrowReaderMetadata::load(&data, options)
             .map_err(|e| unreadable(path, "cannot read the Parquet footer", e))?;
         let header: Vec<String> = meta
             .schema()
@@ -128,7 +136,7 @@ impl ParquetTable {
         Ok(ParquetTable {
             path: path.to_path_buf(),
             header,
-            file,
+            data,
             meta,
             read: Vec::new(),
         })
@@ -259,18 +267,14 @@ impl ParquetTable {
                 e,
             ))
         };
-        let file = match self.file.try_clone() {
-            Ok(f) => f,
-            Err(e) => {
-                out.failed = Some(Error::io(&self.path, e));
-                return;
-            }
-        };
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
-            .with_projection(mask.clone())
-            .with_row_groups(vec![g])
-            .with_batch_size(BATCH)
-            .build();
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.data.clone(),
+            self.meta.clone(),
+        )
+        .with_projection(mask.clone())
+        .with_row_groups(vec![g])
+        .with_batch_size(BATCH)
+        .build();
         let reader = match reader {
             Ok(r) => r,
             Err(e) => {
