@@ -24,14 +24,25 @@ import sys
 import time
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
-def grid(table, day_index, sym_index, name, fill=np.nan):
-    out = np.full((len(day_index), len(sym_index)), fill)
-    d = np.searchsorted(day_index, table["date"].to_numpy())
-    s = np.searchsorted(sym_index, table["symbol"].to_numpy())
-    out[d, s] = table[name].to_numpy(zero_copy_only=False)
+def positions(table, days, syms):
+    """Day and symbol positions of every row (-1 where bars lack it)."""
+    day = table["date"].cast(pa.int32()).to_numpy()
+    d = np.searchsorted(days, day).clip(0, len(days) - 1)
+    d[days[d] != day] = -1
+    s = pc.index_in(table["symbol"], value_set=syms).fill_null(-1).to_numpy()
+    return d, s
+
+
+def grid(table, pos, shape, name, fill=np.nan):
+    d, s = pos
+    ok = (d >= 0) & (s >= 0)
+    out = np.full(shape, fill)
+    out[d[ok], s[ok]] = table[name].to_numpy()[ok]
     return out
 
 
@@ -48,23 +59,17 @@ def main():
     )
     t_read = time.perf_counter() - t0
 
-    bars = bars.combine_chunks()
-    factors = factors.combine_chunks()
-    days = np.unique(bars["date"].to_numpy())
-    syms = np.unique(bars["symbol"].to_numpy(zero_copy_only=False))
-    # Factors may name symbols or days that bars lacks: keep the bars' ones.
-    f_days = factors["date"].to_numpy()
-    f_syms = factors["symbol"].to_numpy(zero_copy_only=False)
-    keep = np.isin(f_days, days) & np.isin(f_syms, syms)
-    factors = factors.filter(keep)
-
-    adj = grid(bars, days, syms, "close") * grid(bars, days, syms, "adj_factor")
-    traded = grid(bars, days, syms, "volume", 0.0) > 0
-    score = grid(factors, days, syms, factor)
+    days = np.unique(bars["date"].cast(pa.int32()).to_numpy())
+    syms = pc.unique(bars["symbol"]).sort()
+    shape = (len(days), len(syms))
+    bar_pos = positions(bars, days, syms)
+    adj = grid(bars, bar_pos, shape, "close") * grid(bars, bar_pos, shape, "adj_factor")
+    traded = grid(bars, bar_pos, shape, "volume", 0.0) > 0
+    score = grid(factors, positions(factors, days, syms), shape, factor)
     ret = np.zeros_like(adj)
     ret[1:] = np.where(np.isfinite(adj[1:]) & np.isfinite(adj[:-1]), adj[1:] / adj[:-1] - 1.0, 0.0)
 
-    months = days.astype("datetime64[M]")
+    months = days.astype("datetime64[D]").astype("datetime64[M]")
     rebalance = np.r_[True, months[1:] != months[:-1]]
     weights = np.zeros(len(syms))
     nav = np.ones(len(days))
