@@ -152,7 +152,8 @@ fn epoch_day(s: &str) -> i32 {
 
 #[test]
 fn test_parquet_convert_round_trip_holds_the_csv_values() {
-    let src = root().join("fixtures/tiny");
+    let copy = copy_bundle(&root().join("fixtures/tiny"));
+    let src = copy.path().to_path_buf();
     let out = tempfile::tempdir().unwrap();
     let pq = out.path().join("tiny-parquet");
     let done = convert_to_parquet(&src, &pq, false).unwrap();
@@ -231,7 +232,8 @@ fn test_parquet_convert_round_trip_holds_the_csv_values() {
 
 #[test]
 fn test_parquet_convert_refuses_and_leaves_nothing_half_written() {
-    let src = root().join("fixtures/tiny");
+    let copy = copy_bundle(&root().join("fixtures/tiny"));
+    let src = copy.path().to_path_buf();
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("pq");
     std::fs::create_dir(&target).unwrap();

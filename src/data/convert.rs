@@ -35,7 +35,8 @@ pub const ROW_GROUP: usize = 1 << 18;
 pub struct Converted {
     /// `(file name, rows)` of each table written, in bundle order.
     pub tables: Vec<(String, u64)>,
-    /// Files of the bundle folder that are not tables (not copied).
+    /// Files of the bundle folder that are not tables (not copied; the
+    /// bundle's own `.alphasim-cache` folder is not listed).
     pub skipped_files: Vec<String>,
     /// `table.column` of columns the loader does not read (not written).
     pub dropped_columns: Vec<String>,
@@ -89,7 +90,7 @@ pub fn convert_to_parquet(bundle: &Path, out: &Path, force: bool) -> Result<Conv
         .map_err(|e| Error::io(bundle, e))?
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !table_names.contains(n))
+        .filter(|n| !table_names.contains(n) && n != ".alphasim-cache")
         .collect();
     skipped_files.sort();
     let (tables, dropped_columns) = tables;
