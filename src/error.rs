@@ -1,7 +1,7 @@
 //! The crate's one error type.
 //!
-//! Data errors carry the file, line and column of the bad value and say what
-//! to do about it; configuration errors name the key and the file.
+//! Data errors carry the file, line (or Parquet row group and row) and
+//! column of the bad value and say what to do about it; configuration errors name the key and the file.
 
 use std::path::PathBuf;
 
@@ -15,6 +15,20 @@ pub enum Error {
         file: PathBuf,
         line: u64,
         column_number: usize,
+        column: String,
+        value: String,
+        message: String,
+        fix: String,
+    },
+    /// A bad value in a Parquet file: `row` counts the data rows of the
+    /// whole file, `group_row` those of row group `row_group` (all 0-based,
+    /// as pyarrow counts them: `read_row_group(row_group).slice(group_row)`).
+    #[error("{file}: row {row} (row group {row_group}, row {group_row}; counted from 0), column `{column}`: {message} (value `{value}`)\n  fix: {fix}")]
+    ParquetData {
+        file: PathBuf,
+        row_group: usize,
+        group_row: u64,
+        row: u64,
         column: String,
         value: String,
         message: String,

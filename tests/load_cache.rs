@@ -20,7 +20,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
-fn assert_same_folders(a: &Path, b: &Path) {
+pub fn assert_same_folders(a: &Path, b: &Path) {
     let (fa, fb) = (files(a), files(b));
     assert_eq!(
         fa.iter().map(|f| &f.0).collect::<Vec<_>>(),

@@ -21,6 +21,8 @@ mod load_cache;
 mod load_select;
 mod lookahead;
 mod oracle;
+mod parquet_bundle;
+mod parquet_errors;
 mod portfolio;
 mod qlib;
 mod real_data;

@@ -52,6 +52,20 @@ pub enum Command {
     /// Import data from another tool's format into a bundle.
     #[command(subcommand)]
     Import(ImportSource),
+    /// Write a bundle (CSV, .csv.gz or Parquet tables) as a Parquet bundle: every table as <name>.parquet, validated first, written atomically; other files are not copied.
+    Convert {
+        /// The bundle folder to read.
+        bundle: PathBuf,
+        /// The format to write (only `parquet`).
+        #[arg(long, value_enum)]
+        to: ConvertFormat,
+        /// The folder to write (a new or empty one; see --force).
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace --out when it exists and is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a data bundle without simulating anything.
     Validate {
         /// The bundle folder.
@@ -72,6 +86,13 @@ pub enum Command {
     /// Manage the binary bundle cache (written by every spec command unless --no-cache).
     #[command(subcommand)]
     Cache(CacheCommand),
+}
+
+/// `alphasim convert --to`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ConvertFormat {
+    /// Apache Parquet (<name>.parquet per table).
+    Parquet,
 }
 
 /// `alphasim import <source>`.
@@ -287,6 +308,35 @@ pub fn run(cli: Cli) -> Result<i32> {
                 done.benchmarks.join(", "),
                 out.display()
             );
+            Ok(0)
+        }
+        Command::Convert {
+            bundle,
+            to: ConvertFormat::Parquet,
+            out,
+            force,
+        } => {
+            let pb = spinner("converting");
+            let done = crate::data::convert_to_parquet(&bundle, &out, force)?;
+            pb.finish_and_clear();
+            let tables: Vec<String> = done
+                .tables
+                .iter()
+                .map(|(name, rows)| format!("{name} ({rows} rows)"))
+                .collect();
+            println!("wrote {} into {}", tables.join(", "), out.display());
+            if !done.skipped_files.is_empty() {
+                println!(
+                    "not copied (not bundle tables): {}",
+                    done.skipped_files.join(", ")
+                );
+            }
+            if !done.dropped_columns.is_empty() {
+                println!(
+                    "columns not written (the loader does not read them): {}",
+                    done.dropped_columns.join(", ")
+                );
+            }
             Ok(0)
         }
         Command::Validate { dir, strict } => {

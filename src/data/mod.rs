@@ -1,14 +1,15 @@
 //! The market data bundle (DESIGN §1): loading, validation and the columnar
 //! in-memory layout the rest of the engine reads.
 //!
-//! Only this module reads the bundle's CSV files. Raw rows never leave it:
+//! Only this module reads the bundle's files (CSV or Parquet). Raw rows never leave it:
 //! the loader turns them into the dense, interned structures below and
 //! rejects bad input with an [`Error::Data`](crate::Error::Data) naming file,
 //! line, column and fix.
 //!
 //! Layout: this file holds the in-memory types; `load` reads a bundle
 //! folder into a [`Market`] (one submodule per step and per file kind);
-//! `validate` is the `validate` command's check and summary; `scores` reads
+//! `validate` is the `validate` command's check and summary; `convert`
+//! writes a bundle as Parquet (`alphasim convert`); `scores` reads
 //! a score table for the `file` model. (Run folders are written and read
 //! back by the top-level `run_folder` module.)
 //!
@@ -21,6 +22,7 @@
 
 mod cache;
 mod column;
+mod convert;
 mod load;
 pub mod qlib;
 mod scores;
@@ -28,6 +30,7 @@ mod validate;
 
 pub use cache::{clear_cache, Cache, CacheStatus};
 pub use column::Column;
+pub use convert::{convert_to_parquet, Converted};
 pub use load::{load_market, load_market_status, FactorColumns, LoadOptions, LoadProgress};
 pub use scores::{load_scores, ScoreTable};
 pub use validate::{bundle_warnings, validate_bundle, BundleSummary};

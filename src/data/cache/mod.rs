@@ -11,7 +11,7 @@
 //! files once more for the rest. Each file starts with the source key: every
 //! bundle file's name, size, modification time and a SHA-256 of its first
 //! 64 KiB ([`key`]). A changed, added or removed bundle file (including a
-//! `.csv` turned into `.csv.gz`) gives another key, and the cache is rebuilt.
+//! `.csv` turned into `.csv.gz` or `.parquet`) gives another key, and the cache is rebuilt.
 //! (A change that keeps the size, the modification time and the first 64 KiB
 //! is not seen; every ordinary edit changes the modification time.)
 //!

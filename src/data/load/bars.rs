@@ -1,13 +1,15 @@
 //! Reading `bars`: per-row validation, symbol ids in name order, and the
 //! columnar [`Bars`] in `(day, symbol)` order.
 
-use super::chunk::Opened;
-use super::fields::{parse_day, parse_num, to_date};
+use super::cells::{Cells, RowFn};
+use super::fields::to_date;
 use super::intern::{merge_names, LocalNames};
 use super::location::{row_ref, shown, split_ref, Fault};
 use super::order::order_by_day_symbol;
+use super::parquet::Role;
 use super::parse::Parsed;
 use super::progress::Workers;
+use super::table::Table;
 use crate::data::{Bars, Interner, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
@@ -46,15 +48,22 @@ struct BarColumns {
     limits: Option<(usize, usize)>,
 }
 
-fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault> {
-    let day = parse_day(f[c.date], c.date)?;
-    let sym = s.names.id(f[c.symbol], c.symbol, "symbol")?;
+impl RowFn<BarChunk> for BarColumns {
+    fn row<C: Cells + ?Sized>(&self, s: &mut BarChunk, f: &C) -> Result<(), Fault> {
+        parse_bar(self, s, f)
+    }
+}
+
+#[inline]
+fn parse_bar<C: Cells + ?Sized>(c: &BarColumns, s: &mut BarChunk, f: &C) -> Result<(), Fault> {
+    let day = f.day(c.date)?;
+    let sym = s.names.id(f.name(c.symbol), c.symbol, "symbol")?;
     let price = |col: usize, name: &str| -> Result<f64, Fault> {
-        let v = parse_num(f[col], col, false)?;
+        let v = f.num(col, false)?;
         if v < 0.0 {
             return Err(Fault::new(
                 col,
-                f[col],
+                &f.text(col),
                 format!("negative {name} price"),
                 PRICE_FIX,
             ));
@@ -65,17 +74,17 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
     let high = price(c.high, "high")?;
     let low = price(c.low, "low")?;
     let close = price(c.close, "close")?;
-    let volume = if f[c.volume].is_empty() {
+    let volume = if f.is_empty(c.volume) {
         s.empty_volume += 1;
         s.first_empty_volume.get_or_insert(s.day.len() as u32);
         0.0
     } else {
-        parse_num(f[c.volume], c.volume, false)?
+        f.num(c.volume, false)?
     };
     if volume < 0.0 {
         return Err(Fault::new(
             c.volume,
-            f[c.volume],
+            &f.text(c.volume),
             "negative volume",
             "volume is a number of shares and must be ≥ 0 (0 marks a suspended day)",
         ));
@@ -90,10 +99,10 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
             if v <= 0.0 {
                 return Err(Fault::new(
                     col,
-                    f[col],
+                    &f.text(col),
                     format!(
                         "{name} price is {v} on a traded row (volume {} > 0)",
-                        shown(f[c.volume])
+                        shown(&f.text(c.volume))
                     ),
                     "a traded bar needs positive prices: correct the price, or set volume to 0 if the symbol was suspended that day",
                 ));
@@ -103,17 +112,21 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
     if high < low {
         return Err(Fault::new(
             c.high,
-            f[c.high],
-            format!("high {} is below low {}", shown(f[c.high]), shown(f[c.low])),
+            &f.text(c.high),
+            format!(
+                "high {} is below low {}",
+                shown(&f.text(c.high)),
+                shown(&f.text(c.low))
+            ),
             "high must be ≥ low: check the row (were high and low swapped?)",
         ));
     }
     if let Some(col) = c.amount {
-        let v = parse_num(f[col], col, false)?;
+        let v = f.num(col, false)?;
         if v < 0.0 {
             return Err(Fault::new(
                 col,
-                f[col],
+                &f.text(col),
                 "negative amount",
                 "amount is the traded value and must be ≥ 0",
             ));
@@ -122,11 +135,11 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
     }
     let adj = match c.adj {
         Some(col) => {
-            let v = parse_num(f[col], col, false)?;
+            let v = f.num(col, false)?;
             if v <= 0.0 {
                 return Err(Fault::new(
                     col,
-                    f[col],
+                    &f.text(col),
                     "adj_factor must be > 0",
                     "adj_factor is the cumulative adjustment factor (adjusted price = price × adj_factor); write 1 if there was no adjustment",
                 ));
@@ -140,11 +153,11 @@ fn parse_bar(c: &BarColumns, s: &mut BarChunk, f: &[&[u8]]) -> Result<(), Fault>
             (up, "limit_up", &mut s.limit_up),
             (down, "limit_down", &mut s.limit_down),
         ] {
-            let v = parse_num(f[col], col, true)?;
+            let v = f.num(col, true)?;
             if v < 0.0 {
                 return Err(Fault::new(
                     col,
-                    f[col],
+                    &f.text(col),
                     format!("negative {name}"),
                     "price limits are prices and cannot be negative; leave the cell empty if there was no limit that day",
                 ));
@@ -168,7 +181,7 @@ pub(super) fn load_bars(
     path: &Path,
     threads: Workers<'_>,
 ) -> Result<(Bars, Interner, Vec<String>)> {
-    let mut file = Opened::open(path)?;
+    let mut file = Table::open(path)?;
     const OPTIONAL: &str = " (optional: amount, adj_factor, limit_up,limit_down)";
     let req = file.require(
         &["date", "symbol", "open", "high", "low", "close", "volume"],
@@ -202,15 +215,19 @@ pub(super) fn load_bars(
         adj: file.find("adj_factor"),
         limits,
     };
-    file.read_only(
-        req.iter()
-            .copied()
-            .chain(cols.amount)
-            .chain(cols.adj)
-            .chain(cols.limits.into_iter().flat_map(|(u, d)| [u, d])),
-    );
-    let Parsed { lines, mut states } =
-        file.parse(threads, BarChunk::default, |s, f| parse_bar(&cols, s, f))?;
+    let read: Vec<(usize, Role)> = [(cols.date, Role::Date), (cols.symbol, Role::Name)]
+        .into_iter()
+        .chain(req[2..].iter().map(|&c| (c, Role::Number)))
+        .chain(cols.amount.map(|c| (c, Role::Number)))
+        .chain(cols.adj.map(|c| (c, Role::Number)))
+        .chain(
+            cols.limits
+                .into_iter()
+                .flat_map(|(u, d)| [(u, Role::Number), (d, Role::Number)]),
+        )
+        .collect();
+    file.reads(&read, true)?;
+    let Parsed { lines, mut states } = file.parse(threads, BarChunk::default, &cols)?;
     let n = lines.rows as usize;
     if n == 0 {
         return Err(Error::File {
@@ -235,9 +252,9 @@ pub(super) fn load_bars(
             .find_map(|(k, s)| s.first_empty_volume.map(|r| (k, r as usize)))
             .expect("some chunk counted an empty volume");
         warnings.push(format!(
-            "{}: {empty_volume} rows have an empty volume, read as 0 (suspended that day); the first is line {}",
+            "{}: {empty_volume} rows have an empty volume, read as 0 (suspended that day); the first is {}",
             lines.file_name(),
-            lines.line_of_ref(row_ref(k, local))
+            lines.place_of_ref(row_ref(k, local))
         ));
     }
 
@@ -264,8 +281,8 @@ pub(super) fn load_bars(
                 cols.symbol,
                 name.as_bytes(),
                 format!(
-                    "duplicate bar: line {} already has {name} on {date}",
-                    lines.line_of_ref(earlier)
+                    "duplicate bar: {} already has {name} on {date}",
+                    lines.place_of_ref(earlier)
                 ),
                 "keep one row per (date, symbol): delete or merge the duplicate",
             ),

@@ -1,11 +1,13 @@
 //! Reading `benchmark`: index closes per index name, ascending by date.
 
-use super::chunk::Opened;
-use super::fields::{parse_day, parse_num, to_date};
+use super::cells::{Cells, RowFn};
+use super::fields::to_date;
 use super::intern::{merge_names, LocalNames};
 use super::location::Fault;
+use super::parquet::Role;
 use super::parse::Parsed;
 use super::progress::Workers;
+use super::table::Table;
 use crate::data::Date;
 use crate::Result;
 use std::collections::BTreeMap;
@@ -17,28 +19,51 @@ struct BenchmarkChunk {
     rows: Vec<(i32, u32, f64)>,
 }
 
-pub(super) fn read_benchmark(
-    path: &Path,
-    threads: Workers<'_>,
-) -> Result<BTreeMap<String, Vec<(Date, f64)>>> {
-    let file = Opened::open(path)?;
-    let req = file.require(&["date", "index", "close"], "")?;
-    let (dc, ic, cc) = (req[0], req[1], req[2]);
-    let Parsed { lines, states } = file.parse(threads, BenchmarkChunk::default, |s, f| {
-        let day = parse_day(f[dc], dc)?;
-        let index = s.indexes.id(f[ic], ic, "index name")?;
-        let close = parse_num(f[cc], cc, false)?;
+struct BenchmarkColumns {
+    dc: usize,
+    ic: usize,
+    cc: usize,
+}
+
+impl RowFn<BenchmarkChunk> for BenchmarkColumns {
+    fn row<C: Cells + ?Sized>(&self, s: &mut BenchmarkChunk, f: &C) -> Result<(), Fault> {
+        let day = f.day(self.dc)?;
+        let index = s.indexes.id(f.name(self.ic), self.ic, "index name")?;
+        let close = f.num(self.cc, false)?;
         if close <= 0.0 {
             return Err(Fault::new(
-                cc,
-                f[cc],
+                self.cc,
+                &f.text(self.cc),
                 "an index close must be > 0",
                 "write the index level (a positive number), or drop the row",
             ));
         }
         s.rows.push((day, index, close));
         Ok(())
-    })?;
+    }
+}
+
+pub(super) fn read_benchmark(
+    path: &Path,
+    threads: Workers<'_>,
+) -> Result<BTreeMap<String, Vec<(Date, f64)>>> {
+    let mut file = Table::open(path)?;
+    let req = file.require(&["date", "index", "close"], "")?;
+    let cols = BenchmarkColumns {
+        dc: req[0],
+        ic: req[1],
+        cc: req[2],
+    };
+    let dc = cols.dc;
+    file.reads(
+        &[
+            (cols.dc, Role::Date),
+            (cols.ic, Role::Name),
+            (cols.cc, Role::Number),
+        ],
+        false,
+    )?;
+    let Parsed { lines, states } = file.parse(threads, BenchmarkChunk::default, &cols)?;
     let (names, maps) = merge_names(states.iter().map(|s| &s.indexes));
     let mut rows: Vec<(i32, u32, f64, u32)> = Vec::with_capacity(lines.rows as usize);
     for (s, m) in states.iter().zip(&maps) {
@@ -61,8 +86,8 @@ pub(super) fn read_benchmark(
                 dc,
                 to_date(r.0).to_string().as_bytes(),
                 format!(
-                    "duplicate benchmark row: line {} already has {} on {}",
-                    lines.line_of(u64::from(earlier)),
+                    "duplicate benchmark row: {} already has {} on {}",
+                    lines.place_of(u64::from(earlier)),
                     names[r.1 as usize],
                     to_date(r.0)
                 ),

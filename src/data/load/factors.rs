@@ -1,13 +1,15 @@
 //! Reading `factors`: one column per factor, NaN for an empty cell, rows in
 //! `(day, symbol)` order.
 
-use super::chunk::Opened;
-use super::fields::{parse_day, parse_num, to_date};
+use super::cells::{Cells, RowFn};
+use super::fields::to_date;
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{split_ref, Fault, Lines};
 use super::order::order_by_day_symbol;
+use super::parquet::Role;
 use super::parse::Parsed;
 use super::progress::Workers;
+use super::table::Table;
 use crate::data::{Factors, SymbolId};
 use crate::{Error, Result};
 use std::path::Path;
@@ -67,40 +69,58 @@ impl FactorColumns {
     }
 }
 
+struct FactorRow {
+    dc: usize,
+    sc: usize,
+    factor_cols: Vec<usize>,
+}
+
+impl RowFn<FactorChunk> for FactorRow {
+    fn row<C: Cells + ?Sized>(&self, s: &mut FactorChunk, f: &C) -> Result<(), Fault> {
+        let day = f.day(self.dc)?;
+        let sym = s.syms.id(f.name(self.sc), self.sc, "symbol")?;
+        for &c in &self.factor_cols {
+            let v = f.num(c, true)?;
+            s.values.push(v);
+        }
+        s.day.push(day);
+        s.sym.push(sym);
+        Ok(())
+    }
+}
+
 pub(super) fn read_factors(
     path: &Path,
     threads: Workers<'_>,
     columns: &FactorColumns,
 ) -> Result<FactorFile> {
-    let mut file = Opened::open(path)?;
+    let mut file = Table::open(path)?;
     let req = file.require(&["date", "symbol"], ",<factor…>")?;
     let (dc, sc) = (req[0], req[1]);
-    let all_cols: Vec<usize> = (0..file.header.len())
-        .filter(|&c| c != dc && c != sc)
-        .collect();
-    if let Some(&c) = all_cols.iter().find(|&&c| file.header[c].is_empty()) {
+    let header = file.header().to_vec();
+    let all_cols: Vec<usize> = (0..header.len()).filter(|&c| c != dc && c != sc).collect();
+    if let Some(&c) = all_cols.iter().find(|&&c| header[c].is_empty()) {
         return Err(Error::File {
             file: path.to_path_buf(),
             message: format!("column {} of the header has no name", c + 1),
             fix: "name every factor column, or remove the empty one (a trailing comma in the header makes one)".to_owned(),
         });
     }
-    let all_names: Vec<String> = all_cols.iter().map(|&c| file.header[c].clone()).collect();
+    let all_names: Vec<String> = all_cols.iter().map(|&c| header[c].clone()).collect();
     let picked = columns.pick(&all_names);
     let factor_cols: Vec<usize> = picked.iter().map(|&i| all_cols[i]).collect();
     let names: Vec<String> = picked.iter().map(|&i| all_names[i].clone()).collect();
-    file.read_only([dc, sc].into_iter().chain(factor_cols.iter().copied()));
-    let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, |s, f| {
-        let day = parse_day(f[dc], dc)?;
-        let sym = s.syms.id(f[sc], sc, "symbol")?;
-        for &c in &factor_cols {
-            let v = parse_num(f[c], c, true)?;
-            s.values.push(v);
-        }
-        s.day.push(day);
-        s.sym.push(sym);
-        Ok(())
-    })?;
+    let read: Vec<(usize, Role)> = [(dc, Role::Date), (sc, Role::Name)]
+        .into_iter()
+        .chain(factor_cols.iter().map(|&c| (c, Role::Number)))
+        .collect();
+    file.reads(&read, true)?;
+    let cols = FactorRow {
+        dc,
+        sc,
+        factor_cols,
+    };
+    let Parsed { lines, mut states } = file.parse(threads, FactorChunk::default, &cols)?;
     let (sym_names, maps) = merge_names(states.iter().map(|s| &s.syms));
     for (s, map) in states.iter_mut().zip(&maps) {
         for id in &mut s.sym {
@@ -150,8 +170,8 @@ pub(super) fn finish_factors(f: FactorFile, threads: usize) -> Result<Factors> {
                 date_col,
                 date.to_string().as_bytes(),
                 format!(
-                    "duplicate factor row: line {} already has {name} on {date}",
-                    lines.line_of_ref(earlier)
+                    "duplicate factor row: {} already has {name} on {date}",
+                    lines.place_of_ref(earlier)
                 ),
                 "keep one row per (date, symbol): delete or merge the duplicate",
             ),

@@ -7,7 +7,7 @@ use crate::data::Date;
 const DATE_FIX: &str = "write dates as YYYY-MM-DD, e.g. 2024-01-31";
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+pub(super) fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;

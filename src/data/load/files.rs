@@ -1,5 +1,6 @@
-//! Which files a bundle folder holds (`NAME.csv` or `NAME.csv.gz`) and how a
-//! file is named in messages.
+//! Which files a bundle folder holds (`NAME.csv`, `NAME.csv.gz` or
+//! `NAME.parquet`; two forms of one table is an error) and how a file is
+//! named in messages.
 
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -59,8 +60,24 @@ pub(crate) fn locate_files(dir: &Path) -> Result<Vec<(FileKind, PathBuf)>> {
     for kind in FileKind::ALL {
         let plain = dir.join(format!("{}.csv", kind.stem()));
         let gz = dir.join(format!("{}.csv.gz", kind.stem()));
-        match (plain.is_file(), gz.is_file()) {
-            (true, true) => {
+        let parquet = dir.join(format!("{}.parquet", kind.stem()));
+        let present: Vec<&PathBuf> = [&plain, &gz, &parquet]
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect();
+        match present.as_slice() {
+            [one] => found.push((kind, (*one).clone())),
+            [] if kind == FileKind::Bars => {
+                return Err(Error::File {
+                    file: plain,
+                    message: "required file missing: the bundle has neither bars.csv nor bars.csv.gz"
+                        .to_owned(),
+                    fix: "add bars.csv (columns date,symbol,open,high,low,close,volume) or point to the right folder"
+                        .to_owned(),
+                })
+            }
+            [] => {}
+            [a, b] if *a == &plain && *b == &gz => {
                 return Err(Error::File {
                     file: plain,
                     message: format!(
@@ -70,24 +87,26 @@ pub(crate) fn locate_files(dir: &Path) -> Result<Vec<(FileKind, PathBuf)>> {
                     fix: format!("remove one of {0}.csv and {0}.csv.gz", kind.stem()),
                 })
             }
-            (true, false) => found.push((kind, plain)),
-            (false, true) => found.push((kind, gz)),
-            (false, false) if kind == FileKind::Bars => {
+            several => {
+                let names: Vec<String> = several.iter().map(|p| file_name(p)).collect();
                 return Err(Error::File {
-                    file: plain,
-                    message: "required file missing: the bundle has neither bars.csv nor bars.csv.gz"
-                        .to_owned(),
-                    fix: "add bars.csv (columns date,symbol,open,high,low,close,volume) or point to the right folder"
-                        .to_owned(),
-                })
+                    file: several[0].clone(),
+                    message: format!(
+                        "{} are all present: one table in two forms, so it is unclear which to read",
+                        names.join(" and ")
+                    ),
+                    fix: format!(
+                        "keep one of {} (after `alphasim convert`, move the CSV files away or write the Parquet bundle to its own folder)",
+                        names.join(" and ")
+                    ),
+                });
             }
-            (false, false) => {}
         }
     }
     Ok(found)
 }
 
-pub(super) fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -1,11 +1,13 @@
 //! Reading `fundamentals`: reported values with period end and announce date.
 
-use super::chunk::Opened;
-use super::fields::{parse_day, parse_num, to_date};
+use super::cells::{Cells, RowFn};
+use super::fields::to_date;
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{Fault, Lines};
+use super::parquet::Role;
 use super::parse::Parsed;
 use super::progress::Workers;
+use super::table::Table;
 use crate::data::{FundamentalRecord, Fundamentals};
 use crate::{Error, Result};
 use std::path::Path;
@@ -25,21 +27,24 @@ pub(super) struct FundamentalFile {
     rows: Vec<(u32, i32, i32, u32, f64)>,
 }
 
-pub(super) fn read_fundamentals(path: &Path, threads: Workers<'_>) -> Result<FundamentalFile> {
-    let file = Opened::open(path)?;
-    let req = file.require(
-        &["symbol", "period_end", "announce_date", "field", "value"],
-        "",
-    )?;
-    let (sc, pc, ac, fc, vc) = (req[0], req[1], req[2], req[3], req[4]);
-    let Parsed { lines, states } = file.parse(threads, FundamentalChunk::default, |s, f| {
-        let sym = s.syms.id(f[sc], sc, "symbol")?;
-        let period = parse_day(f[pc], pc)?;
-        let announce = parse_day(f[ac], ac)?;
+struct FundamentalColumns {
+    sc: usize,
+    pc: usize,
+    ac: usize,
+    fc: usize,
+    vc: usize,
+}
+
+impl RowFn<FundamentalChunk> for FundamentalColumns {
+    fn row<C: Cells + ?Sized>(&self, s: &mut FundamentalChunk, f: &C) -> Result<(), Fault> {
+        let (sc, pc, ac, fc, vc) = (self.sc, self.pc, self.ac, self.fc, self.vc);
+        let sym = s.syms.id(f.name(sc), sc, "symbol")?;
+        let period = f.day(pc)?;
+        let announce = f.day(ac)?;
         if announce < period {
             return Err(Fault::new(
                 ac,
-                f[ac],
+                &f.text(ac),
                 format!(
                     "announce_date {} is before period_end {}: a report cannot be published before its period ends",
                     to_date(announce),
@@ -48,11 +53,37 @@ pub(super) fn read_fundamentals(path: &Path, threads: Workers<'_>) -> Result<Fun
                 "check the row: were period_end and announce_date swapped? announce_date must be on or after period_end",
             ));
         }
-        let field = s.fields.id(f[fc], fc, "field name")?;
-        let value = parse_num(f[vc], vc, false)?;
+        let field = s.fields.id(f.name(fc), fc, "field name")?;
+        let value = f.num(vc, false)?;
         s.rows.push((sym, period, announce, field, value));
         Ok(())
-    })?;
+    }
+}
+
+pub(super) fn read_fundamentals(path: &Path, threads: Workers<'_>) -> Result<FundamentalFile> {
+    let mut file = Table::open(path)?;
+    let req = file.require(
+        &["symbol", "period_end", "announce_date", "field", "value"],
+        "",
+    )?;
+    let cols = FundamentalColumns {
+        sc: req[0],
+        pc: req[1],
+        ac: req[2],
+        fc: req[3],
+        vc: req[4],
+    };
+    file.reads(
+        &[
+            (cols.sc, Role::Name),
+            (cols.pc, Role::Date),
+            (cols.ac, Role::Date),
+            (cols.fc, Role::Name),
+            (cols.vc, Role::Number),
+        ],
+        false,
+    )?;
+    let Parsed { lines, states } = file.parse(threads, FundamentalChunk::default, &cols)?;
     let (sym_names, sym_maps) = merge_names(states.iter().map(|s| &s.syms));
     let (fields, field_maps) = merge_names(states.iter().map(|s| &s.fields));
     if fields.len() > usize::from(u16::MAX) + 1 {

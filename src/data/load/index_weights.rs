@@ -2,12 +2,14 @@
 //! date (`date,index,symbol,weight`), the checks that need no other file,
 //! and the membership check against `constituents` (a warning).
 
-use super::chunk::Opened;
-use super::fields::{parse_day, parse_num, to_date};
+use super::cells::{Cells, RowFn};
+use super::fields::to_date;
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{Fault, Lines};
+use super::parquet::Role;
 use super::parse::Parsed;
 use super::progress::Workers;
+use super::table::Table;
 use crate::data::{IndexWeightDay, IndexWeights, Spell};
 use crate::Result;
 use std::collections::BTreeMap;
@@ -30,26 +32,52 @@ pub(super) struct WeightFile {
     date_col: usize,
 }
 
-pub(super) fn read_index_weights(path: &Path, threads: Workers<'_>) -> Result<WeightFile> {
-    let file = Opened::open(path)?;
-    let req = file.require(&["date", "index", "symbol", "weight"], "")?;
-    let (dc, ic, sc, wc) = (req[0], req[1], req[2], req[3]);
-    let Parsed { lines, states } = file.parse(threads, WeightChunk::default, |s, f| {
-        let day = parse_day(f[dc], dc)?;
-        let index = s.indexes.id(f[ic], ic, "index name")?;
-        let sym = s.syms.id(f[sc], sc, "symbol")?;
-        let weight = parse_num(f[wc], wc, false)?;
+struct WeightColumns {
+    dc: usize,
+    ic: usize,
+    sc: usize,
+    wc: usize,
+}
+
+impl RowFn<WeightChunk> for WeightColumns {
+    fn row<C: Cells + ?Sized>(&self, s: &mut WeightChunk, f: &C) -> Result<(), Fault> {
+        let day = f.day(self.dc)?;
+        let index = s.indexes.id(f.name(self.ic), self.ic, "index name")?;
+        let sym = s.syms.id(f.name(self.sc), self.sc, "symbol")?;
+        let weight = f.num(self.wc, false)?;
         if weight < 0.0 {
             return Err(Fault::new(
-                wc,
-                f[wc],
+                self.wc,
+                &f.text(self.wc),
                 "an index weight must be ≥ 0",
                 "write the constituent's weight as a fraction of the index (0.012 = 1.2%), or drop the row",
             ));
         }
         s.rows.push((day, index, sym, weight));
         Ok(())
-    })?;
+    }
+}
+
+pub(super) fn read_index_weights(path: &Path, threads: Workers<'_>) -> Result<WeightFile> {
+    let mut file = Table::open(path)?;
+    let req = file.require(&["date", "index", "symbol", "weight"], "")?;
+    let cols = WeightColumns {
+        dc: req[0],
+        ic: req[1],
+        sc: req[2],
+        wc: req[3],
+    };
+    let dc = cols.dc;
+    file.reads(
+        &[
+            (cols.dc, Role::Date),
+            (cols.ic, Role::Name),
+            (cols.sc, Role::Name),
+            (cols.wc, Role::Number),
+        ],
+        false,
+    )?;
+    let Parsed { lines, states } = file.parse(threads, WeightChunk::default, &cols)?;
     let (indexes, index_maps) = merge_names(states.iter().map(|s| &s.indexes));
     let (sym_names, sym_maps) = merge_names(states.iter().map(|s| &s.syms));
     let mut rows = Vec::with_capacity(lines.rows as usize);
@@ -100,8 +128,8 @@ pub(super) fn finish_index_weights(
                 f.date_col,
                 to_date(w[0].0).to_string().as_bytes(),
                 format!(
-                    "duplicate index weight: line {} already has {} in {} on {}",
-                    f.lines.line_of(u64::from(earlier)),
+                    "duplicate index weight: {} already has {} in {} on {}",
+                    f.lines.place_of(u64::from(earlier)),
                     f.symbols.names[w[0].2 as usize],
                     f.indexes[w[0].1 as usize],
                     to_date(w[0].0)
@@ -113,7 +141,7 @@ pub(super) fn finish_index_weights(
     let file = f.lines.file_name();
     let mut out: IndexWeights = BTreeMap::new();
     let mut off_sum: Vec<(String, usize, f64)> = Vec::new(); // (index, dates, worst sum)
-    let mut non_members: BTreeMap<String, (usize, u64)> = BTreeMap::new(); // index → (rows, first line)
+    let mut non_members: BTreeMap<String, (usize, u64)> = BTreeMap::new(); // index → (rows, first row)
     let mut i = 0;
     while i < f.rows.len() {
         let (day, index) = (f.rows[i].0, f.rows[i].1);
@@ -147,7 +175,7 @@ pub(super) fn finish_index_weights(
                 if !member {
                     let e = non_members.entry(name.clone()).or_insert((0, u64::MAX));
                     e.0 += 1;
-                    e.1 = e.1.min(f.lines.line_of(u64::from(r.4)));
+                    e.1 = e.1.min(u64::from(r.4));
                 }
             }
         }
@@ -169,9 +197,10 @@ pub(super) fn finish_index_weights(
             "{file}: the weights of {index} do not sum to 1 (within {SUM_TOLERANCE}) on {dates} date(s), the worst sums to {worst:.4}; they are normalised to 1"
         ));
     }
-    for (index, (rows, line)) in non_members {
+    for (index, (rows, first)) in non_members {
         warnings.push(format!(
-            "{file}: {rows} row(s) give a weight in {index} to a symbol that is not its member that day in constituents.csv (first: line {line})"
+            "{file}: {rows} row(s) give a weight in {index} to a symbol that is not its member that day in constituents.csv (first: {})",
+            f.lines.place_of(first)
         ));
     }
     Ok(out)

@@ -1,5 +1,6 @@
-//! Where a row came from: the file, line and column an error names, and row
-//! references into parsed chunks.
+//! Where a row came from: the file, line (CSV) or row group and row
+//! (Parquet) and column an error names, and row references into parsed
+//! chunks.
 
 use super::files::file_name;
 use crate::Error;
@@ -65,16 +66,55 @@ impl ChunkLines {
     }
 }
 
-/// Where every row of a file came from: maps a row (in file order) to its line.
+/// Where every row of a file came from: maps a row (in file order) to its
+/// line (CSV) or to its row group and row (Parquet, where a chunk is a row
+/// group and `first_line` is unused).
 #[derive(Debug)]
 pub(crate) struct Lines {
     pub(super) path: PathBuf,
     pub(super) header: Vec<String>,
     pub(super) chunks: Vec<ChunkLines>,
     pub(super) rows: u64,
+    pub(super) parquet: bool,
 }
 
 impl Lines {
+    /// Where data row `row` (0-based, file order) is, as messages say it:
+    /// `line 12` (CSV), `row 1041 (row group 2, row 17)` (Parquet, 0-based).
+    pub(super) fn place_of(&self, row: u64) -> String {
+        if self.parquet {
+            let g = self.chunks.partition_point(|c| c.first_row <= row) - 1;
+            parquet_place(g, row - self.chunks[g].first_row, row)
+        } else {
+            format!("line {}", self.line_of(row))
+        }
+    }
+
+    /// [`Lines::place_of`] of a [`RowRef`].
+    pub(super) fn place_of_ref(&self, r: RowRef) -> String {
+        if self.parquet {
+            let (g, l) = split_ref(r);
+            parquet_place(g, l as u64, self.chunks[g].first_row + l as u64)
+        } else {
+            format!("line {}", self.line_of_ref(r))
+        }
+    }
+
+    /// The error for a bad value in row `local` of row group `group` of a
+    /// Parquet file.
+    pub(super) fn parquet_error(&self, group: usize, local: u64, fault: Fault) -> Error {
+        Error::ParquetData {
+            file: self.path.clone(),
+            row_group: group,
+            group_row: local,
+            row: self.chunks[group].first_row + local,
+            column: self.column_name(fault.col),
+            value: fault.value,
+            message: fault.message,
+            fix: fault.fix,
+        }
+    }
+
     /// 1-based line of data row `row` (0-based, file order; the header is line 1).
     pub(super) fn line_of(&self, row: u64) -> u64 {
         let i = self.chunks.partition_point(|c| c.first_row <= row) - 1;
@@ -102,6 +142,10 @@ impl Lines {
     }
 
     pub(super) fn error(&self, row: u64, fault: Fault) -> Error {
+        if self.parquet {
+            let g = self.chunks.partition_point(|c| c.first_row <= row) - 1;
+            return self.parquet_error(g, row - self.chunks[g].first_row, fault);
+        }
         self.error_at_line(self.line_of(row), fault)
     }
 
@@ -131,6 +175,14 @@ impl Lines {
     }
 
     pub(super) fn error_ref(&self, r: RowRef, fault: Fault) -> Error {
+        if self.parquet {
+            let (g, l) = split_ref(r);
+            return self.parquet_error(g, l as u64, fault);
+        }
         self.error_at_line(self.line_of_ref(r), fault)
     }
+}
+
+fn parquet_place(group: usize, local: u64, row: u64) -> String {
+    format!("row {row} (row group {group}, row {local})")
 }

@@ -1,11 +1,16 @@
-//! Loading a market bundle (DESIGN §1) from a folder of CSV files into a
-//! validated, columnar [`Market`].
+//! Loading a market bundle (DESIGN §1) from a folder of CSV (or Parquet)
+//! tables into a validated, columnar [`Market`].
 //!
 //! # Files
 //!
-//! `bars` is required; `constituents`, `industries`, `benchmark`, `factors` and
-//! `fundamentals` are optional. Each may be `NAME.csv` or `NAME.csv.gz`, not
-//! both (that is an error: remove one). Any other file in the folder is
+//! `bars` is required; `constituents`, `industries`, `benchmark`, `factors`,
+//! `fundamentals` and `index_weights` are optional. Each may be `NAME.csv`,
+//! `NAME.csv.gz` or `NAME.parquet`, only one of them (two is an error:
+//! remove one). A Parquet table has the same column names; it is read
+//! through `parquet` (types, projection, row groups in parallel) into the
+//! same row functions ([`cells`]), so the same rules below apply and the
+//! same market results, with errors located by row group and row instead of
+//! line (docs/parquet.md). Any other file in the folder is
 //! ignored. Columns are found by header name, in any order; header names are
 //! trimmed of spaces and a UTF-8 byte-order mark. Columns the file kind does not
 //! know are ignored (except in `factors`, where every column other than `date`
@@ -121,6 +126,7 @@
 
 mod bars;
 mod benchmark;
+mod cells;
 mod chunk;
 mod factors;
 mod fields;
@@ -130,15 +136,20 @@ mod index_weights;
 mod intern;
 mod location;
 mod order;
+mod parquet;
+mod parquet_cells;
 mod parse;
 mod progress;
 mod spells;
+mod table;
 #[cfg(test)]
 mod tests;
+mod to_arrow;
 
 pub use factors::FactorColumns;
-pub(crate) use files::{locate_files, FileKind};
+pub(crate) use files::{file_name as file_label, locate_files, FileKind};
 pub use progress::LoadProgress;
+pub(crate) use to_arrow::{table_to_arrow, ArrowTable};
 
 use super::Market;
 use crate::data::cache::{Cache, CacheStatus};

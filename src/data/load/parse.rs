@@ -1,6 +1,7 @@
 //! The parallel parser: worker threads split chunks into fields and hand each
 //! row to a per-file row function, keeping line numbers for errors.
 
+use super::cells::RowFn;
 use super::chunk::{stream, stream_mapped, Block, Opened};
 use super::location::{ChunkLines, Fault, Lines};
 use super::progress::{LoadProgress, Workers};
@@ -9,11 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 impl Opened {
     /// Parses every data row with `row`, on `threads` threads.
-    pub(super) fn parse<S, I, F>(self, workers: Workers<'_>, init: I, row: F) -> Result<Parsed<S>>
+    pub(super) fn parse<S, I, F>(self, workers: Workers<'_>, init: I, row: &F) -> Result<Parsed<S>>
     where
         S: Send,
         I: Fn() -> S + Sync,
-        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault> + Sync,
+        F: RowFn<S>,
     {
         let threads = workers.threads;
         let ncols = self.header.len();
@@ -25,7 +26,7 @@ impl Opened {
             ncols,
             used,
             init: &init,
-            row: &row,
+            row,
             first_error: &first_error,
             progress: workers.progress,
         };
@@ -65,6 +66,7 @@ impl Opened {
             header,
             chunks: Vec::with_capacity(outs.len()),
             rows: 0,
+            parquet: false,
         };
         let mut states = Vec::with_capacity(outs.len());
         let mut next_line = 2u64;
@@ -130,7 +132,7 @@ impl<I, F> Job<'_, I, F> {
     fn work<S>(&self, rx: crossbeam_channel::Receiver<(usize, Block)>) -> Vec<ChunkOut<S>>
     where
         I: Fn() -> S,
-        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+        F: RowFn<S>,
     {
         let mut outs = Vec::new();
         for (seq, block) in rx {
@@ -169,7 +171,7 @@ impl<I, F> Job<'_, I, F> {
     /// [`Job::parse_quoted`]), but never split.
     fn parse_chunk<S>(&self, text: &[u8], out: &mut ChunkOut<S>)
     where
-        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+        F: RowFn<S>,
     {
         let mut fields: Vec<&[u8]> = Vec::with_capacity(self.ncols + 1);
         let n = text.len();
@@ -247,7 +249,7 @@ impl<I, F> Job<'_, I, F> {
     /// Parses the rest of a chunk (from the line that showed a `"`) with the csv crate.
     fn parse_quoted<S>(&self, text: &[u8], first_line: u32, out: &mut ChunkOut<S>)
     where
-        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+        F: RowFn<S>,
     {
         out.newlines += text.iter().filter(|&&b| b == b'\n').count() as u64;
         let mut rdr = csv::ReaderBuilder::new()
@@ -312,7 +314,7 @@ impl<I, F> Job<'_, I, F> {
         out: &mut ChunkOut<S>,
     ) -> Result<(), Fault>
     where
-        F: Fn(&mut S, &[&[u8]]) -> Result<(), Fault>,
+        F: RowFn<S>,
     {
         if count != self.ncols {
             let col = count.min(self.ncols);
@@ -333,7 +335,7 @@ impl<I, F> Job<'_, I, F> {
         if expected != line {
             out.jumps.push((out.rows, line));
         }
-        (self.row)(&mut out.state, fields)?;
+        self.row.row(&mut out.state, fields)?;
         out.rows += 1;
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! Reading `constituents` and `industries`: membership and classification
 //! spells, and the overlap check.
 
-use super::chunk::Opened;
-use super::fields::{parse_opt_day, to_date};
+use super::cells::{Cells, RowFn};
+use super::fields::to_date;
 use super::intern::{merge_names, FileSymbols, LocalNames};
 use super::location::{Fault, Lines};
+use super::parquet::Role;
 use super::parse::Parsed;
 use super::progress::Workers;
+use super::table::Table;
 use crate::data::{IndustryId, IndustrySpell, Interner, Spell};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -40,42 +42,27 @@ pub(super) struct SpellFile {
 const SPELL_END_FIX: &str =
     "end_date must be on or after start_date (both inclusive); swap the dates or fix the typo";
 
-/// Reads `constituents` (`industries == false`) or `industries`.
-pub(super) fn read_spells(
-    path: &Path,
-    threads: Workers<'_>,
-    industries: bool,
-) -> Result<SpellFile> {
-    let file = Opened::open(path)?;
-    let (sym_col, group_col, start_col, end_col) = if industries {
-        let req = file.require(&["symbol", "industry"], " (optional: start_date,end_date)")?;
-        (
-            req[0],
-            req[1],
-            file.find("start_date"),
-            file.find("end_date"),
-        )
-    } else {
-        let req = file.require(&["index", "symbol", "start_date", "end_date"], "")?;
-        (req[1], req[0], Some(req[2]), Some(req[3]))
-    };
-    let group_word = if industries { "industry" } else { "index name" };
-    let parsed = file.parse(threads, SpellChunk::default, |s, f| {
-        let sym = s.syms.id(f[sym_col], sym_col, "symbol")?;
-        let group = s.groups.id(f[group_col], group_col, group_word)?;
-        let start = start_col
-            .map(|c| parse_opt_day(f[c], c))
-            .transpose()?
-            .flatten();
-        let end = end_col
-            .map(|c| parse_opt_day(f[c], c))
-            .transpose()?
-            .flatten();
-        if let (Some(a), Some(b), Some(c)) = (start, end, end_col) {
+struct SpellColumns {
+    sym_col: usize,
+    group_col: usize,
+    start_col: Option<usize>,
+    end_col: Option<usize>,
+    group_word: &'static str,
+}
+
+impl RowFn<SpellChunk> for SpellColumns {
+    fn row<C: Cells + ?Sized>(&self, s: &mut SpellChunk, f: &C) -> Result<(), Fault> {
+        let sym = s.syms.id(f.name(self.sym_col), self.sym_col, "symbol")?;
+        let group = s
+            .groups
+            .id(f.name(self.group_col), self.group_col, self.group_word)?;
+        let start = self.start_col.map(|c| f.opt_day(c)).transpose()?.flatten();
+        let end = self.end_col.map(|c| f.opt_day(c)).transpose()?.flatten();
+        if let (Some(a), Some(b), Some(c)) = (start, end, self.end_col) {
             if b < a {
                 return Err(Fault::new(
                     c,
-                    f[c],
+                    &f.text(c),
                     format!(
                         "the spell ends ({}) before it starts ({})",
                         to_date(b),
@@ -92,7 +79,41 @@ pub(super) fn read_spells(
             end,
         });
         Ok(())
-    })?;
+    }
+}
+
+/// Reads `constituents` (`industries == false`) or `industries`.
+pub(super) fn read_spells(
+    path: &Path,
+    threads: Workers<'_>,
+    industries: bool,
+) -> Result<SpellFile> {
+    let mut file = Table::open(path)?;
+    let (sym_col, group_col, start_col, end_col) = if industries {
+        let req = file.require(&["symbol", "industry"], " (optional: start_date,end_date)")?;
+        (
+            req[0],
+            req[1],
+            file.find("start_date"),
+            file.find("end_date"),
+        )
+    } else {
+        let req = file.require(&["index", "symbol", "start_date", "end_date"], "")?;
+        (req[1], req[0], Some(req[2]), Some(req[3]))
+    };
+    let group_word = if industries { "industry" } else { "index name" };
+    let cols = SpellColumns {
+        sym_col,
+        group_col,
+        start_col,
+        end_col,
+        group_word,
+    };
+    let mut read = vec![(sym_col, Role::Name), (group_col, Role::Name)];
+    read.extend(start_col.map(|c| (c, Role::Date)));
+    read.extend(end_col.map(|c| (c, Role::Date)));
+    file.reads(&read, false)?;
+    let parsed = file.parse(threads, SpellChunk::default, &cols)?;
     let Parsed { lines, states } = parsed;
     let (sym_names, sym_maps) = merge_names(states.iter().map(|s| &s.syms));
     let (groups, group_maps) = merge_names(states.iter().map(|s| &s.groups));
@@ -172,11 +193,11 @@ fn check_overlaps(
                 col,
                 value.as_bytes(),
                 format!(
-                    "the spell {} of {} overlaps the spell {} on line {}",
+                    "the spell {} of {} overlaps the spell {} on {}",
                     show_spell(b.start, b.end),
                     what(b),
                     show_spell(a.start, a.end),
-                    f.lines.line_of(u64::from(earlier))
+                    f.lines.place_of(u64::from(earlier))
                 ),
                 "merge the two spells or change their dates so they do not overlap (both ends are inclusive: a new spell starts the day after the previous one ends)",
             ),
