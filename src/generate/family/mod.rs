@@ -78,7 +78,8 @@ pub const N_LATENTS: usize = 8;
 /// Trading days of every member.
 pub const FAMILY_DAYS: usize = 2_000;
 
-/// The stream of the family draw (far above the per-stock streams).
+/// The first stream of the family draws (far above the per-stock streams);
+/// configuration c draws from `FAMILY_STREAM + c`.
 const FAMILY_STREAM: u64 = 1 << 40;
 
 /// A named configuration of the family.
@@ -186,7 +187,8 @@ pub struct Family {
 impl Family {
     /// Draws the member of `config` for `seed`.
     pub fn draw(config: Config, seed: u64) -> Self {
-        let mut rng = stream_rng(seed, FAMILY_STREAM);
+        // one stream per configuration, so members of one seed are unrelated
+        let mut rng = stream_rng(seed, FAMILY_STREAM + config as u64);
         let n_stocks = rng.random_range(300..=600usize);
         let index_fraction: f64 = rng.random_range(1.0 / 3.0..0.5);
         let model = PlantedModel::draw(config, N_LATENTS, &mut rng);
