@@ -109,6 +109,8 @@ def main():
                                check=True, stdout=subprocess.DEVNULL)
             for m in models:
                 for v in variants:
+                    if v is not None and m in ("oracle", "ew"):
+                        continue  # variants change learned models only
                     label = m if v is None else f"{m} [{v[0]}]"
                     out = os.path.join(a.work, "runs", label.replace(" ", "").replace("[", "_").replace("]", ""), f"{c}-{s}")
                     report = os.path.join(out, "report.json")
@@ -135,7 +137,8 @@ def fmt(values):
 
 
 def print_table(rows, configs, models, variants):
-    labels = [m if v is None else f"{m} [{v[0]}]" for m in models for v in variants]
+    labels = [m if v is None else f"{m} [{v[0]}]" for m in models for v in variants
+              if v is None or m not in ("oracle", "ew")]
     for c in configs:
         oracle = [metric(r, ("ic", "ic_mean")) for r in rows.get(("oracle", c), [])]
         print(f"\n**{c}**\n")
