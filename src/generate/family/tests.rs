@@ -223,8 +223,9 @@ fn r2(y: &[f64], x: &[Vec<f64>]) -> f64 {
         for r in 0..p {
             if r != col && a[col][col] != 0.0 {
                 let k = a[r][col] / a[col][col];
-                for c in col..=p {
-                    a[r][c] -= k * a[col][c];
+                let pivot = a[col].clone();
+                for (x, pv) in a[r][col..].iter_mut().zip(&pivot[col..]) {
+                    *x -= k * pv;
                 }
             }
         }
@@ -475,7 +476,7 @@ fn test_family_linear_fit_is_exact_only_for_the_linear_member() {
     }
 }
 
-/// Each column codes what meta.json says: per stock over time, a latent
+/// Each column codes what meta.json says: over all stock-days, a latent
 /// column without t-noise has rank correlation `sign` (±1) with its latent,
 /// with t-noise or as a proxy clearly below 1 in size but the same sign;
 /// noise columns are unrelated to μ across stocks, planted ones are not;
@@ -494,7 +495,7 @@ fn test_family_codings_monotone_noise_unrelated() {
             .filter(|&c| !b.cells[j][c].is_nan())
             .collect();
         let missing = 1.0 - rows.len() as f64 / b.mu.iter().filter(|m| !m.is_nan()).count() as f64;
-        // rows also lack suspended days and pre-listing days count as not listed
+        // (written rows also lack the ~1% of suspended listed days)
         assert!(
             (missing - col["missing_rate"].as_f64().unwrap()).abs() < 0.03,
             "{j}: {missing}"
@@ -503,23 +504,22 @@ fn test_family_codings_monotone_noise_unrelated() {
             continue;
         }
         let k: usize = col["latent"].as_str().unwrap()[1..].parse().unwrap();
-        for i in [0, 7, 77] {
-            let r: Vec<usize> = rows.iter().copied().filter(|c| c % b.n == i).collect();
-            let c: Vec<f64> = r.iter().map(|&c| b.cells[j][c]).collect();
-            let x: Vec<f64> = r.iter().map(|&c| b.latent[k][c]).collect();
-            let rho = corr(&average_ranks(&c), &average_ranks(&x));
-            if role != "proxy" && !noisy {
-                assert!(
-                    rho * sign > 0.9999,
-                    "column {j} stock {i}: rank corr {rho}, sign {sign}"
-                );
-                seen_exact += 1;
-            } else {
-                assert!(
-                    rho * sign > 0.3 && rho * sign < 0.995,
-                    "column {j} ({role}) stock {i}: {rho}"
-                );
-            }
+        // pooled over every written stock-day: the coding is one function
+        // for all stocks, so the pooled rank correlation is ±1 as well
+        let c: Vec<f64> = rows.iter().map(|&c| b.cells[j][c]).collect();
+        let x: Vec<f64> = rows.iter().map(|&c| b.latent[k][c]).collect();
+        let rho = corr(&average_ranks(&c), &average_ranks(&x));
+        if role != "proxy" && !noisy {
+            assert!(
+                rho * sign > 0.9999,
+                "column {j}: rank corr {rho}, sign {sign}"
+            );
+            seen_exact += 1;
+        } else {
+            assert!(
+                rho * sign > 0.5 && rho * sign < 0.995,
+                "column {j} ({role}): {rho}"
+            );
         }
     }
     assert!(seen_exact > 0);
