@@ -79,6 +79,33 @@ def spec_for(model, variant, work):
     return path
 
 
+def planted_weight(run, data):
+    """(share of the model's weight on the planted columns, the share a
+    uniform weight would put there) from the run's attention.csv: gbdt gain
+    importance, the DMFM's factor attention of the 20-day head, E2EAI's
+    |signed attention| of the 20-day head; mean over windows. None without
+    attention.csv or weights."""
+    path = os.path.join(run, "attention.csv")
+    if not os.path.exists(path):
+        return None
+    with open(os.path.join(data, "meta.json")) as f:
+        meta = json.load(f)
+    planted = set(meta["signal"]["planted_columns"])
+    windows = {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            as_of, horizon, kind, name, value = line.rstrip("\n").split(",")
+            if kind == "importance" or (kind == "factor" and horizon == "20"):
+                w = windows.setdefault(as_of, [0.0, 0.0])
+                w[0] += abs(float(value)) * (name in planted)
+                w[1] += abs(float(value))
+    shares = [p / t for p, t in windows.values() if t > 0]
+    if not shares:
+        return None
+    return statistics.mean(shares), len(planted) / len(meta["factors"])
+
+
 def metric(report, path):
     v = report["metrics"]
     for k in path:
@@ -123,7 +150,9 @@ def main():
                         print(f"{label} {c}-{s}: {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
                     if os.path.exists(report):
                         with open(report) as f:
-                            rows.setdefault((label, c), []).append(json.load(f))
+                            r = json.load(f)
+                        r["_planted"] = planted_weight(out, data)
+                        rows.setdefault((label, c), []).append(r)
     print_table(rows, configs, models, variants)
 
 
@@ -142,8 +171,8 @@ def print_table(rows, configs, models, variants):
     for c in configs:
         oracle = [metric(r, ("ic", "ic_mean")) for r in rows.get(("oracle", c), [])]
         print(f"\n**{c}**\n")
-        print("| model | seeds | IC | RankIC | ICIR | alpha | IR | IC / oracle |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| model | seeds | IC | RankIC | ICIR | alpha | IR | IC / oracle | weight on planted columns (uniform) |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for label in labels:
             rs = rows.get((label, c))
             if not rs:
@@ -151,7 +180,9 @@ def print_table(rows, configs, models, variants):
             cells = [fmt([metric(r, p) for r in rs]) for _, p in METRICS]
             ic = statistics.mean(metric(r, ("ic", "ic_mean")) for r in rs)
             share = f"{ic / statistics.mean(oracle):.2f}" if oracle and label != "oracle" else ""
-            print(f"| {label} | {len(rs)} | " + " | ".join(cells) + f" | {share} |")
+            pw = [r["_planted"] for r in rs if r["_planted"]]
+            planted = f"{statistics.mean(p for p, _ in pw):.2f} ({statistics.mean(u for _, u in pw):.2f})" if pw else ""
+            print(f"| {label} | {len(rs)} | " + " | ".join(cells) + f" | {share} | {planted} |")
 
 
 if __name__ == "__main__":
