@@ -168,6 +168,21 @@ def fmt(values):
 def print_table(rows, configs, models, variants):
     labels = [m if v is None else f"{m} [{v[0]}]" for m in models for v in variants
               if v is None or m not in ("oracle", "ew")]
+    print("\nMean test IC per configuration (seeds that ran), and the mean over the")
+    print("configurations of IC / oracle IC:\n")
+    print("| model | " + " | ".join(configs) + " | IC / oracle |")
+    print("|---|" + "---|" * (len(configs) + 1))
+    for label in labels:
+        cells, ratios = [], []
+        for c in configs:
+            rs = rows.get((label, c), [])
+            ic = statistics.mean(metric(r, ("ic", "ic_mean")) for r in rs) if rs else None
+            oracle = rows.get(("oracle", c), [])
+            cells.append(f"{ic:.3f} ({len(rs)})" if rs else "")
+            if rs and oracle:
+                ratios.append(ic / statistics.mean(metric(r, ("ic", "ic_mean")) for r in oracle))
+        ratio = f"{statistics.mean(ratios):.2f}" if ratios and label != "oracle" else ""
+        print(f"| {label} | " + " | ".join(cells) + f" | {ratio} |")
     for c in configs:
         oracle = [metric(r, ("ic", "ic_mean")) for r in rows.get(("oracle", c), [])]
         print(f"\n**{c}**\n")
