@@ -189,6 +189,12 @@ pub struct GenerateArgs {
     /// shock × return, in daily expected-return units, e.g. 0.0012; 0 = off).
     #[arg(long, default_value_t = 0.0, value_name = "S")]
     pub temporal_scale: f64,
+    /// A member of the generator family instead of a preset: linear,
+    /// interact, threshold, regime, temporal or mixed; the planted model,
+    /// the sizes and the codings of the 20 factor columns are drawn from the
+    /// seed (meta.json records them; see docs/family.md).
+    #[arg(long, value_name = "CONFIG", conflicts_with_all = ["preset", "temporal_scale"])]
+    pub family: Option<String>,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

@@ -8,7 +8,7 @@
 // The doc comments are clap's help text, which names `runs/<spec name>`: not HTML.
 #![allow(rustdoc::invalid_html_tags)]
 
-use crate::generate::{generate, Preset};
+use crate::generate::{generate, generate_family, Preset};
 use crate::report::compare_summaries;
 use crate::spec::Spec;
 use crate::{Error, Result};
@@ -242,6 +242,26 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Backtest(args) => backtest(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::SweepMerge(args) => sweep::sweep_merge(args),
+        Command::Generate(args) if args.family.is_some() => {
+            let name = args.family.as_deref().unwrap_or_default();
+            let pb = spinner("generating");
+            let (summary, member) = generate_family(name, args.seed, &args.out)?;
+            pb.finish_and_clear();
+            println!(
+                "wrote family {name} seed {} ({} stocks x {} days, index {}, {} bar rows) to {}",
+                args.seed,
+                summary.n_stocks,
+                summary.n_days,
+                member.generator.index_size,
+                summary.bar_rows,
+                args.out.display()
+            );
+            println!("{}", member.model.formula());
+            for (h, ic) in &summary.oracle_ic {
+                println!("oracle IC h={h}: {ic:.4}");
+            }
+            Ok(0)
+        }
         Command::Generate(args) => {
             let preset: Preset = args.preset.parse()?;
             let pb = spinner("generating");

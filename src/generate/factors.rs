@@ -50,12 +50,22 @@ impl FactorPath {
 /// listed that day (first bar ≤ t ≤ scheduled last bar), day-major
 /// (`t·n_industries + industry`); 0 for an industry with no listed stock.
 pub(super) fn industry_mean_f5(config: &GeneratorConfig, seed: u64, stocks: &[Stock]) -> Vec<f64> {
+    industry_means(config, seed, stocks, 5)
+}
+
+/// The same for factor (latent) `factor`.
+pub(super) fn industry_means(
+    config: &GeneratorConfig,
+    seed: u64,
+    stocks: &[Stock],
+    factor: usize,
+) -> Vec<f64> {
     let n_days = config.n_days;
     let n_ind = config.n_industries;
     let mut sums = vec![0.0f64; n_days * n_ind];
     let mut counts = vec![0u32; n_days * n_ind];
     for (i, stock) in stocks.iter().enumerate() {
-        let mut path = FactorPath::new(seed, i, 5, config.factor_rho);
+        let mut path = FactorPath::new(seed, i, factor, config.factor_rho);
         for t in 0..n_days {
             let v = round_micro(path.next()) as f64 / 1e6;
             if t >= stock.first && t <= stock.last {

@@ -37,6 +37,7 @@ pub(super) fn write_meta(
     counts: &Counts,
     oracle_ic: &[(usize, f64)],
     oracle_rank_ic: &[(usize, f64)],
+    member: Option<&super::family::Family>,
 ) -> Result<()> {
     use serde_json::{json, Map, Value};
     let ic_map = |v: &[(usize, f64)]| -> Value {
@@ -109,6 +110,18 @@ pub(super) fn write_meta(
             "penny_delistings": counts.penny_delistings,
         },
     });
+    if let Some(member) = member {
+        // a family member: its drawn model and observed columns
+        meta["preset"] = json!(format!("family:{}", member.config.name()));
+        meta["n_factors"] = json!(member.columns.len());
+        meta["factors"] = json!(member
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>());
+        meta["n_latents"] = json!(config.n_factors);
+        meta["signal"] = member.to_json();
+    }
     if config.temporal_scale != 0.0 {
         // only with the option on, so bundles without it keep their bytes
         meta["temporal_signal"] = json!({

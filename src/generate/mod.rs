@@ -173,6 +173,7 @@
 mod calendar;
 mod config;
 mod factors;
+pub mod family;
 mod fundamentals;
 mod index;
 mod meta;
@@ -226,6 +227,29 @@ pub struct GenerateSummary {
 /// Writes a synthetic bundle for `config` and `seed` into `out` (created if
 /// missing; existing files of the same names are overwritten).
 pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<GenerateSummary> {
+    generate_bundle(config, None, seed, out)
+}
+
+/// Writes the member of the family configuration `name` for `seed` into
+/// `out` (module [`family`]); returns the summary and the drawn member.
+pub fn generate_family(
+    name: &str,
+    seed: u64,
+    out: &Path,
+) -> Result<(GenerateSummary, family::Family)> {
+    let member = family::Family::draw(name.parse()?, seed);
+    let summary = generate_bundle(&member.generator, Some(&member), seed, out)?;
+    Ok((summary, member))
+}
+
+/// The passes, for a preset or custom configuration (`member` = None) or a
+/// family member (whose generator settings `config` is).
+fn generate_bundle(
+    config: &GeneratorConfig,
+    member: Option<&family::Family>,
+    seed: u64,
+    out: &Path,
+) -> Result<GenerateSummary> {
     config.validate()?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let n = config.n_stocks;
@@ -244,8 +268,14 @@ pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<Gener
         .collect();
     let mut stocks = make_stocks(config, &mut rng);
 
-    // ---- Pass 1: industry means of f5 (rounded values, listed stocks). ----
-    let industry_mean_f5 = industry_mean_f5(config, seed, &stocks);
+    // ---- Pass 1: industry means of f5 (rounded values, listed stocks), or
+    // of a family member's industry-relative latents. ----
+    let run = member.map(|m| family::FamilyRun::new(m, seed, &stocks, &market));
+    let industry_mean_f5 = if run.is_some() {
+        Vec::new()
+    } else {
+        industry_mean_f5(config, seed, &stocks)
+    };
 
     // ---- Selection days of the index. ----
     let selection_days = selection_days(&calendar);
@@ -266,6 +296,7 @@ pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<Gener
         industry_mean_f5: &industry_mean_f5,
         record_days: &record_days,
         quarters: &quarters,
+        family: run.as_ref(),
     };
     let mut panel = Panel::new(n_days, n, selection_days.len());
     simulate_stocks(&ctx, &mut stocks, &mut panel, out)?;
@@ -283,6 +314,9 @@ pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<Gener
     // ---- Oracle IC and oracle scores. ----
     let (oracle_ic, oracle_rank_ic) = oracle_ics(n, n_days, &day_members, &panel);
     write_oracle_scores(out, &date_text, &stocks, &panel)?;
+    if let Some(run) = &run {
+        run.write_regime(out, &date_text)?;
+    }
 
     let summary = GenerateSummary {
         n_stocks: n,
@@ -300,6 +334,7 @@ pub fn generate(config: &GeneratorConfig, seed: u64, out: &Path) -> Result<Gener
         &panel.counts,
         &summary.oracle_ic,
         &summary.oracle_rank_ic,
+        member,
     )?;
     Ok(summary)
 }

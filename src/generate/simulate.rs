@@ -5,6 +5,7 @@ use super::config::{
     GeneratorConfig, INDUSTRY_RELATIVE_COEFFICIENT, INTERACTION_COEFFICIENT, LINEAR_COEFFICIENTS,
 };
 use super::factors::{round_micro, FactorPath};
+use super::family::{FamilyRun, Observer, N_COLUMNS};
 use super::fundamentals::write_fundamentals;
 use super::meta::Counts;
 use super::prices::{limits_of, price_day, volume_for, write_bar, Ohlc};
@@ -29,6 +30,8 @@ pub(super) struct Context<'a> {
     pub(super) industry_mean_f5: &'a [f64],
     pub(super) record_days: &'a [usize],
     pub(super) quarters: &'a [(NaiveDate, usize)],
+    /// A family member: its μ and observed columns replace the preset's.
+    pub(super) family: Option<&'a FamilyRun<'a>>,
 }
 
 /// Day-major arrays (`t·n + i`) filled by the per-stock simulation.
@@ -84,9 +87,13 @@ pub(super) fn simulate_stocks(
             "limit_down",
         ],
     )?;
+    let names: Vec<String> = match ctx.family {
+        Some(run) => run.family.columns.iter().map(|c| c.name.clone()).collect(),
+        None => (0..ctx.config.n_factors).map(|k| format!("f{k}")).collect(),
+    };
     let factor_header = ["date".to_owned(), "symbol".to_owned()]
         .into_iter()
-        .chain((0..ctx.config.n_factors).map(|k| format!("f{k}")));
+        .chain(names);
     let mut factors = CsvOut::create(out, "factors.csv", factor_header)?;
     let mut fundamentals = CsvOut::create(
         out,
@@ -176,18 +183,29 @@ fn simulate_stock(
     let mut last = stock.last;
     let mut penny_run = 0;
     let mut temporal = TemporalState::default();
+    let mut observer = ctx
+        .family
+        .map(|_| Observer::new(ctx.seed, i, config.factor_rho));
+    let mut cells = vec![None; N_COLUMNS];
     for (t, &state) in suspended.iter().enumerate() {
         for ((path, m), v) in paths.iter_mut().zip(&mut micro).zip(&mut f) {
             *m = round_micro(path.next());
             *v = *m as f64 / 1e6;
         }
-        let mean_f5 = ctx.industry_mean_f5[t * n_ind + stock.industry_at(t)];
-        let mu = s
-            * (LINEAR_COEFFICIENTS[0] * f[0]
-                + LINEAR_COEFFICIENTS[1] * f[1]
-                + LINEAR_COEFFICIENTS[2] * f[2]
-                + INTERACTION_COEFFICIENT * f[3] * f[4]
-                + INDUSTRY_RELATIVE_COEFFICIENT * (f[5] - mean_f5));
+        let mu = match (ctx.family, observer.as_mut()) {
+            (Some(run), Some(observer)) => {
+                observer.day(&run.family.columns, &f, &mut cells);
+                s * run.mu(t, stock.industry_at(t), &f)
+            }
+            _ => {
+                let mean_f5 = ctx.industry_mean_f5[t * n_ind + stock.industry_at(t)];
+                s * (LINEAR_COEFFICIENTS[0] * f[0]
+                    + LINEAR_COEFFICIENTS[1] * f[1]
+                    + LINEAR_COEFFICIENTS[2] * f[2]
+                    + INTERACTION_COEFFICIENT * f[3] * f[4]
+                    + INDUSTRY_RELATIVE_COEFFICIENT * (f[5] - mean_f5))
+            }
+        };
         let cell = t * n + i;
         panel.mu[cell] = mu;
         if t < stock.first {
@@ -311,11 +329,20 @@ fn simulate_stock(
         if traded {
             factors.field(date);
             factors.field(symbol);
-            for &m in &micro {
-                if rng.random_bool(config.factor_missing_rate) {
-                    factors.empty();
-                } else {
-                    factors.fixed(m, 6);
+            if ctx.family.is_some() {
+                for cell in &cells {
+                    match *cell {
+                        Some(m) => factors.fixed(m, 6),
+                        None => factors.empty(),
+                    }
+                }
+            } else {
+                for &m in &micro {
+                    if rng.random_bool(config.factor_missing_rate) {
+                        factors.empty();
+                    } else {
+                        factors.fixed(m, 6);
+                    }
                 }
             }
             factors.end_record()?;
