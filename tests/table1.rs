@@ -294,3 +294,53 @@ fn test_real_data_table1_smoke() {
         assert_eq!(report["conventions"]["benchmark"], "csi300");
     }
 }
+
+/// strategies/paper_table1_seq.toml (the gru / alstm rows of docs/table1.md)
+/// keeps the protocol of paper_table1.toml: the same bundle, period, seed,
+/// schedule, portfolio, costs, indices and csi1000 start, the deep rows'
+/// validation split and training settings; two models × three indices.
+#[test]
+fn test_table1_seq_spec_keeps_the_protocol() {
+    let read = |p: &str| -> toml::Table {
+        toml::from_str(&std::fs::read_to_string(root().join(p)).unwrap()).unwrap()
+    };
+    let (main, seq) = (
+        read("strategies/paper_table1.toml"),
+        read("strategies/paper_table1_seq.toml"),
+    );
+    for key in [
+        "data",
+        "start",
+        "end",
+        "seed",
+        "schedule",
+        "portfolio",
+        "costs",
+        "indices",
+    ] {
+        assert_eq!(
+            main[key], seq[key],
+            "`{key}` differs from paper_table1.toml"
+        );
+    }
+    assert_eq!(main["sweep"]["index"], seq["sweep"]["index"]);
+    let models = seq["sweep"]["model"].as_array().unwrap();
+    assert_eq!(
+        models,
+        &[toml::Value::from("gru"), toml::Value::from("alstm")]
+    );
+    let dmfm = &main["models"]["dmfm"];
+    for m in ["gru", "alstm"] {
+        let model = &seq["models"][m];
+        assert_eq!(model["kind"].as_str(), Some(m));
+        assert_eq!(
+            model["train"], dmfm["train"],
+            "{m}: the deep rows' training"
+        );
+        for k in ["validation_months", "embargo_months"] {
+            assert_eq!(model["samples"][k], dmfm["samples"][k], "{m}: samples.{k}");
+        }
+    }
+    let s = spec("strategies/paper_table1_seq.toml");
+    assert_eq!(SweepPlan::from_spec(&s).unwrap().variants().len(), 6);
+}
