@@ -36,7 +36,8 @@ pub fn assert_same_folders(a: &Path, b: &Path) {
     }
 }
 
-const SPEC: &str = r#"
+/// The one-model spec template of the load tests (`MODEL` = the model keys).
+pub const SPEC: &str = r#"
 name = "cached"
 data = "."
 index = "synth"

@@ -6,7 +6,7 @@
 //! `.parquet` source changes.
 
 use crate::common::{copy_bundle, root, spec_text};
-use crate::load_cache::assert_same_folders;
+use crate::load_cache::{assert_same_folders, SPEC};
 use alphasim::data::{
     convert_to_parquet, load_market, load_market_status, Cache, CacheStatus, LoadOptions,
 };
@@ -35,20 +35,6 @@ pub fn market_dump(m: &alphasim::data::Market) -> String {
         m.warnings
     )
 }
-
-const SPEC: &str = r#"
-name = "parquet"
-data = "."
-index = "synth"
-seed = 42
-[schedule]
-rebalance = "monthly"
-[model]
-kind = "ew"
-MODEL
-[portfolio]
-top_fraction = 0.2
-"#;
 
 /// Runs `spec` on the bundle in `dir` with `opts` into `out`.
 fn run_into(
