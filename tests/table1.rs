@@ -344,3 +344,82 @@ fn test_table1_seq_spec_keeps_the_protocol() {
     let s = spec("strategies/paper_table1_seq.toml");
     assert_eq!(SweepPlan::from_spec(&s).unwrap().variants().len(), 6);
 }
+
+/// A `seed` axis: a seeded model (mlp) scores once per seed, each equal to a
+/// plain backtest with that seed; a model that draws no random number (ew)
+/// scores once and replays for the other seed; the Table-1 cell of the
+/// seeded model is mean ± sd over the seeds, computed here from the rows.
+#[test]
+fn test_seed_axis_scores_seeded_models_per_seed() {
+    let data = two_index_bundle();
+    let axes = "model = [\"ew\", \"mlp\"]\nseed = [7, 8]\n";
+    let s = spec_text(&sweep_spec(data.path(), axes), &root());
+    let out = tempfile::tempdir().unwrap();
+    let o = run_it(&s, 2, out.path());
+    // [sweep] keys in name order: model, seed. ew × {7, 8} is one scoring.
+    assert_eq!(o.rows.len(), 4);
+    assert_eq!(o.scorings, 3, "ew once, mlp once per seed");
+    let row = |model: &str, seed: &str| {
+        o.rows
+            .iter()
+            .find(|r| {
+                r.param("model").as_deref() == Some(model)
+                    && r.param("seed").as_deref() == Some(seed)
+            })
+            .unwrap()
+    };
+    let (e7, e8, m7, m8) = (
+        row("ew", "7"),
+        row("ew", "8"),
+        row("mlp", "7"),
+        row("mlp", "8"),
+    );
+    assert_eq!(e7.alpha.to_bits(), e8.alpha.to_bits());
+    assert_ne!(
+        m7.alpha, m8.alpha,
+        "two seeds of the mlp must train differently"
+    );
+    for (r, seed) in [(m7, 7), (m8, 8)] {
+        let body = MODELS.iter().find(|m| m.0 == "mlp").unwrap().1;
+        let text = head(data.path()).replace("seed = 7", &format!("seed = {seed}"))
+            + &format!("[model]\n{body}");
+        let plain = run(&spec_text(&text, &root()));
+        assert_eq!(
+            r.alpha, plain.report.metrics.excess.alpha,
+            "mlp seed {seed}"
+        );
+        assert_eq!(r.icir, plain.report.metrics.ic.icir, "mlp seed {seed}");
+    }
+    let md = std::fs::read_to_string(out.path().join("table1.md")).unwrap();
+    assert!(md.contains("Seeds 7, 8: each cell is mean ± sd"), "{md}");
+    // Two values a, b: mean (a + b) / 2, sd |a − b| / √2.
+    let (a, b) = (m7.alpha, m8.alpha);
+    let cell = format!(
+        "{:.2}% ± {:.2}%",
+        (a + b) / 2.0 * 100.0,
+        (a - b).abs() / 2f64.sqrt() * 100.0
+    );
+    let mlp_line = md.lines().find(|l| l.starts_with("| mlp |")).unwrap();
+    assert!(
+        mlp_line.starts_with(&format!("| mlp | {cell} | ")),
+        "{mlp_line}"
+    );
+    let ew_line = md.lines().find(|l| l.starts_with("| ew |")).unwrap();
+    assert!(
+        ew_line.starts_with(&format!("| ew | {:.2}% | ", e7.alpha * 100.0)),
+        "{ew_line}"
+    );
+}
+
+#[test]
+fn test_seed_axis_values_are_checked() {
+    std::env::set_current_dir(root()).unwrap();
+    let base = "data = \"fixtures/tiny\"\nindex = \"synth\"\n\n[models.ew]\nkind = \"ew\"\n\n";
+    let e = sweep_error(&format!("{base}[sweep]\nseed = [1, \"two\"]\n"));
+    assert!(
+        e.contains("line 8") && e.contains("non-negative integers"),
+        "{e}"
+    );
+    let e = sweep_error(&format!("{base}[sweep]\nseed = [3, 3]\n"));
+    assert!(e.contains("`3` is listed twice"), "{e}");
+}

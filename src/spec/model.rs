@@ -70,6 +70,30 @@ impl ModelConfig {
         }
     }
 
+    /// True when the model's scores depend on the spec's `seed`: a deep or
+    /// sequence model without its own `train.seed`, or `gbdt` with feature
+    /// or row sampling and no own `seed`. The rest (`ew`, `factor`, `file`,
+    /// `reversal`, `linear`, `gbdt` without sampling) never draw a random
+    /// number, so a sweep's `seed` axis scores them once and replays
+    /// those scores for the other seeds.
+    pub fn uses_spec_seed(&self) -> bool {
+        match self {
+            ModelConfig::Gbdt(g) => {
+                g.seed.is_none() && (g.feature_fraction < 1.0 || g.bagging_fraction < 1.0)
+            }
+            ModelConfig::Mlp(d)
+            | ModelConfig::Mgat(d)
+            | ModelConfig::Dmfm(d)
+            | ModelConfig::E2eai(d) => d.train.seed.is_none(),
+            ModelConfig::Gru(q) | ModelConfig::Alstm(q) => q.train.seed.is_none(),
+            ModelConfig::Ew { .. }
+            | ModelConfig::Factor { .. }
+            | ModelConfig::File { .. }
+            | ModelConfig::Reversal { .. }
+            | ModelConfig::Linear(_) => false,
+        }
+    }
+
     /// True when a learned model trains on all traded listed stocks
     /// (`samples.universe = "listed"`), not only the universe's members.
     pub fn trains_on_listed(&self) -> bool {

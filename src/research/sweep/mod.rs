@@ -12,8 +12,13 @@
 //!   `[models.<name>]` table of the spec, a full `[model]` table that replaces
 //!   `[model]` in that variant) and `index` (a name in `constituents.csv`;
 //!   the benchmark follows the index unless the spec sets `benchmark`, and
-//!   `[indices.<name>]` settings such as a later `start` apply). Variants with
-//!   the same scoring values form a **scoring group**;
+//!   `[indices.<name>]` settings such as a later `start` apply) and `seed`
+//!   (the spec's `seed`, non-negative integers: repeated trainings of the
+//!   learned models). Variants with the same scoring values form a
+//!   **scoring group**; a model that draws no random number (`ew`,
+//!   `linear`, `gbdt` without sampling, a model with its own seed:
+//!   [`crate::spec::ModelConfig::uses_spec_seed`]) ignores `seed` there, so
+//!   its seeds share one scoring and replay it;
 //! - **replayed keys** ([`REPLAYABLE`]): `costs.*`, `execution.*`,
 //!   `portfolio.*` and `initial_capital`, which act after scoring.
 //!

@@ -11,9 +11,11 @@ use std::collections::BTreeMap;
 pub const REPLAYABLE: [&str; 4] = ["costs.", "execution.", "portfolio.", "initial_capital"];
 
 /// Keys a sweep may vary that change the scores: `model` (a name of a
-/// `[models.<name>]` table) and `index` (a name in `constituents.csv`). Each
-/// distinct combination of their values is one scoring group.
-pub const SCORING: [&str; 2] = ["model", "index"];
+/// `[models.<name>]` table), `index` (a name in `constituents.csv`) and
+/// `seed` (the spec's seed, an integer). Each distinct combination of their
+/// values is one scoring group, except that `seed` is left out of the key
+/// of a model that does not use it ([`crate::spec::ModelConfig::uses_spec_seed`]).
+pub const SCORING: [&str; 3] = ["model", "index", "seed"];
 
 /// One swept parameter and its values.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -206,14 +208,38 @@ impl SweepPlan {
                 &key,
                 None,
                 format!(
-                    "`{key}` cannot be swept: it would change the scores\n  fix: write one [models.<name>] table per setting and sweep `model = [\"name\", ...]`; a sweep varies `model`, `index`, and costs.*, execution.*, portfolio.*, initial_capital (replayed on each scoring)"
+                    "`{key}` cannot be swept: it would change the scores\n  fix: write one [models.<name>] table per setting and sweep `model = [\"name\", ...]`; a sweep varies `model`, `index`, `seed`, and costs.*, execution.*, portfolio.*, initial_capital (replayed on each scoring)"
                 ),
             ));
         }
         if values.is_empty() {
             return Err(axis_err(spec, origin, &key, None, "has no values".into()));
         }
-        if scoring {
+        if key == "seed" {
+            let mut seen = Vec::new();
+            for v in &values {
+                let seed = v.as_integer().filter(|&n| n >= 0);
+                let Some(seed) = seed else {
+                    return Err(axis_err(
+                        spec,
+                        origin,
+                        &key,
+                        None,
+                        format!("values must be non-negative integers, e.g. seed = [1, 2, 3]; got `{v}`"),
+                    ));
+                };
+                if seen.contains(&seed) {
+                    return Err(axis_err(
+                        spec,
+                        origin,
+                        &key,
+                        None,
+                        format!("`{seed}` is listed twice; list each seed once"),
+                    ));
+                }
+                seen.push(seed);
+            }
+        } else if scoring {
             let mut seen = Vec::new();
             for v in &values {
                 let Some(name) = v.as_str() else {
@@ -307,13 +333,18 @@ impl SweepPlan {
     /// The scoring groups: for each distinct combination of the scoring
     /// keys' values (first-seen order), its variants' indices in variant
     /// order. The first of each group scores; the others replay its scores.
-    pub fn scoring_groups(&self) -> Vec<Vec<usize>> {
+    /// `uses_seed(i)` says whether variant `i`'s model uses the spec's seed;
+    /// when it does not, its `seed` value is not part of its key (its seeds
+    /// share one scoring).
+    pub fn scoring_groups(&self, uses_seed: impl Fn(usize) -> bool) -> Vec<Vec<usize>> {
         let mut keys: Vec<Params> = Vec::new();
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for (i, v) in self.variants().iter().enumerate() {
             let k: Params = v
                 .iter()
-                .filter(|(k, _)| SCORING.contains(&k.as_str()))
+                .filter(|(k, _)| {
+                    SCORING.contains(&k.as_str()) && (k.as_str() != "seed" || uses_seed(i))
+                })
                 .cloned()
                 .collect();
             match keys.iter().position(|g| *g == k) {

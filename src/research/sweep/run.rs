@@ -140,10 +140,11 @@ impl Prepared {
             .iter()
             .map(|v| variant_spec(spec, v))
             .collect::<Result<_>>()?;
+        let groups = plan.scoring_groups(|i| specs[i].config.model.uses_spec_seed());
         Ok(Prepared {
             variants,
             specs,
-            groups: plan.scoring_groups(),
+            groups,
         })
     }
 }

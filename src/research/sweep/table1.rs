@@ -38,6 +38,24 @@ fn fixed3(x: f64) -> String {
     }
 }
 
+/// A Table-1 cell over the seeds of one model × index: the value when
+/// there is one row or every row has the same value (a model that does not
+/// use the seed), else `mean ± sd` (sample sd, ddof 1) over the rows.
+fn seed_cell(
+    rows: &[&VariantRow],
+    metric: fn(&VariantRow) -> f64,
+    fmt: fn(f64) -> String,
+) -> String {
+    let xs: Vec<f64> = rows.iter().map(|r| metric(r)).collect();
+    if xs.iter().all(|x| x.to_bits() == xs[0].to_bits()) {
+        return fmt(xs[0]);
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    format!("{} ± {}", fmt(mean), fmt(sd))
+}
+
 impl SweepOutcome {
     /// The rows of a Table-1 view, grouped: for each combination of the
     /// replayed axes (costs, …) in first-seen order, the models (rows, in
@@ -112,6 +130,19 @@ impl SweepOutcome {
             },
             costs = crate::costs::CostModel::describe(&crate::costs::CostSettings::from_config(&c.costs, c.execution.market).build()),
         );
+        let mut seeds: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if let Some(seed) = r.param("seed").filter(|x| !seeds.contains(x)) {
+                seeds.push(seed);
+            }
+        }
+        if seeds.len() > 1 {
+            let _ = writeln!(
+                s,
+                "Seeds {}: each cell is mean ± sd (ddof 1) over the seeds; a single value where every seed gave the same (a model that uses no seed).\n",
+                seeds.join(", ")
+            );
+        }
         for Table1Group {
             other,
             models,
@@ -133,18 +164,19 @@ impl SweepOutcome {
             for m in &models {
                 let mut cells = vec![m.clone()];
                 for ix in &indices {
-                    match rows
+                    let cell: Vec<&VariantRow> = rows
                         .iter()
-                        .find(|r| table1_model(r) == *m && r.index == *ix)
-                    {
-                        Some(r) => {
-                            cells.push(pct(r.alpha));
-                            cells.push(fixed3(r.icir));
-                            cells.push(fixed3(r.information_ratio));
-                            cells.push(fixed3(r.sharpe));
-                        }
-                        None => cells.extend(std::iter::repeat_n("-".to_owned(), 4)),
+                        .copied()
+                        .filter(|r| table1_model(r) == *m && r.index == *ix)
+                        .collect();
+                    if cell.is_empty() {
+                        cells.extend(std::iter::repeat_n("-".to_owned(), 4));
+                        continue;
                     }
+                    cells.push(seed_cell(&cell, |r| r.alpha, pct));
+                    cells.push(seed_cell(&cell, |r| r.icir, fixed3));
+                    cells.push(seed_cell(&cell, |r| r.information_ratio, fixed3));
+                    cells.push(seed_cell(&cell, |r| r.sharpe, fixed3));
                 }
                 let _ = writeln!(s, "| {} |", cells.join(" | "));
             }
