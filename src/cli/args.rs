@@ -89,7 +89,7 @@ pub struct FactorsArgs {
 pub struct SweepArgs {
     /// Strategy spec (TOML); its `[sweep]` table gives default axes.
     pub spec: PathBuf,
-    /// An axis KEY=V1,V2,... (e.g. costs.commission_bps=0,10,20, model=ew,dmfm, index=csi300,csi500); repeat for a cartesian product.
+    /// An axis KEY=V1,V2,... (e.g. costs.commission_bps=0,10,20, model=ew,dmfm, index=csi300,csi500, seed=1,2,3); repeat for a cartesian product.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     pub set: Vec<String>,
     /// Worker threads for the scorings and the replays (default: the number of CPUs).
