@@ -1,113 +1,59 @@
 //! A finite f64 as the text Rust's `Display` gives it (shortest round-trip
-//! digits, never an exponent), written with the `ryu` crate's digits.
+//! digits, never an exponent), written with the `zmij` crate's digits.
 //!
 //! `format!("{x}")` spends most of a run folder's formatting time in the
-//! `fmt` machinery; ryu finds the same shortest round-trip digits several
-//! times faster but lays them out differently (`1.0`, `1e-7`, `1.5e20`).
-//! [`push_display`] re-lays them out as `Display` does (`1`, `0.0000001`,
-//! `150000000000000000000`), so every CSV byte stays what it was. The two
-//! digit rules differ only at an exact tie (the double lies exactly halfway
-//! between two shortest candidates): ryu rounds to the even digit, `Display`
-//! up; such a value ([`halfway_above`]) takes `Display`'s own text.
+//! `fmt` machinery; zmij (Schubfach) finds the same shortest round-trip
+//! digits several times faster but writes `1.0` for `1` and an exponent
+//! outside 1e-5 ≤ |x| < 1e16. The two digit rules also differ at an exact
+//! tie (the double lies exactly halfway between two shortest candidates:
+//! zmij rounds to the even digit, `Display` up). [`push_display`] therefore
+//! takes zmij's text only where neither can happen and `Display`'s own
+//! text otherwise, so every CSV byte stays what it was.
+
+use std::fmt::Write as _;
 
 /// Appends `x`'s `Display` text to `out`; `x` must be finite.
 pub(super) fn push_display(x: f64, out: &mut String) {
     debug_assert!(x.is_finite());
-    let mut buf = ryu::Buffer::new();
-    let s = buf.format_finite(x);
-    let (sign, body) = match s.strip_prefix('-') {
-        Some(b) => ("-", b),
-        None => ("", s),
-    };
-    // body = int[.frac][eEXP]: value = 0.d1d2…dn × 10^point.
-    let (mantissa, exp) = match body.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().expect("ryu writes a decimal exponent")),
-        None => (body, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let int = int.trim_start_matches('0');
-    let lead = if int.is_empty() {
-        frac.len() - frac.trim_start_matches('0').len()
-    } else {
-        0
-    };
-    let mut all = [0u8; 24]; // ryu writes at most 17 significant digits
-    let mut len = 0;
-    for c in int.bytes().chain(frac.bytes().skip(lead)) {
-        all[len] = c;
-        len += 1;
-    }
-    let digits = match all[..len].iter().rposition(|&d| d != b'0') {
-        Some(last) => &all[..=last],
-        None => {
-            out.push_str(sign);
-            out.push('0');
-            return;
-        }
-    };
-    let point = int.len() as i32 - lead as i32 + exp;
-    if halfway_above(x, digits, point) {
-        use std::fmt::Write as _;
+    if !tie_impossible(x) {
         let _ = write!(out, "{x}");
         return;
     }
-    out.push_str(sign);
-    let n = digits.len() as i32;
-    fn text(d: &[u8]) -> &str {
-        std::str::from_utf8(d).expect("ascii digits")
+    let mut buf = zmij::Buffer::new();
+    let s = buf.format_finite(x);
+    if s.contains('e') {
+        let _ = write!(out, "{x}");
+        return;
     }
-    if point <= 0 {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-point) as usize));
-        out.push_str(text(digits));
-    } else if point >= n {
-        out.push_str(text(digits));
-        out.extend(std::iter::repeat_n('0', (point - n) as usize));
-    } else {
-        out.push_str(text(&digits[..point as usize]));
-        out.push('.');
-        out.push_str(text(&digits[point as usize..]));
-    }
+    // Plain decimal: Display drops an integer's ".0".
+    out.push_str(s.strip_suffix(".0").unwrap_or(s));
 }
 
-/// True when |x| is exactly `0.digits × 10^point` plus half a unit of its
-/// last digit and that digit is even: the tie ryu rounds down and
-/// `Display` up. Exact integer arithmetic: |x| = m × 2^e with m odd, the
-/// midpoint = M × 10^q with M = 10·D + 5 odd, so they are equal iff e = q
-/// and the odd parts agree (an overflow means they cannot).
-fn halfway_above(x: f64, digits: &[u8], point: i32) -> bool {
-    if (digits[digits.len() - 1] - b'0') % 2 != 0 || digits.len() > 19 {
-        return false;
-    }
+/// True when `x` cannot lie exactly halfway between two shortest decimal
+/// candidates. Such a midpoint is `M × 10^q` with `M = 10·D + 5` odd and
+/// below 2^60 (`D` has at most 17 digits). With |x| = m × 2^e, m odd, the
+/// two are equal only if q = e and, for e < 0, M = m × 5^−e — impossible
+/// once m × 5^−e ≥ 2^60, i.e. when log2 m + 2.32 × (−e) ≥ 60 (5 > 2^2.32).
+/// Conservative: every x with e ≥ 0 (integers) counts as possible.
+fn tie_impossible(x: f64) -> bool {
     let bits = x.to_bits();
-    let (biased, fraction) = (((bits >> 52) & 0x7ff) as i32, bits & ((1u64 << 52) - 1));
-    let (mut m, mut e) = if biased == 0 {
+    let (biased, fraction) = (((bits >> 52) & 0x7ff) as i64, bits & ((1u64 << 52) - 1));
+    let (m, e) = if biased == 0 {
         (fraction, -1074)
     } else {
         (fraction | (1u64 << 52), biased - 1075)
     };
     if m == 0 {
-        return false;
+        return true; // ±0: no digits to round
     }
-    e += m.trailing_zeros() as i32;
-    m >>= m.trailing_zeros();
-    let d: u128 = digits.iter().fold(0, |a, &c| a * 10 + u128::from(c - b'0'));
-    let big_m = d * 10 + 5;
-    let q = point - digits.len() as i32 - 1;
-    if e != q {
-        return false;
-    }
-    let five = |k: i32| 5u128.checked_pow(k.unsigned_abs());
-    if q >= 0 {
-        five(q).and_then(|p| big_m.checked_mul(p)) == Some(u128::from(m))
-    } else {
-        five(q).and_then(|p| u128::from(m).checked_mul(p)) == Some(big_m)
-    }
+    let e = e + i64::from(m.trailing_zeros());
+    let log2_m = i64::from(63 - (m >> m.trailing_zeros()).leading_zeros());
+    e < 0 && 100 * log2_m + 232 * -e >= 6000
 }
 
 #[cfg(test)]
 mod tests {
-    use super::push_display;
+    use super::{push_display, tie_impossible};
     use rand::{Rng, SeedableRng};
 
     fn text(x: f64) -> String {
@@ -136,6 +82,18 @@ mod tests {
             (5e-324, &format!("0.{}5", "0".repeat(323))),
         ] {
             assert_eq!(text(x), want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn test_fast_path_is_for_values_with_many_binary_digits() {
+        // 0.1 = m × 2^-56 (m odd, 53 bits): m × 5^56 is far above any midpoint.
+        for x in [0.1, 1234.5678, -0.0123, 98765.4321] {
+            assert!(tie_impossible(x), "{x}");
+        }
+        // dyadic values with short expansions and integers may be ties
+        for x in [0.25, 12.5, 898660616419020.25, 100.0, 3.0] {
+            assert!(!tie_impossible(x), "{x}");
         }
     }
 
