@@ -61,16 +61,22 @@ pub fn estimate(
     let days: Vec<usize> = (first..=today).collect();
     let t = days.len();
     // returns, day-major; NaN = none
+    // (day by day: the history is day-major, so each day's closes are read
+    // in one pass over its row)
     let mut r = vec![f64::NAN; t * n];
-    for (i, &s) in symbols.iter().enumerate() {
-        let mut prev = ctx.close_adj_as_of(DayIndex((first - 1) as u32), s);
-        for (di, &d) in days.iter().enumerate() {
+    let mut prev: Vec<f64> = symbols
+        .iter()
+        .map(|&s| ctx.close_adj_as_of(DayIndex((first - 1) as u32), s))
+        .collect();
+    for (di, &d) in days.iter().enumerate() {
+        let row = &mut r[di * n..(di + 1) * n];
+        for ((&s, p), out) in symbols.iter().zip(&mut prev).zip(row) {
             let c = ctx.close_adj_on(DayIndex(d as u32), s);
             if c.is_finite() {
-                if prev.is_finite() && prev > 0.0 {
-                    r[di * n + i] = c / prev - 1.0;
+                if p.is_finite() && *p > 0.0 {
+                    *out = c / *p - 1.0;
                 }
-                prev = c;
+                *p = c;
             }
         }
     }
@@ -99,13 +105,21 @@ pub fn estimate(
                 xtx[g * k + ia] += z[a];
                 xtx[ia * k + g] += z[a];
                 xtr[ia] += z[a] * ri;
-                for b in 0..n_styles {
+                // the upper triangle only: z[a]·z[b] = z[b]·z[a] exactly,
+                // so the mirrored sum below is the same in every bit
+                for b in a..n_styles {
                     xtx[ia * k + n_industries + b] += z[a] * z[b];
                 }
             }
         }
         if !any {
             continue;
+        }
+        for a in 0..n_styles {
+            for b in 0..a {
+                let (ia, ib) = (n_industries + a, n_industries + b);
+                xtx[ia * k + ib] = xtx[ib * k + ia];
+            }
         }
         let trace: f64 = (0..k).map(|a| xtx[a * k + a]).sum();
         for a in 0..k {
