@@ -56,6 +56,10 @@ mod tests {
     use super::{push_display, tie_impossible};
     use rand::{Rng, SeedableRng};
 
+    /// 898660616419020.25 exactly (a sum of two exact doubles): it lies
+    /// halfway between the 16-digit ...020.2 and ...020.3, which both round-trip.
+    const TIE: f64 = 898660616419020.0 + 0.25;
+
     fn text(x: f64) -> String {
         let mut s = String::new();
         push_display(x, &mut s);
@@ -92,17 +96,16 @@ mod tests {
             assert!(tie_impossible(x), "{x}");
         }
         // dyadic values with short expansions and integers may be ties
-        for x in [0.25, 12.5, 898660616419020.25, 100.0, 3.0] {
+        for x in [0.25, 12.5, TIE, 100.0, 3.0] {
             assert!(!tie_impossible(x), "{x}");
         }
     }
 
     #[test]
     fn test_ties_take_display_rounding() {
-        // 898660616419020.25 lies exactly halfway between the 16-digit
-        // ...020.2 and ...020.3 (both round-trip): Display rounds up.
-        assert_eq!(text(898660616419020.25), "898660616419020.3");
-        assert_eq!(text(-898660616419020.25), "-898660616419020.3");
+        // Display rounds the tie up (zmij would write ...020.2).
+        assert_eq!(text(TIE), "898660616419020.3");
+        assert_eq!(text(-TIE), "-898660616419020.3");
         // Many exact quarters and eighths where the double's spacing makes
         // the 17th digit the tie-breaker.
         for k in 0..20_000u64 {
