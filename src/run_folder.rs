@@ -19,8 +19,9 @@
 //! folder alone, without the market; errors name the file, line and column,
 //! like the bundle loader's.
 //!
-//! Files: this one writes; `partial` is the `.partial` folder and its
-//! interrupt handler; `read` reads a folder back.
+//! Files: this one writes; `float_text` is a float's `Display` text, fast;
+//! `partial` is the `.partial` folder and its interrupt handler; `read`
+//! reads a folder back.
 //!
 //! Direction: this module uses [`crate::report`] (what a run computed) and
 //! [`crate::html`] (how the page is drawn); neither of them uses it.
@@ -56,19 +57,26 @@ impl RunResult {
             let p = dir.join(name);
             std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
         };
-        put("report.json", &self.report.to_json())?;
-        put("summary.txt", &self.report.summary())?;
-        put("nav.csv", &self.nav_csv())?;
-        put("trades.csv", &self.trades_csv())?;
-        if positions {
-            put("positions.csv", &self.positions_csv())?;
-        }
-        put("ic.csv", &self.ic_csv())?;
-        put("scores.csv", &self.scores_csv())?;
-        if let Some(i) = &self.report.interpretation {
-            put("attention.csv", &attention_csv(i))?;
-        }
-        put("report.html", &render(&RunView::from_run(self))?)
+        // positions.csv, the largest file by far, is formatted and written
+        // on a second thread meanwhile (each file's bytes are its own).
+        std::thread::scope(|scope| {
+            let positions =
+                positions.then(|| scope.spawn(|| put("positions.csv", &self.positions_csv())));
+            let rest = (|| {
+                put("report.json", &self.report.to_json())?;
+                put("summary.txt", &self.report.summary())?;
+                put("nav.csv", &self.nav_csv())?;
+                put("trades.csv", &self.trades_csv())?;
+                put("ic.csv", &self.ic_csv())?;
+                put("scores.csv", &self.scores_csv())?;
+                if let Some(i) = &self.report.interpretation {
+                    put("attention.csv", &attention_csv(i))?;
+                }
+                put("report.html", &render(&RunView::from_run(self))?)
+            })();
+            let positions = positions.map(|h| h.join().expect("the positions.csv writer panicked"));
+            rest.and(positions.unwrap_or(Ok(())))
+        })
     }
 
     /// `scores.csv`: date,symbol,score of every signal day's eligible set —
@@ -320,10 +328,15 @@ impl CsvText {
             .expect("writing CSV to memory cannot fail");
     }
 
-    /// A float: its shortest round-trip text, empty when not finite.
+    /// A float: its shortest round-trip text (`Display`'s, written by
+    /// [`float_text::push_display`]), empty when not finite.
     fn float(&mut self, x: f64) {
         if x.is_finite() {
-            self.display(x);
+            self.text.clear();
+            float_text::push_display(x, &mut self.text);
+            self.out
+                .write_field(&self.text)
+                .expect("writing CSV to memory cannot fail");
         } else {
             self.field("");
         }
@@ -352,6 +365,7 @@ impl CsvText {
     }
 }
 
+mod float_text;
 mod partial;
 mod read;
 

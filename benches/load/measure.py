@@ -13,7 +13,7 @@ cache so that every run is a first load).
 The whole table (every target of issue 14, before vs after, back to back):
 
     python3 benches/load/measure.py table --before OLD_BIN --after NEW_BIN \\
-        --work DIR [--cn ../shared/data/cn-ashare] [-n 5]
+        --work DIR [--cn ../shared/data/cn-ashare] [-n 5] [--cases medium-noiw,large-noiw,cn]
 
 generates the medium (800 x 2,500) and large (3,000 x 3,000) bundles in
 DIR once (seed 7, widened to 20 factor columns by widen_factors.py), plus
@@ -24,7 +24,8 @@ on cn-ashare: CSV (--no-cache) before/after alternating, then from the cache
 (a warm-up run builds it; before and after keep separate caches via
 ALPHASIM_CACHE and by running one binary's series before the other's). It
 checks that every run folder equals the first one byte for byte and prints
-a Markdown table.
+a Markdown table. `--cases` keeps only the listed rows (keys medium,
+medium-noiw, large, large-noiw, cn).
 """
 import os
 import re
@@ -113,7 +114,7 @@ def ensure_bundles(after, work):
 
 
 def table(argv):
-    args = {"-n": "5", "--cn": os.path.join(ROOT, "..", "shared", "data", "cn-ashare")}
+    args = {"-n": "5", "--cn": os.path.join(ROOT, "..", "shared", "data", "cn-ashare"), "--cases": ""}
     i = 0
     while i < len(argv):
         args[argv[i]] = argv[i + 1]
@@ -130,6 +131,9 @@ def table(argv):
         ("large without index_weights.csv", "large-noiw", one_factor),
         ("cn-ashare CSI500 reversal (CSV.gz)", "cn", reversal),
     ]
+    if args["--cases"]:
+        keep = args["--cases"].split(",")
+        cases = [c for c in cases if c[1] in keep]
     rows = []
     for label, key, spec in cases:
         data = args["--cn"] if key == "cn" else os.path.join(work, key)

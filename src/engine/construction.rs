@@ -99,6 +99,7 @@ impl ConstructionData {
                     market.n_symbols(),
                     &market.fundamentals.fields,
                 )
+                .tracking(super::setup::ever_members(market, c.index.as_deref()).as_deref())
             });
             Some(Styles {
                 names,

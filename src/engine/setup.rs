@@ -19,6 +19,20 @@ use crate::spec::Spec;
 use crate::strategy::Construction;
 use crate::{Error, Result};
 
+/// Every symbol that is a member of the universe index on some day (a
+/// spell in constituents.csv): the only symbols that are ever candidates,
+/// so the only ones a factor library computes. `None` without an index
+/// universe (every listed stock is a member) or when the bundle has no
+/// spells of it.
+pub(super) fn ever_members(market: &Market, index: Option<&str>) -> Option<Vec<bool>> {
+    let spells = market.constituents.get(index?)?;
+    let mut members = vec![false; market.n_symbols()];
+    for spell in spells {
+        members[spell.symbol.index()] = true;
+    }
+    Some(members)
+}
+
 /// The names of the run's factor columns, in the order the history holds
 /// them (and a model is built with): the `factors.csv` columns, then the
 /// selected library factors. A library name that is also a `factors.csv`
@@ -184,6 +198,7 @@ impl<'a> Engine<'a> {
                 &market.fundamentals.fields,
             )
             .over_listed(c.model.trains_on_listed())
+            .tracking(ever_members(market, c.index.as_deref()).as_deref())
         });
         let names = Names {
             symbols: market.symbols.names().to_vec(),

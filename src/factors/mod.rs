@@ -93,6 +93,18 @@ impl FactorLibrary {
         self
     }
 
+    /// Keeps the rolling window state only of the symbols with
+    /// `members[s]` (all when `None`): the universe's members over the whole
+    /// run, the only symbols whose values a candidate-set library ever
+    /// computes. A library over every listed stock ([`FactorLibrary::over_listed`])
+    /// keeps them all. Call before the first close.
+    pub fn tracking(mut self, members: Option<&[bool]>) -> Self {
+        if !self.listed {
+            self.price = PriceState::tracking(self.price.n_symbols(), members);
+        }
+        self
+    }
+
     /// Names of the selected factors (the history's column names).
     pub fn names(&self) -> Vec<String> {
         self.selected

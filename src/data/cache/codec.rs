@@ -153,7 +153,10 @@ impl Reader {
             return Err("truncated (shorter than header and trailer)".into());
         }
         // SAFETY: see the type's docs: a named cache file is never written to.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
+        // populated: the whole file is read (its CRC) right away, and one
+        // pre-fault of every page costs less than a fault per page
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+            .map_err(|e| format!("cannot map: {e}"))?;
         if map.len() != size {
             return Err("truncated (the file changed while opened)".into());
         }

@@ -5,9 +5,10 @@ use super::{min_obs, LongSum, PriceState, ShortSum, LONG_SUMS, RETS, SHORT_SUMS}
 use crate::factors::catalog::FactorId;
 
 impl PriceState {
-    /// Fills the price-volume factors of symbol `s` into `out` (indexed by [`FactorId`]).
+    /// Fills the price-volume factors of symbol `s` (tracked) into `out` (indexed by [`FactorId`]).
     pub fn compute(&self, s: usize, out: &mut [f64]) {
         let td = self.today[s];
+        let s = self.column(s); // the ring column from here on
         let mut set =
             |f: FactorId, v: f64| out[f as usize] = if v.is_finite() { v } else { f64::NAN };
         let c0 = self.close_back(s, 0);

@@ -23,6 +23,8 @@ pub const SHORT: usize = 128;
 pub const LONG: usize = 256;
 /// Ring length of the daily returns (max/min over ≤ 20 days).
 const RETS: usize = 32;
+/// The slot of a symbol without window state.
+const UNTRACKED: u32 = u32::MAX;
 
 /// The short running sums kept per symbol and day slot (the index of each
 /// in a slot's `SHORT_SUMS` values).
@@ -117,9 +119,15 @@ const NO_TODAY: Today = Today {
     volume_adj: f64::NAN,
 };
 
-/// The rolling state of all symbols.
+/// The rolling state of all symbols (the windowed sums and extremes only
+/// of the tracked ones: [`PriceState::tracking`]).
 pub struct PriceState {
+    /// Tracked symbols: the width of every ring.
     n: usize,
+    /// Symbol index → its column in the rings (`UNTRACKED`: none).
+    slot: Vec<u32>,
+    /// Column in the rings → symbol index.
+    tracked: Vec<u32>,
     /// Days closed so far; today is `t − 1` after an update.
     t: usize,
     short: Vec<f64>,
@@ -148,9 +156,28 @@ pub fn min_obs(w: usize) -> f64 {
 }
 
 impl PriceState {
+    /// The state of `n` symbols, all tracked.
     pub fn new(n: usize) -> Self {
+        Self::tracking(n, None)
+    }
+
+    /// The state of `n` symbols, keeping window sums, closes and extremes
+    /// only for those with `tracked[s]` (all when `None`): the factors of an
+    /// untracked symbol cannot be computed, the rest (today's bars, last
+    /// closes, the equal-weighted benchmark return) still covers every symbol.
+    pub fn tracking(n_symbols: usize, tracked: Option<&[bool]>) -> Self {
+        let tracked: Vec<u32> = (0..n_symbols as u32)
+            .filter(|&s| tracked.is_none_or(|t| t[s as usize]))
+            .collect();
+        let mut slot = vec![UNTRACKED; n_symbols];
+        for (k, &s) in tracked.iter().enumerate() {
+            slot[s as usize] = k as u32;
+        }
+        let n = tracked.len();
         PriceState {
             n,
+            slot,
+            tracked,
             t: 0,
             short: vec![0.0; n * SHORT * SHORT_SUMS],
             long: vec![0.0; n * LONG * LONG_SUMS],
@@ -160,19 +187,33 @@ impl PriceState {
             bench_prev_close: None,
             bench_seen: false,
             bench_ret: f64::NAN,
-            last_close_adj: vec![f64::NAN; n],
-            last_adj: vec![1.0; n],
-            listed: vec![false; n],
+            last_close_adj: vec![f64::NAN; n_symbols],
+            last_adj: vec![1.0; n_symbols],
+            listed: vec![false; n_symbols],
             highs: vec![VecDeque::new(); n],
             lows: vec![VecDeque::new(); n],
-            today: vec![NO_TODAY; n],
+            today: vec![NO_TODAY; n_symbols],
         }
+    }
+
+    /// The ring column of symbol `s`, which must be tracked.
+    #[inline]
+    fn column(&self, s: usize) -> usize {
+        let k = self.slot[s];
+        assert!(k != UNTRACKED, "factor library: symbol {s} is not tracked");
+        k as usize
+    }
+
+    /// Number of symbols (tracked or not).
+    pub fn n_symbols(&self) -> usize {
+        self.slot.len()
     }
 
     /// Heap bytes held (for the memory figure of the benchmarks).
     pub fn heap_bytes(&self) -> usize {
         8 * (self.short.len() + self.long.len() + self.close_ff.len() + self.rets.len())
-            + self.n * (3 * 8 + std::mem::size_of::<Today>())
+            + self.slot.len() * (3 * 8 + 4 + std::mem::size_of::<Today>())
+            + self.n * 4
             + self
                 .highs
                 .iter()
@@ -268,17 +309,18 @@ impl PriceState {
             self.long
                 .copy_within(prev_l * bl..(prev_l + 1) * bl, cur_l * bl);
         }
-        for s in 0..self.n {
+        for k in 0..self.n {
+            let s = self.tracked[k] as usize;
             let td = self.today[s];
-            let base_s = (cur_s * n + s) * SHORT_SUMS;
-            let base_l = (cur_l * n + s) * LONG_SUMS;
-            self.rets[(t % RETS) * n + s] = td.r;
+            let base_s = (cur_s * n + k) * SHORT_SUMS;
+            let base_l = (cur_l * n + k) * LONG_SUMS;
+            self.rets[(t % RETS) * n + k] = td.r;
             let ff = if td.traded {
                 td.close_adj
             } else {
                 self.last_close_adj[s]
             };
-            self.close_ff[cur_l * n + s] = ff;
+            self.close_ff[cur_l * n + k] = ff;
             if !self.listed[s] {
                 continue;
             }
@@ -321,12 +363,12 @@ impl PriceState {
                 lg[LongSum::ReturnTimesBenchmark as usize] += r * b;
             }
             let day = t as u32;
-            let hi = &mut self.highs[s];
+            let hi = &mut self.highs[k];
             while hi.back().is_some_and(|x| x.1 <= td.close_adj) {
                 hi.pop_back();
             }
             hi.push_back((day, td.close_adj));
-            let lo = &mut self.lows[s];
+            let lo = &mut self.lows[k];
             while lo.back().is_some_and(|x| x.1 >= td.close_adj) {
                 lo.pop_back();
             }
@@ -338,7 +380,13 @@ impl PriceState {
             if !bar.is_traded() {
                 continue;
             }
-            let base_s = (cur_s * n + s) * SHORT_SUMS;
+            let k = self.slot[s];
+            if k == UNTRACKED {
+                // no sums: only the last close (for tomorrow's return)
+                self.last_close_adj[s] = self.today[s].close_adj;
+                continue;
+            }
+            let base_s = (cur_s * n + k as usize) * SHORT_SUMS;
             let sh = &mut self.short[base_s..base_s + SHORT_SUMS];
             let amount = if bar.amount.is_finite() && bar.amount > 0.0 {
                 bar.amount
@@ -367,7 +415,7 @@ impl PriceState {
         self.t += 1;
     }
 
-    /// Window sums of the short quantities over the last `w` days (w < SHORT).
+    /// Window sums of the short quantities of ring column `s` over the last `w` days (w < SHORT).
     #[inline]
     fn win(&self, s: usize, w: usize) -> [f64; SHORT_SUMS] {
         debug_assert!(w < SHORT && self.t > 0);
@@ -401,7 +449,7 @@ impl PriceState {
         out
     }
 
-    /// C(t − k): the last traded adjusted close on or before k days ago.
+    /// C(t − k) of ring column `s`: the last traded adjusted close on or before k days ago.
     #[inline]
     fn close_back(&self, s: usize, k: usize) -> f64 {
         let today = self.t - 1;

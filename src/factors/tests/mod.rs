@@ -371,3 +371,56 @@ fn test_industry_relative_is_value_minus_industry_mean() {
         assert!((got[t][s][FactorId::RET5_IND as usize] - (vals[s] - mean)).abs() < 1e-12);
     }
 }
+
+/// A state tracking only some symbols computes their factors exactly as a
+/// state tracking all of them, on the series with a suspension gap, an
+/// adjustment jump and a late listing; the equal-weighted benchmark return
+/// (no levels) still includes the untracked symbol's return.
+#[test]
+fn test_tracking_a_subset_gives_the_same_values_bit_for_bit() {
+    let days = series(320);
+    let levels = bench_levels(320);
+    for with_levels in [false, true] {
+        let mut all = rolling::PriceState::new(3);
+        let mut some = rolling::PriceState::tracking(3, Some(&[true, false, true]));
+        for (d, bars) in days.iter().enumerate() {
+            let level = with_levels.then(|| levels[d]);
+            all.update(bars, level);
+            some.update(bars, level);
+            assert_eq!(all.bench_ret.to_bits(), some.bench_ret.to_bits(), "day {d}");
+            for s in [0, 2] {
+                let (mut a, mut b) = ([f64::NAN; N_FACTORS], [f64::NAN; N_FACTORS]);
+                all.compute(s, &mut a);
+                some.compute(s, &mut b);
+                for f in 0..N_FACTORS {
+                    assert_eq!(
+                        a[f].to_bits(),
+                        b[f].to_bits(),
+                        "day {d} symbol {s} {}",
+                        CATALOG[f].name
+                    );
+                }
+            }
+        }
+        // the untracked symbol's return is part of the equal-weighted mean
+        if !with_levels {
+            let mut without = rolling::PriceState::new(3);
+            let two: Vec<Vec<BarRow>> = days
+                .iter()
+                .map(|b| b.iter().filter(|r| r.symbol.0 != 1).copied().collect())
+                .collect();
+            for bars in &two {
+                without.update(bars, None);
+            }
+            assert_ne!(without.bench_ret.to_bits(), some.bench_ret.to_bits());
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "symbol 1 is not tracked")]
+fn test_an_untracked_symbol_cannot_be_computed() {
+    let mut some = rolling::PriceState::tracking(3, Some(&[true, false, true]));
+    some.update(&series(5)[4], None);
+    some.compute(1, &mut [0.0; N_FACTORS]);
+}
