@@ -20,6 +20,23 @@
 //! Symbols are interned once to a [`SymbolId`]; everything downstream works on
 //! `Vec`s indexed by it.
 
+/// The columns of `bars.csv` (DESIGN §1), in the order the generator
+/// writes them: the two keys, then the numbers (`amount`, `limit_up` and
+/// `limit_down` are optional when loading).
+pub const BAR_COLUMNS: [&str; 11] = [
+    "date",
+    "symbol",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "amount",
+    "adj_factor",
+    "limit_up",
+    "limit_down",
+];
+
 mod cache;
 mod column;
 mod convert;

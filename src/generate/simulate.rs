@@ -70,23 +70,7 @@ pub(super) fn simulate_stocks(
     panel: &mut Panel,
     out: &Path,
 ) -> Result<()> {
-    let mut bars = CsvOut::create(
-        out,
-        "bars.csv",
-        [
-            "date",
-            "symbol",
-            "open",
-            "high",
-            "low",
-            "close",
-            "volume",
-            "amount",
-            "adj_factor",
-            "limit_up",
-            "limit_down",
-        ],
-    )?;
+    let mut bars = CsvOut::create(out, "bars.csv", crate::data::BAR_COLUMNS)?;
     let names: Vec<String> = match ctx.family {
         Some(run) => run.family.columns.iter().map(|c| c.name.clone()).collect(),
         None => (0..ctx.config.n_factors).map(|k| format!("f{k}")).collect(),

@@ -46,17 +46,7 @@ fn role(kind: FileKind, name: &str) -> Option<Role> {
         K::Fundamentals => &["symbol", "field"],
     };
     let numbers: &[&str] = match kind {
-        K::Bars => &[
-            "open",
-            "high",
-            "low",
-            "close",
-            "volume",
-            "amount",
-            "adj_factor",
-            "limit_up",
-            "limit_down",
-        ],
+        K::Bars => &crate::data::BAR_COLUMNS[2..],
         K::Benchmark => &["close"],
         K::Fundamentals => &["value"],
         K::IndexWeights => &["weight"],
