@@ -52,6 +52,20 @@ impl RowFn<BarChunk> for BarColumns {
     fn row<C: Cells + ?Sized>(&self, s: &mut BarChunk, f: &C) -> Result<(), Fault> {
         parse_bar(self, s, f)
     }
+    fn reserve(&self, s: &mut BarChunk, rows: usize) {
+        s.day.reserve(rows);
+        s.sym.reserve(rows);
+        for v in &mut s.values {
+            v.reserve(rows);
+        }
+        if self.amount.is_some() {
+            s.amount.reserve(rows);
+        }
+        if self.limits.is_some() {
+            s.limit_up.reserve(rows);
+            s.limit_down.reserve(rows);
+        }
+    }
 }
 
 #[inline]

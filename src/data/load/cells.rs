@@ -31,6 +31,10 @@ pub(super) trait Cells {
 /// A row function: checks one row and adds it to the chunk state `S`.
 pub(super) trait RowFn<S>: Sync {
     fn row<C: Cells + ?Sized>(&self, s: &mut S, f: &C) -> Result<(), Fault>;
+    /// Makes room in a fresh chunk state for about `rows` rows (a hint from
+    /// the chunk's size), so the big files' column vectors are not grown
+    /// (copied, their pages touched twice) row by row.
+    fn reserve(&self, _s: &mut S, _rows: usize) {}
 }
 
 /// A CSV row: its fields as split from the line.

@@ -87,6 +87,11 @@ impl RowFn<FactorChunk> for FactorRow {
         s.sym.push(sym);
         Ok(())
     }
+    fn reserve(&self, s: &mut FactorChunk, rows: usize) {
+        s.day.reserve(rows);
+        s.sym.reserve(rows);
+        s.values.reserve(rows * self.factor_cols.len());
+    }
 }
 
 pub(super) fn read_factors(

@@ -49,10 +49,14 @@
 //! after the other on a second thread, so their parses (and decompressions)
 //! overlap; errors are still reported in file order.
 //!
-//! Lines are split by a hand-rolled splitter on `,` (memchr). Only the
+//! Lines are split by a hand-rolled splitter on `,` ([`scan`]: bit masks
+//! of each 64-byte window's commas, line feeds and quotes, built with
+//! SSE2 once per window; a field boundary is a bit operation). Only the
 //! fields up to the last column the file kind reads are split off; the rest
-//! of the line is only scanned (SIMD) for its commas, so the field count is
-//! still checked, and for a quote. The data needs no quoting, but a quoted
+//! of the line is only counted from the masks (its commas, so the field
+//! count is still checked, and whether it holds a quote). Each chunk's
+//! column vectors are reserved for the rows its size suggests
+//! ([`cells::RowFn::reserve`]), not grown row by row. The data needs no quoting, but a quoted
 //! field must not be mis-read: as soon as a chunk shows a `"`, the rest of
 //! that chunk is parsed by the `csv` crate instead. (A quoted
 //! field containing a line break is rejected: chunks are cut at line breaks.)
@@ -140,6 +144,7 @@ mod parquet;
 mod parquet_cells;
 mod parse;
 mod progress;
+mod scan;
 mod spells;
 mod table;
 #[cfg(test)]
