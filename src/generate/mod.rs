@@ -238,8 +238,15 @@ pub fn generate_family(
     out: &Path,
 ) -> Result<(GenerateSummary, family::Family)> {
     let member = family::Family::draw(name.parse()?, seed);
-    let summary = generate_bundle(&member.generator, Some(&member), seed, out)?;
+    let summary = generate_member(&member, seed, out)?;
     Ok((summary, member))
+}
+
+/// Writes a drawn family member into `out`, with the sizes its
+/// `generator` holds (a test may shrink a member drawn with
+/// [`family::Family::draw`]; the planted model and the columns stay).
+pub fn generate_member(member: &family::Family, seed: u64, out: &Path) -> Result<GenerateSummary> {
+    generate_bundle(&member.generator, Some(member), seed, out)
 }
 
 /// The passes, for a preset or custom configuration (`member` = None) or a
