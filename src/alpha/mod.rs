@@ -27,6 +27,7 @@ mod model;
 mod reversal;
 pub mod samples;
 pub mod seq;
+pub mod walk_forward;
 
 pub use build::{build_model, build_model_with_factors, build_model_with_progress};
 pub use deep::{Arch, DeepModel, HeadActivation, IndustryGatMode, TrainEvent, TrainProgress};
