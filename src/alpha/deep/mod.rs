@@ -41,7 +41,7 @@ use super::interpret::{
 use super::model::AlphaModel;
 use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore};
 use super::walk_forward::epochs::{self, Epochs};
-use super::walk_forward::{self as wf, weights, MapCandleError, Settings, Trained, WalkForward};
+use super::walk_forward::{self as wf, weights, MapCandleError, Trained, Walk, WalkForward};
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
 use crate::spec::{DeepConfig, LabelNorm, StopOn};
@@ -62,27 +62,21 @@ pub(crate) struct Batch {
 
 /// `mlp`, `mgat` or `dmfm`.
 pub struct DeepModel {
-    name: String,
+    walk: Walk,
     arch: Arch,
     cfg: DeepConfig,
     columns: Vec<usize>,
-    factor_names: Vec<String>,
     device: Device,
     varmap: VarMap,
     net: Network,
-    fitted: bool,
     store: SampleStore,
-    seed: u64,
-    windows: Vec<WindowInterpretation>,
-    progress: Option<TrainProgress>,
     score_head: usize,
 }
 
 impl std::fmt::Debug for DeepModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeepModel")
-            .field("name", &self.name)
-            .field("fitted", &self.fitted)
+            .field("walk", &self.walk)
             .finish_non_exhaustive()
     }
 }
@@ -100,8 +94,7 @@ impl DeepModel {
             Arch::Mlp => "mlp",
             Arch::Mgat => "mgat",
             Arch::Dmfm => "dmfm",
-        }
-        .to_owned();
+        };
         if columns.is_empty() {
             return Err(Error::Run(format!(
                 "model `{name}` needs factors, but the bundle has no factors.csv"
@@ -123,21 +116,17 @@ impl DeepModel {
         )
         .map_candle_err()?;
         let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
-        let seed = cfg.train.seed.unwrap_or(seed);
+        let dirs = [cfg.load_weights.clone(), cfg.save_weights.clone()];
+        let walk = Walk::new(name, factor_names, seed, &cfg.train, dirs, WEIGHTS_MATCH);
         let mut model = DeepModel {
-            name,
+            walk,
             arch,
             cfg,
             columns,
-            factor_names,
             device,
             varmap,
             net,
-            fitted: false,
             store: SampleStore::default(),
-            seed,
-            windows: Vec::new(),
-            progress: None,
             score_head,
         };
         model.init_weights(0)?;
@@ -146,18 +135,13 @@ impl DeepModel {
 
     /// Sets the per-epoch progress callback.
     pub fn with_progress(mut self, progress: TrainProgress) -> Self {
-        self.progress = Some(progress);
+        self.walk.progress = Some(progress);
         self
     }
 
     /// All variables, sorted by name.
     fn vars(&self) -> Vec<(String, Var)> {
         weights::sorted_vars(&self.varmap)
-    }
-
-    /// Seeded initialisation (see [`init::init_seeded`]).
-    fn init_weights(&mut self, window: u64) -> Result<()> {
-        init::init_seeded(&self.varmap, &self.device, self.seed, window)
     }
 
     /// Copies of the weights (tests: before / after a training).
@@ -173,9 +157,7 @@ impl DeepModel {
 
     /// Loads weights saved by [`DeepModel::save`] (same architecture and factors).
     pub fn load(&mut self, path: &std::path::Path) -> Result<()> {
-        weights::load(&mut self.varmap, path, &self.name, WEIGHTS_MATCH)?;
-        self.fitted = true;
-        Ok(())
+        self.walk.load(&mut self.varmap, path)
     }
 
     fn prepare(&self, store: &SampleStore, l: &Labelled) -> Result<Batch> {
@@ -275,16 +257,16 @@ impl DeepModel {
             .map(|(_, v)| v)
             .collect();
         let run = epochs::Run {
-            name: &self.name,
+            name: &self.walk.name,
             as_of,
             window,
-            seed: self.seed,
+            seed: self.walk.seed,
             epochs: fixed.unwrap_or(t.epochs),
             patience: t.patience,
             keep_last: fixed.is_some(),
         };
         let opt = AdamW::new(trainable, params).map_candle_err()?;
-        let mut progress = self.progress.take();
+        let mut progress = self.walk.progress.take();
         let mut e = DeepEpochs {
             model: self,
             opt,
@@ -293,7 +275,7 @@ impl DeepModel {
             order: (0..train.len()).collect(),
         };
         let trained = epochs::run(&mut e, &self.varmap, &run, &mut progress);
-        self.progress = progress;
+        self.walk.progress = progress;
         trained
     }
 
@@ -329,7 +311,7 @@ impl DeepModel {
                 }
             }
         }
-        let (groups, group_index) = Interpretation::groups_of(&self.factor_names);
+        let (groups, group_index) = Interpretation::groups_of(&self.walk.factor_names);
         Ok((0..k)
             .map(|kk| {
                 let fa: Vec<f64> = att[kk * m..(kk + 1) * m].to_vec();
@@ -430,34 +412,13 @@ type Dates = (Vec<Batch>, Vec<Batch>);
 impl WalkForward for DeepModel {
     type Dates<'a> = Dates;
 
-    fn settings(&self) -> Settings {
-        Settings {
-            name: self.name.clone(),
-            train: self.cfg.train.clone(),
-            load_weights: self.cfg.load_weights.clone(),
-            save_weights: self.cfg.save_weights.clone(),
-            weights_match: WEIGHTS_MATCH,
-        }
+    fn state(&mut self) -> (&mut Walk, &mut VarMap) {
+        (&mut self.walk, &mut self.varmap)
     }
 
-    fn counts((train, valid): &Dates) -> (usize, usize) {
-        (train.len(), valid.len())
-    }
-
-    fn varmap(&mut self) -> &mut VarMap {
-        &mut self.varmap
-    }
-
-    fn fitted(&mut self) -> &mut bool {
-        &mut self.fitted
-    }
-
-    fn windows(&mut self) -> &mut Vec<WindowInterpretation> {
-        &mut self.windows
-    }
-
+    /// Seeded initialisation (see [`init::init_seeded`]).
     fn init_weights(&mut self, window: u64) -> Result<()> {
-        DeepModel::init_weights(self, window)
+        init::init_seeded(&self.varmap, &self.device, self.walk.seed, window)
     }
 
     fn train_window(
@@ -484,7 +445,7 @@ impl WalkForward for DeepModel {
 
 impl AlphaModel for DeepModel {
     fn name(&self) -> &str {
-        &self.name
+        &self.walk.name
     }
 
     fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
@@ -508,7 +469,7 @@ impl AlphaModel for DeepModel {
     }
 
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
-        if !self.fitted || universe.is_empty() {
+        if !self.walk.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
         let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
@@ -517,13 +478,7 @@ impl AlphaModel for DeepModel {
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
-        let (groups, _) = Interpretation::groups_of(&self.factor_names);
-        Some(Interpretation {
-            model: self.name.clone(),
-            factors: self.factor_names.clone(),
-            groups,
-            windows: self.windows.clone(),
-        })
+        Some(self.walk.interpretation())
     }
 }
 

@@ -23,10 +23,10 @@ pub mod window;
 pub use net::{SeqArch, SeqNet, SeqSizes};
 pub use window::BarHistory;
 
-use super::interpret::{Interpretation, WindowInterpretation};
+use super::interpret::Interpretation;
 use super::model::AlphaModel;
 use super::samples::{zscore_columns, Labelled, SampleOptions, SampleStore, Split};
-use super::walk_forward::{self as wf, epochs, weights, Settings, Trained, WalkForward};
+use super::walk_forward::{self as wf, epochs, weights, Trained, Walk, WalkForward, WindowDates};
 use crate::alpha::deep::TrainProgress;
 use crate::context::Context;
 use crate::data::{Date, DayIndex, SymbolId};
@@ -39,27 +39,22 @@ use train::candle_err;
 
 /// `gru` or `alstm`.
 pub struct SeqModel {
+    walk: Walk,
     arch: SeqArch,
     cfg: SeqConfig,
     columns: Vec<usize>,
-    factor_names: Vec<String>,
     device: Device,
     varmap: VarMap,
     net: SeqNet,
-    fitted: bool,
     store: SampleStore,
     history: BarHistory,
-    seed: u64,
-    windows: Vec<WindowInterpretation>,
-    progress: Option<TrainProgress>,
     score_head: usize,
 }
 
 impl std::fmt::Debug for SeqModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SeqModel")
-            .field("arch", &self.arch)
-            .field("fitted", &self.fitted)
+            .field("walk", &self.walk)
             .finish_non_exhaustive()
     }
 }
@@ -115,30 +110,34 @@ impl SeqModel {
         };
         let net = SeqNet::new(arch, sizes, vb).map_err(candle_err)?;
         let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
-        let seed = cfg.train.seed.unwrap_or(seed);
+        let dirs = [cfg.load_weights.clone(), cfg.save_weights.clone()];
+        let walk = Walk::new(
+            arch.name(),
+            factor_names,
+            seed,
+            &cfg.train,
+            dirs,
+            WEIGHTS_MATCH,
+        );
         let model = SeqModel {
+            walk,
             arch,
             cfg,
             columns,
-            factor_names,
             device,
             varmap,
             net,
-            fitted: false,
             store: SampleStore::default(),
             history,
-            seed,
-            windows: Vec::new(),
-            progress: None,
             score_head,
         };
-        train::init_vars(&model.varmap, model.seed, 0, sizes.hidden)?;
+        train::init_vars(&model.varmap, model.walk.seed, 0, sizes.hidden)?;
         Ok(model)
     }
 
     /// Sets the per-epoch progress callback.
     pub fn with_progress(mut self, progress: TrainProgress) -> Self {
-        self.progress = Some(progress);
+        self.walk.progress = Some(progress);
         self
     }
 
@@ -162,9 +161,7 @@ impl SeqModel {
 
     /// Loads weights saved by [`SeqModel::save`] (same architecture, sizes and factors).
     pub fn load(&mut self, path: &Path) -> Result<()> {
-        weights::load(&mut self.varmap, path, self.arch.name(), WEIGHTS_MATCH)?;
-        self.fitted = true;
-        Ok(())
+        self.walk.load(&mut self.varmap, path)
     }
 
     fn labels(&self, l: &Labelled, n: usize) -> Result<Tensor> {
@@ -216,19 +213,14 @@ impl AlphaModel for SeqModel {
     }
 
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
-        if !self.fitted || universe.is_empty() {
+        if !self.walk.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
         self.score_at(ctx.day(), universe)
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
-        Some(Interpretation {
-            model: self.arch.name().to_owned(),
-            factors: self.factor_names.clone(),
-            groups: Interpretation::groups_of(&self.factor_names).0,
-            windows: self.windows.clone(),
-        })
+        Some(self.walk.interpretation())
     }
 }
 
@@ -253,37 +245,26 @@ impl SeqModel {
 /// What must match for saved weights to load.
 const WEIGHTS_MATCH: &str = "model, window, factors, hidden size and layers";
 
+impl WindowDates for Labels<'_> {
+    fn counts(&self) -> (usize, usize) {
+        (self.train.len(), self.valid.len())
+    }
+}
+
 impl WalkForward for SeqModel {
     type Dates<'a> = Labels<'a>;
 
-    fn settings(&self) -> Settings {
-        Settings {
-            name: self.arch.name().to_owned(),
-            train: self.cfg.train.clone(),
-            load_weights: self.cfg.load_weights.clone(),
-            save_weights: self.cfg.save_weights.clone(),
-            weights_match: WEIGHTS_MATCH,
-        }
-    }
-
-    fn counts(dates: &Labels<'_>) -> (usize, usize) {
-        (dates.train.len(), dates.valid.len())
-    }
-
-    fn varmap(&mut self) -> &mut VarMap {
-        &mut self.varmap
-    }
-
-    fn fitted(&mut self) -> &mut bool {
-        &mut self.fitted
-    }
-
-    fn windows(&mut self) -> &mut Vec<WindowInterpretation> {
-        &mut self.windows
+    fn state(&mut self) -> (&mut Walk, &mut VarMap) {
+        (&mut self.walk, &mut self.varmap)
     }
 
     fn init_weights(&mut self, window: u64) -> Result<()> {
-        train::init_vars(&self.varmap, self.seed, window, self.net.sizes().hidden)
+        train::init_vars(
+            &self.varmap,
+            self.walk.seed,
+            window,
+            self.net.sizes().hidden,
+        )
     }
 
     fn train_window(
@@ -304,12 +285,12 @@ impl WalkForward for SeqModel {
             name: self.arch.name(),
             as_of,
             window,
-            seed: self.seed,
+            seed: self.walk.seed,
             epochs: self.cfg.train.epochs,
             patience: self.cfg.train.patience,
             keep_last: false,
         };
-        let mut progress = self.progress.take();
+        let mut progress = self.walk.progress.take();
         let fit = FitDates {
             model: self,
             store: dates.store,
@@ -321,10 +302,10 @@ impl WalkForward for SeqModel {
             &self.cfg.train,
             &self.cfg.loss,
             &fit,
-            Self::counts(dates),
+            dates.counts(),
         )
         .and_then(|mut e| epochs::run(&mut e, &self.varmap, &run, &mut progress));
-        self.progress = progress;
+        self.walk.progress = progress;
         trained
     }
 }

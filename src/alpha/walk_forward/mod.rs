@@ -17,12 +17,12 @@
 pub mod epochs;
 pub mod weights;
 
-use super::interpret::WindowInterpretation;
+use super::interpret::{Interpretation, WindowInterpretation};
 use crate::data::Date;
 use crate::spec::TrainConfig;
 use crate::{Error, Result};
 use candle_nn::VarMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One epoch finished (for progress bars).
 #[derive(Debug, Clone)]
@@ -73,29 +73,101 @@ pub(crate) fn set_threads(threads: usize) {
 /// none was kept —, best validation criterion rounded to 6 digits).
 pub(crate) type Trained = (usize, usize, Option<f64>);
 
-/// The protocol settings of a model (owned copies of its spec's).
-pub(crate) struct Settings {
-    /// The model's name (weights files, progress events).
+/// What every walk-forward model keeps besides its network and variables:
+/// its protocol settings (copied from the spec at construction) and the
+/// windows' records.
+pub(crate) struct Walk {
+    /// The model's name (weights files, progress events, interpretation).
     pub name: String,
-    pub train: TrainConfig,
-    pub load_weights: Option<PathBuf>,
-    pub save_weights: Option<PathBuf>,
+    pub factor_names: Vec<String>,
+    /// The seed of the inits and the batch order (`train.seed` or the spec's).
+    pub seed: u64,
+    warm_start: bool,
+    refit: bool,
+    load_weights: Option<PathBuf>,
+    save_weights: Option<PathBuf>,
     /// What must match for saved weights to load (in the load error).
-    pub weights_match: &'static str,
+    weights_match: &'static str,
+    /// Whether some window has trained or loaded weights (scores exist).
+    pub fitted: bool,
+    /// The windows' records so far.
+    pub windows: Vec<WindowInterpretation>,
+    pub progress: Option<TrainProgress>,
+}
+
+impl std::fmt::Debug for Walk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Walk")
+            .field("name", &self.name)
+            .field("fitted", &self.fitted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Walk {
+    /// The state of model `name` over `factor_names`, with the spec's
+    /// `train` settings, weights folders and `seed` (unless `train.seed`);
+    /// `weights_match` says what must match for saved weights to load.
+    pub fn new(
+        name: &str,
+        factor_names: Vec<String>,
+        seed: u64,
+        train: &TrainConfig,
+        [load_weights, save_weights]: [Option<PathBuf>; 2],
+        weights_match: &'static str,
+    ) -> Self {
+        Walk {
+            name: name.to_owned(),
+            factor_names,
+            seed: train.seed.unwrap_or(seed),
+            warm_start: train.warm_start,
+            refit: train.refit,
+            load_weights,
+            save_weights,
+            weights_match,
+            fitted: false,
+            windows: Vec::new(),
+            progress: None,
+        }
+    }
+
+    /// Loads the weights at `path` into `varmap` (see [`weights::load`]).
+    pub fn load(&mut self, varmap: &mut VarMap, path: &Path) -> Result<()> {
+        weights::load(varmap, path, &self.name, self.weights_match)?;
+        self.fitted = true;
+        Ok(())
+    }
+
+    /// The model's interpretation: its factors, their groups and the windows.
+    pub fn interpretation(&self) -> Interpretation {
+        Interpretation {
+            model: self.name.clone(),
+            factors: self.factor_names.clone(),
+            groups: Interpretation::groups_of(&self.factor_names).0,
+            windows: self.windows.clone(),
+        }
+    }
+}
+
+/// A window's prepared dates.
+pub(crate) trait WindowDates {
+    /// The numbers of (training, validation) dates.
+    fn counts(&self) -> (usize, usize);
+}
+
+/// (training, validation) dates.
+impl<B> WindowDates for (Vec<B>, Vec<B>) {
+    fn counts(&self) -> (usize, usize) {
+        (self.0.len(), self.1.len())
+    }
 }
 
 /// A model trained window by window with [`fit_window`].
 pub(crate) trait WalkForward {
     /// The labelled training and validation dates of one window, prepared.
-    type Dates<'a>;
-    fn settings(&self) -> Settings;
-    /// The numbers of (training, validation) dates.
-    fn counts(dates: &Self::Dates<'_>) -> (usize, usize);
-    fn varmap(&mut self) -> &mut VarMap;
-    /// Whether some window has trained or loaded weights (scores exist).
-    fn fitted(&mut self) -> &mut bool;
-    /// The windows' records so far.
-    fn windows(&mut self) -> &mut Vec<WindowInterpretation>;
+    type Dates<'a>: WindowDates;
+    /// The protocol state and the variables.
+    fn state(&mut self) -> (&mut Walk, &mut VarMap);
     /// The seeded initialisation of window `window` (0 at construction).
     fn init_weights(&mut self, window: u64) -> Result<()>;
     /// Trains window `window` on `dates`, keeping the best epoch; with
@@ -121,30 +193,30 @@ pub(crate) fn fit_window<M: WalkForward>(
     dates: &M::Dates<'_>,
     as_of: Date,
 ) -> Result<()> {
-    let s = m.settings();
-    let window = m.windows().len() + 1;
-    let (train_dates, valid_dates) = M::counts(dates);
+    let (train_dates, valid_dates) = dates.counts();
+    let (walk, varmap) = m.state();
+    let window = walk.windows.len() + 1;
+    let path = |dir: &Option<PathBuf>| dir.as_ref().map(|d| weights::path_of(d, &walk.name, as_of));
+    let (load, save) = (path(&walk.load_weights), path(&walk.save_weights));
     let mut w = WindowInterpretation {
         as_of: as_of.to_string(),
         train_dates,
         valid_dates,
         ..Default::default()
     };
-    if let Some(dir) = &s.load_weights {
-        let path = weights::path_of(dir, &s.name, as_of);
-        weights::load(m.varmap(), &path, &s.name, s.weights_match)?;
-        *m.fitted() = true;
+    if let Some(path) = load {
+        walk.load(varmap, &path)?;
         w.status = "loaded".into();
     } else if train_dates == 0 {
-        w.status = if *m.fitted() {
+        w.status = if walk.fitted {
             "skipped: no labelled training dates yet; previous weights kept".into()
         } else {
             "skipped: no labelled training dates yet; no scores until a window trains".into()
         };
     } else {
-        let warm = s.train.warm_start && *m.fitted();
-        let start = if warm && s.train.refit {
-            Some(weights::snapshot(m.varmap())?)
+        let (warm, refit) = (walk.warm_start && walk.fitted, walk.refit);
+        let start = if warm && refit {
+            Some(weights::snapshot(varmap)?)
         } else {
             None
         };
@@ -156,25 +228,25 @@ pub(crate) fn fit_window<M: WalkForward>(
         w.best_epoch = best_epoch;
         w.best_valid_loss = best_valid;
         w.status = if warm { "warm-started" } else { "trained" }.into();
-        *m.fitted() = best_epoch > 0;
-        if s.train.refit && best_epoch > 0 && valid_dates > 0 {
+        m.state().0.fitted = best_epoch > 0;
+        if refit && best_epoch > 0 && valid_dates > 0 {
             // data parity with `linear`: the chosen number of epochs again,
             // from the same start, on the training and validation dates
             match &start {
-                Some(snap) => weights::restore(m.varmap(), snap)?,
+                Some(snap) => weights::restore(m.state().1, snap)?,
                 None => m.init_weights(window as u64)?,
             }
             m.train_window(dates, as_of, window, Some(best_epoch))?;
             let all = train_dates + valid_dates;
             w.status = format!("{}, refit on {all} dates", w.status);
         }
-        if let Some(dir) = &s.save_weights {
-            weights::save(m.varmap(), &weights::path_of(dir, &s.name, as_of))?;
+        if let Some(path) = save {
+            weights::save(m.state().1, &path)?;
         }
     }
-    if *m.fitted() {
+    if m.state().0.fitted {
         m.interpret(dates, &mut w)?;
     }
-    m.windows().push(w);
+    m.state().0.windows.push(w);
     Ok(())
 }

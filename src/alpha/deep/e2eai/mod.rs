@@ -22,7 +22,7 @@ use super::super::samples::{
     cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore,
 };
 use super::super::walk_forward::epochs::{self, Epochs};
-use super::super::walk_forward::{self as wf, weights, Settings, Trained, WalkForward};
+use super::super::walk_forward::{self as wf, weights, Trained, Walk, WalkForward};
 use super::{init, MapCandleError, TrainProgress};
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
@@ -51,25 +51,21 @@ pub(crate) struct Batch {
 
 /// The E2EAI model.
 pub struct E2eaiModel {
+    walk: Walk,
     cfg: DeepConfig,
     e2e: E2eaiConfig,
     columns: Vec<usize>,
-    factor_names: Vec<String>,
     device: Device,
     varmap: VarMap,
     net: Net,
-    fitted: bool,
     store: SampleStore,
-    seed: u64,
-    windows: Vec<WindowInterpretation>,
-    progress: Option<TrainProgress>,
     score_head: usize,
 }
 
 impl std::fmt::Debug for E2eaiModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("E2eaiModel")
-            .field("fitted", &self.fitted)
+            .field("walk", &self.walk)
             .finish_non_exhaustive()
     }
 }
@@ -118,20 +114,17 @@ impl E2eaiModel {
         )
         .map_candle_err()?;
         let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
-        let seed = cfg.train.seed.unwrap_or(seed);
+        let dirs = [cfg.load_weights.clone(), cfg.save_weights.clone()];
+        let walk = Walk::new("e2eai", factor_names, seed, &cfg.train, dirs, WEIGHTS_MATCH);
         let mut model = E2eaiModel {
+            walk,
             cfg,
             e2e,
             columns,
-            factor_names,
             device,
             varmap,
             net,
-            fitted: false,
             store: SampleStore::default(),
-            seed,
-            windows: Vec::new(),
-            progress: None,
             score_head,
         };
         model.init_weights(0)?;
@@ -140,17 +133,8 @@ impl E2eaiModel {
 
     /// Sets the per-epoch progress callback.
     pub fn with_progress(mut self, progress: TrainProgress) -> Self {
-        self.progress = Some(progress);
+        self.walk.progress = Some(progress);
         self
-    }
-
-    /// The DMFM's seeded init, then every gate mean at `gate_init`.
-    fn init_weights(&mut self, window: u64) -> Result<()> {
-        init::init_seeded(&self.varmap, &self.device, self.seed, window)?;
-        let m = self.columns.len();
-        let mu = Tensor::from_vec(vec![self.e2e.gate_init as f32; m], m, &self.device)
-            .map_candle_err()?;
-        self.gate_var().set(&mu).map_candle_err()
     }
 
     fn gate_var(&self) -> Var {
@@ -165,9 +149,7 @@ impl E2eaiModel {
 
     /// Loads weights saved by [`E2eaiModel::save`] (same factors and sizes).
     pub fn load(&mut self, path: &std::path::Path) -> Result<()> {
-        weights::load(&mut self.varmap, path, "e2eai", WEIGHTS_MATCH)?;
-        self.fitted = true;
-        Ok(())
+        self.walk.load(&mut self.varmap, path)
     }
 
     /// Prepares the labelled dates of one list (in time order).
@@ -288,12 +270,12 @@ impl E2eaiModel {
             name: "e2eai",
             as_of,
             window,
-            seed: self.seed,
+            seed: self.walk.seed,
             epochs: t.epochs,
             patience: t.patience,
             keep_last: false,
         };
-        let mut progress = self.progress.take();
+        let mut progress = self.walk.progress.take();
         let mut e = E2eaiEpochs {
             model: self,
             opt,
@@ -302,7 +284,7 @@ impl E2eaiModel {
             valid,
         };
         let trained = epochs::run(&mut e, &self.varmap, &run, &mut progress);
-        self.progress = progress;
+        self.walk.progress = progress;
         trained
     }
 
@@ -353,7 +335,7 @@ impl AlphaModel for E2eaiModel {
     }
 
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
-        if !self.fitted || universe.is_empty() {
+        if !self.walk.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
         let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
@@ -362,13 +344,7 @@ impl AlphaModel for E2eaiModel {
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
-        let (groups, _) = Interpretation::groups_of(&self.factor_names);
-        Some(Interpretation {
-            model: "e2eai".into(),
-            factors: self.factor_names.clone(),
-            groups,
-            windows: self.windows.clone(),
-        })
+        Some(self.walk.interpretation())
     }
 }
 
@@ -440,34 +416,17 @@ type Dates = (Vec<Batch>, Vec<Batch>);
 impl WalkForward for E2eaiModel {
     type Dates<'a> = Dates;
 
-    fn settings(&self) -> Settings {
-        Settings {
-            name: "e2eai".into(),
-            train: self.cfg.train.clone(),
-            load_weights: self.cfg.load_weights.clone(),
-            save_weights: self.cfg.save_weights.clone(),
-            weights_match: WEIGHTS_MATCH,
-        }
+    fn state(&mut self) -> (&mut Walk, &mut VarMap) {
+        (&mut self.walk, &mut self.varmap)
     }
 
-    fn counts((train, valid): &Dates) -> (usize, usize) {
-        (train.len(), valid.len())
-    }
-
-    fn varmap(&mut self) -> &mut VarMap {
-        &mut self.varmap
-    }
-
-    fn fitted(&mut self) -> &mut bool {
-        &mut self.fitted
-    }
-
-    fn windows(&mut self) -> &mut Vec<WindowInterpretation> {
-        &mut self.windows
-    }
-
+    /// The DMFM's seeded init, then every gate mean at `gate_init`.
     fn init_weights(&mut self, window: u64) -> Result<()> {
-        E2eaiModel::init_weights(self, window)
+        init::init_seeded(&self.varmap, &self.device, self.walk.seed, window)?;
+        let m = self.columns.len();
+        let mu = Tensor::from_vec(vec![self.e2e.gate_init as f32; m], m, &self.device)
+            .map_candle_err()?;
+        self.gate_var().set(&mu).map_candle_err()
     }
 
     fn train_window(
