@@ -8,8 +8,10 @@
 //! retrain timer) labels the ones whose horizons have elapsed, splits them
 //! into training / embargo / validation dates, and trains with AdamW on
 //! batches of dates, keeping the epoch with the best validation loss (early
-//! stopping); `score` runs the kept network on today's cross-section and
-//! returns the deep factor of the `score_horizon` head.
+//! stopping; the window protocol and the epoch loop are
+//! [`super::walk_forward`]'s, shared with `e2eai` and the sequence models);
+//! `score` runs the kept network on today's cross-section and returns the
+//! deep factor of the `score_horizon` head.
 //!
 //! Design notes:
 //! - Determinism: every variable is initialised from a ChaCha RNG seeded by
@@ -343,14 +345,6 @@ impl DeepModel {
         let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
         Ok(f.iter().map(|r| f64::from(r[self.score_head])).collect())
     }
-
-    fn sample_options(&self) -> SampleOptions {
-        SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        }
-    }
 }
 
 /// What must match for saved weights to load.
@@ -459,7 +453,11 @@ impl AlphaModel for DeepModel {
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
         let store = std::mem::take(&mut self.store);
-        let split = store.split(ctx, &self.cfg.horizons, &self.sample_options());
+        let split = store.split(
+            ctx,
+            &self.cfg.horizons,
+            &SampleOptions::from(&self.cfg.samples),
+        );
         let prepare = |ls: &[Labelled]| -> Result<Vec<Batch>> {
             ls.iter().map(|l| self.prepare(&store, l)).collect()
         };

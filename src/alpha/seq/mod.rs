@@ -173,14 +173,6 @@ impl SeqModel {
         Tensor::from_vec(r, (n, k), &self.device).map_err(candle_err)
     }
 
-    fn sample_options(&self) -> SampleOptions {
-        SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        }
-    }
-
     /// Scores `symbols` at day `t` (eval mode): the score head per symbol.
     pub fn score_at(&self, t: DayIndex, symbols: &[SymbolId]) -> Result<Vec<f64>> {
         let f = self.forward(t, symbols, false)?;
@@ -206,7 +198,11 @@ impl AlphaModel for SeqModel {
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
         let store = std::mem::take(&mut self.store);
-        let split = store.split(ctx, &self.cfg.horizons, &self.sample_options());
+        let split = store.split(
+            ctx,
+            &self.cfg.horizons,
+            &SampleOptions::from(&self.cfg.samples),
+        );
         let result = self.fit_split(&store, &split, ctx.date());
         self.store = store;
         result

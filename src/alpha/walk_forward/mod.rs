@@ -2,9 +2,9 @@
 //! (`dmfm` / `mlp` / `mgat`, `e2eai`, `gru` / `alstm`): at each retrain,
 //! load or train (warm or seeded start), refit, save, record the window.
 //!
-//! A model implements [`WalkForward`] (its prepared dates, its init and
-//! one window's training, usually through [`epochs::run`]); [`fit_window`]
-//! is the rest, the same for every model:
+//! A model implements `WalkForward` (its prepared dates, its init and one
+//! window's training, usually through `epochs::run`) and keeps a `Walk`;
+//! `fit_window` is the rest, the same for every model:
 //! - `load_weights`: the window's saved weights, no training;
 //! - no labelled training dates yet: skipped, the previous weights kept;
 //! - else a fresh init seeded by the seed and the window number (or, with

@@ -7,8 +7,9 @@
 //! turnover, factor returns, pooled IC, attention accuracy, gate sparsity),
 //! batches of *consecutive* sample dates (the turnover needs neighbours), a
 //! second AdamW for the gates at a scaled learning rate, and seeded gate
-//! noise in training. Samples, labels, the split, early stopping, the best
-//! checkpoint, warm start, save / load and the seeded init are the DMFM's.
+//! noise in training. Samples, labels, the split and the seeded init are the
+//! DMFM's; the window protocol (early stopping, the best checkpoint, warm
+//! start, save / load) is [`crate::alpha::walk_forward`]'s, as for the DMFM.
 
 mod interpret;
 pub mod loss;
@@ -299,14 +300,6 @@ impl E2eaiModel {
         let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
         Ok(f.iter().map(|r| f64::from(r[self.score_head])).collect())
     }
-
-    fn sample_options(&self) -> SampleOptions {
-        SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        }
-    }
 }
 
 impl AlphaModel for E2eaiModel {
@@ -325,7 +318,11 @@ impl AlphaModel for E2eaiModel {
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
         let store = std::mem::take(&mut self.store);
-        let split = store.split(ctx, &self.cfg.horizons, &self.sample_options());
+        let split = store.split(
+            ctx,
+            &self.cfg.horizons,
+            &SampleOptions::from(&self.cfg.samples),
+        );
         let (train, valid) = (
             self.prepare(&store, &split.train),
             self.prepare(&store, &split.valid),
