@@ -15,6 +15,8 @@
 //! - the window's record ([`WindowInterpretation`]) is pushed last.
 
 pub mod epochs;
+#[cfg(test)]
+mod tests;
 pub mod weights;
 
 use super::interpret::{Interpretation, WindowInterpretation};
