@@ -368,11 +368,7 @@ impl AlphaModel for GbdtModel {
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
         let as_of = ctx.date();
-        let opt = SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        };
+        let opt = SampleOptions::from(&self.cfg.samples);
         let split = self.store.split(ctx, &[self.cfg.horizon], &opt);
         let mut w = WindowInterpretation {
             as_of: as_of.to_string(),

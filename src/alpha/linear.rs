@@ -89,11 +89,7 @@ impl AlphaModel for LinearModel {
     }
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
-        let opt = SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        };
+        let opt = SampleOptions::from(&self.cfg.samples);
         let split = self.store.split(ctx, &[self.cfg.horizon], &opt);
         let m = self.columns.len();
         let p = m + 1;

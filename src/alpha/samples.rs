@@ -149,6 +149,17 @@ pub struct SampleOptions {
     pub embargo_months: u32,
 }
 
+impl From<&SamplesConfig> for SampleOptions {
+    /// A model's `[model.samples]` settings.
+    fn from(c: &SamplesConfig) -> Self {
+        SampleOptions {
+            sample_every_days: c.every_days,
+            validation_months: c.validation_months,
+            embargo_months: c.embargo_months,
+        }
+    }
+}
+
 /// The growing store of cross-sections.
 #[derive(Debug, Default)]
 pub struct SampleStore {

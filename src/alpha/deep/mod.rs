@@ -8,8 +8,10 @@
 //! retrain timer) labels the ones whose horizons have elapsed, splits them
 //! into training / embargo / validation dates, and trains with AdamW on
 //! batches of dates, keeping the epoch with the best validation loss (early
-//! stopping); `score` runs the kept network on today's cross-section and
-//! returns the deep factor of the `score_horizon` head.
+//! stopping; the window protocol and the epoch loop are
+//! [`super::walk_forward`]'s, shared with `e2eai` and the sequence models);
+//! `score` runs the kept network on today's cross-section and returns the
+//! deep factor of the `score_horizon` head.
 //!
 //! Design notes:
 //! - Determinism: every variable is initialised from a ChaCha RNG seeded by
@@ -26,11 +28,12 @@
 pub mod e2eai;
 #[cfg(test)]
 mod fused_vs_plain;
+mod init;
 pub mod layers;
 pub mod loss;
 pub mod ops;
-mod weights;
 
+pub use super::walk_forward::{TrainEvent, TrainProgress};
 pub use e2eai::E2eaiModel;
 pub use layers::{Arch, HeadActivation, IndustryGatMode};
 
@@ -39,6 +42,8 @@ use super::interpret::{
 };
 use super::model::AlphaModel;
 use super::samples::{cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore};
+use super::walk_forward::epochs::{self, Epochs};
+use super::walk_forward::{self as wf, weights, MapCandleError, Trained, Walk, WalkForward};
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
 use crate::spec::{DeepConfig, LabelNorm, StopOn};
@@ -47,44 +52,11 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use layers::{matrix, Network};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::path::PathBuf;
-
-/// One epoch finished (for progress bars).
-#[derive(Debug, Clone)]
-pub struct TrainEvent {
-    pub model: String,
-    /// The last close known at the retrain.
-    pub as_of: Date,
-    /// Window number (1-based).
-    pub window: usize,
-    pub epoch: usize,
-    pub max_epochs: usize,
-    pub train_loss: f64,
-    pub valid_loss: Option<f64>,
-}
-
-/// Progress callback of the training loop.
-pub type TrainProgress = Box<dyn FnMut(&TrainEvent) + Send>;
-
-fn candle_err(e: candle_core::Error) -> Error {
-    Error::Run(format!("model: {e}"))
-}
-
-/// Turns a candle result into the crate's (`Error::Run("model: …")`).
-trait MapCandleError<T> {
-    fn map_candle_err(self) -> Result<T>;
-}
-impl<T> MapCandleError<T> for candle_core::Result<T> {
-    fn map_candle_err(self) -> Result<T> {
-        self.map_err(candle_err)
-    }
-}
 
 /// A prepared date: tensors on the device.
 #[derive(Clone)]
-struct Batch {
+pub(crate) struct Batch {
     x: Tensor,
     returns: Tensor,
     blocks: Vec<(usize, usize)>,
@@ -92,27 +64,21 @@ struct Batch {
 
 /// `mlp`, `mgat` or `dmfm`.
 pub struct DeepModel {
-    name: String,
+    walk: Walk,
     arch: Arch,
     cfg: DeepConfig,
     columns: Vec<usize>,
-    factor_names: Vec<String>,
     device: Device,
     varmap: VarMap,
     net: Network,
-    fitted: bool,
     store: SampleStore,
-    seed: u64,
-    windows: Vec<WindowInterpretation>,
-    progress: Option<TrainProgress>,
     score_head: usize,
 }
 
 impl std::fmt::Debug for DeepModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeepModel")
-            .field("name", &self.name)
-            .field("fitted", &self.fitted)
+            .field("walk", &self.walk)
             .finish_non_exhaustive()
     }
 }
@@ -130,21 +96,13 @@ impl DeepModel {
             Arch::Mlp => "mlp",
             Arch::Mgat => "mgat",
             Arch::Dmfm => "dmfm",
-        }
-        .to_owned();
+        };
         if columns.is_empty() {
             return Err(Error::Run(format!(
                 "model `{name}` needs factors, but the bundle has no factors.csv"
             )));
         }
-        // candle's thread count is process-wide: gemm (and the fused ops) read
-        // RAYON_NUM_THREADS at each call, but its element-wise pool and rayon's
-        // global pool are sized once, at the first candle call of the process
-        // (CANDLE_NUM_THREADS first, then RAYON_NUM_THREADS). Building the model
-        // comes before any tensor work in the CLI, so setting both here takes
-        // full effect; a later model with another count only changes gemm.
-        std::env::set_var("RAYON_NUM_THREADS", cfg.train.threads.to_string());
-        std::env::set_var("CANDLE_NUM_THREADS", cfg.train.threads.to_string());
+        wf::set_threads(cfg.train.threads);
         let device = Device::Cpu;
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
@@ -160,21 +118,17 @@ impl DeepModel {
         )
         .map_candle_err()?;
         let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
-        let seed = cfg.train.seed.unwrap_or(seed);
+        let dirs = [cfg.load_weights.clone(), cfg.save_weights.clone()];
+        let walk = Walk::new(name, factor_names, seed, &cfg.train, dirs, WEIGHTS_MATCH);
         let mut model = DeepModel {
-            name,
+            walk,
             arch,
             cfg,
             columns,
-            factor_names,
             device,
             varmap,
             net,
-            fitted: false,
             store: SampleStore::default(),
-            seed,
-            windows: Vec::new(),
-            progress: None,
             score_head,
         };
         model.init_weights(0)?;
@@ -183,7 +137,7 @@ impl DeepModel {
 
     /// Sets the per-epoch progress callback.
     pub fn with_progress(mut self, progress: TrainProgress) -> Self {
-        self.progress = Some(progress);
+        self.walk.progress = Some(progress);
         self
     }
 
@@ -192,21 +146,10 @@ impl DeepModel {
         weights::sorted_vars(&self.varmap)
     }
 
-    /// Seeded initialisation (see [`weights::init_seeded`]).
-    fn init_weights(&mut self, window: u64) -> Result<()> {
-        weights::init_seeded(&self.varmap, &self.device, self.seed, window)
-    }
-
+    /// Copies of the weights (tests: before / after a training).
+    #[cfg(test)]
     fn snapshot(&self) -> Result<Vec<Tensor>> {
         weights::snapshot(&self.varmap)
-    }
-
-    fn restore(&self, snap: &[Tensor]) -> Result<()> {
-        weights::restore(&self.varmap, snap)
-    }
-
-    fn weights_path(&self, dir: &std::path::Path, as_of: Date) -> PathBuf {
-        weights::path_of(dir, &self.name, as_of)
     }
 
     /// Saves the current weights (safetensors).
@@ -216,9 +159,7 @@ impl DeepModel {
 
     /// Loads weights saved by [`DeepModel::save`] (same architecture and factors).
     pub fn load(&mut self, path: &std::path::Path) -> Result<()> {
-        weights::load(&mut self.varmap, path, &self.name)?;
-        self.fitted = true;
-        Ok(())
+        self.walk.load(&mut self.varmap, path)
     }
 
     fn prepare(&self, store: &SampleStore, l: &Labelled) -> Result<Batch> {
@@ -291,7 +232,7 @@ impl DeepModel {
         valid: &[Batch],
         as_of: Date,
         window: usize,
-    ) -> Result<(usize, usize, Option<f64>)> {
+    ) -> Result<Trained> {
         self.train_with(train, valid, as_of, window, None)
     }
 
@@ -304,11 +245,8 @@ impl DeepModel {
         as_of: Date,
         window: usize,
         fixed: Option<usize>,
-    ) -> Result<(usize, usize, Option<f64>)> {
-        let mut t = self.cfg.train.clone();
-        if let Some(e) = fixed {
-            t.epochs = e;
-        }
+    ) -> Result<Trained> {
+        let t = &self.cfg.train;
         let params = ParamsAdamW {
             lr: t.lr,
             weight_decay: t.weight_decay,
@@ -320,79 +258,27 @@ impl DeepModel {
             .filter(|(n, _)| !n.ends_with("running_mean") && !n.ends_with("running_var"))
             .map(|(_, v)| v)
             .collect();
-        let mut opt = AdamW::new(trainable, params).map_candle_err()?;
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(window as u64));
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        let mut best: Option<(usize, f64, Vec<Tensor>)> = None;
-        let mut since_best = 0;
-        let mut epochs = 0;
-        for epoch in 1..=t.epochs {
-            epochs = epoch;
-            order.shuffle(&mut rng);
-            let (mut total, mut total_returns, mut steps) = (0.0, 0.0, 0usize);
-            for chunk in order.chunks(t.batch_dates) {
-                let batch: Vec<&Batch> = chunk.iter().map(|&i| &train[i]).collect();
-                let (loss, parts) = self.batch_loss(&batch, true)?;
-                total += f64::from(loss.to_scalar::<f32>().map_candle_err()?);
-                total_returns += self.returns_part(parts);
-                steps += 1;
-                opt.backward_step(&loss).map_candle_err()?;
-            }
-            let train_loss = match t.stop_on {
-                StopOn::Loss => total,
-                StopOn::Returns | StopOn::ScoreIc => total_returns,
-            } / steps.max(1) as f64;
-            let valid_loss = if valid.is_empty() {
-                None
-            } else if t.stop_on == StopOn::ScoreIc {
-                Some(-self.score_head_ic(valid)?)
-            } else {
-                let batch: Vec<&Batch> = valid.iter().collect();
-                let (loss, parts) = self.batch_loss(&batch, false)?;
-                let loss = f64::from(loss.to_scalar::<f32>().map_candle_err()?);
-                Some(match t.stop_on {
-                    StopOn::Loss => loss,
-                    _ => self.returns_part(parts),
-                })
-            };
-            if let Some(p) = self.progress.as_mut() {
-                p(&TrainEvent {
-                    model: self.name.clone(),
-                    as_of,
-                    window,
-                    epoch,
-                    max_epochs: t.epochs,
-                    train_loss,
-                    valid_loss,
-                });
-            }
-            if fixed.is_some() {
-                continue; // the refit keeps the last epoch
-            }
-            let criterion = valid_loss.unwrap_or(train_loss);
-            if !criterion.is_finite() {
-                break;
-            }
-            if best.as_ref().is_none_or(|b| criterion < b.1) {
-                best = Some((epoch, criterion, self.snapshot()?));
-                since_best = 0;
-            } else {
-                since_best += 1;
-                if valid_loss.is_some() && since_best >= t.patience {
-                    break;
-                }
-            }
-        }
-        if fixed.is_some() {
-            return Ok((epochs, epochs, None));
-        }
-        match best {
-            Some((epoch, loss, snap)) => {
-                self.restore(&snap)?;
-                Ok((epochs, epoch, valid_loss_if(valid, loss)))
-            }
-            None => Ok((epochs, 0, None)),
-        }
+        let run = epochs::Run {
+            name: &self.walk.name,
+            as_of,
+            window,
+            seed: self.walk.seed,
+            epochs: fixed.unwrap_or(t.epochs),
+            patience: t.patience,
+            keep_last: fixed.is_some(),
+        };
+        let opt = AdamW::new(trainable, params).map_candle_err()?;
+        let mut progress = self.walk.progress.take();
+        let mut e = DeepEpochs {
+            model: self,
+            opt,
+            train,
+            valid,
+            order: (0..train.len()).collect(),
+        };
+        let trained = epochs::run(&mut e, &self.varmap, &run, &mut progress);
+        self.walk.progress = progress;
+        trained
     }
 
     /// Mean attention per factor, R² and within-date correlation of f̂ per head over `dates`.
@@ -427,7 +313,7 @@ impl DeepModel {
                 }
             }
         }
-        let (groups, group_index) = Interpretation::groups_of(&self.factor_names);
+        let (groups, group_index) = Interpretation::groups_of(&self.walk.factor_names);
         Ok((0..k)
             .map(|kk| {
                 let fa: Vec<f64> = att[kk * m..(kk + 1) * m].to_vec();
@@ -459,23 +345,101 @@ impl DeepModel {
         let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
         Ok(f.iter().map(|r| f64::from(r[self.score_head])).collect())
     }
+}
 
-    fn sample_options(&self) -> SampleOptions {
-        SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
+/// What must match for saved weights to load.
+const WEIGHTS_MATCH: &str = "model, factors and hidden size";
+
+/// One window's training of a [`DeepModel`]: AdamW on shuffled batches of
+/// `batch_dates` dates.
+struct DeepEpochs<'a> {
+    model: &'a DeepModel,
+    opt: AdamW,
+    train: &'a [Batch],
+    valid: &'a [Batch],
+    /// The training dates' order, reshuffled in place every epoch.
+    order: Vec<usize>,
+}
+
+impl Epochs for DeepEpochs<'_> {
+    fn train_epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
+        let (m, t) = (self.model, &self.model.cfg.train);
+        self.order.shuffle(rng);
+        let (mut total, mut total_returns, mut steps) = (0.0, 0.0, 0usize);
+        for chunk in self.order.chunks(t.batch_dates) {
+            let batch: Vec<&Batch> = chunk.iter().map(|&i| &self.train[i]).collect();
+            let (loss, parts) = m.batch_loss(&batch, true)?;
+            total += f64::from(loss.to_scalar::<f32>().map_candle_err()?);
+            total_returns += m.returns_part(parts);
+            steps += 1;
+            self.opt.backward_step(&loss).map_candle_err()?;
         }
+        Ok(match t.stop_on {
+            StopOn::Loss => total,
+            StopOn::Returns | StopOn::ScoreIc => total_returns,
+        } / steps.max(1) as f64)
+    }
+
+    fn validates(&self) -> bool {
+        !self.valid.is_empty()
+    }
+
+    fn valid_loss(&mut self) -> Result<f64> {
+        let m = self.model;
+        let stop_on = m.cfg.train.stop_on;
+        if stop_on == StopOn::ScoreIc {
+            return Ok(-m.score_head_ic(self.valid)?);
+        }
+        let batch: Vec<&Batch> = self.valid.iter().collect();
+        let (loss, parts) = m.batch_loss(&batch, false)?;
+        let loss = f64::from(loss.to_scalar::<f32>().map_candle_err()?);
+        Ok(match stop_on {
+            StopOn::Loss => loss,
+            _ => m.returns_part(parts),
+        })
     }
 }
 
-fn valid_loss_if(valid: &[Batch], loss: f64) -> Option<f64> {
-    (!valid.is_empty()).then_some(round6(loss))
+/// A window's prepared (training, validation) dates.
+type Dates = (Vec<Batch>, Vec<Batch>);
+
+impl WalkForward for DeepModel {
+    type Dates<'a> = Dates;
+
+    fn state(&mut self) -> (&mut Walk, &mut VarMap) {
+        (&mut self.walk, &mut self.varmap)
+    }
+
+    /// Seeded initialisation (see [`init::init_seeded`]).
+    fn init_weights(&mut self, window: u64) -> Result<()> {
+        init::init_seeded(&self.varmap, &self.device, self.walk.seed, window)
+    }
+
+    fn train_window(
+        &mut self,
+        (train, valid): &Dates,
+        as_of: Date,
+        window: usize,
+        refit: Option<usize>,
+    ) -> Result<Trained> {
+        match refit {
+            None => self.train(train, valid, as_of, window),
+            Some(e) => {
+                let all: Vec<Batch> = train.iter().chain(valid).cloned().collect();
+                self.train_with(&all, &[], as_of, window, Some(e))
+            }
+        }
+    }
+
+    fn interpret(&self, (train, valid): &Dates, w: &mut WindowInterpretation) -> Result<()> {
+        w.heads = DeepModel::interpret(self, if valid.is_empty() { train } else { valid })?;
+        Ok(())
+    }
 }
 
 impl AlphaModel for DeepModel {
     fn name(&self) -> &str {
-        &self.name
+        &self.walk.name
     }
 
     fn wants_factors(&self, day: crate::data::DayIndex) -> bool {
@@ -488,68 +452,22 @@ impl AlphaModel for DeepModel {
     }
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
-        let as_of = ctx.date();
-        let window = self.windows.len() + 1;
         let store = std::mem::take(&mut self.store);
-        let split = store.split(ctx, &self.cfg.horizons, &self.sample_options());
+        let split = store.split(
+            ctx,
+            &self.cfg.horizons,
+            &SampleOptions::from(&self.cfg.samples),
+        );
         let prepare = |ls: &[Labelled]| -> Result<Vec<Batch>> {
             ls.iter().map(|l| self.prepare(&store, l)).collect()
         };
         let (train, valid) = (prepare(&split.train), prepare(&split.valid));
         self.store = store;
-        let (train, valid) = (train?, valid?);
-        let mut w = WindowInterpretation {
-            as_of: as_of.to_string(),
-            train_dates: train.len(),
-            valid_dates: valid.len(),
-            ..Default::default()
-        };
-        if let Some(dir) = self.cfg.load_weights.clone() {
-            let path = self.weights_path(&dir, as_of);
-            self.load(&path)?;
-            w.status = "loaded".into();
-        } else if train.is_empty() {
-            w.status = if self.fitted {
-                "skipped: no labelled training dates yet; previous weights kept".into()
-            } else {
-                "skipped: no labelled training dates yet; no scores until a window trains".into()
-            };
-        } else {
-            let warm = self.cfg.train.warm_start && self.fitted;
-            let start = if warm { Some(self.snapshot()?) } else { None };
-            if !warm {
-                self.init_weights(window as u64)?;
-            }
-            let (epochs, best_epoch, best_valid) = self.train(&train, &valid, as_of, window)?;
-            w.epochs = epochs;
-            w.best_epoch = best_epoch;
-            w.best_valid_loss = best_valid;
-            w.status = if warm { "warm-started" } else { "trained" }.into();
-            self.fitted = best_epoch > 0;
-            if self.cfg.train.refit && best_epoch > 0 && !valid.is_empty() {
-                // data parity with `linear`: the chosen number of epochs again,
-                // from the same start, on the training and validation dates
-                match &start {
-                    Some(snap) => self.restore(snap)?,
-                    None => self.init_weights(window as u64)?,
-                }
-                let all: Vec<Batch> = train.iter().chain(&valid).cloned().collect();
-                self.train_with(&all, &[], as_of, window, Some(best_epoch))?;
-                w.status = format!("{}, refit on {} dates", w.status, all.len());
-            }
-            if let Some(dir) = self.cfg.save_weights.clone() {
-                self.save(&self.weights_path(&dir, as_of))?;
-            }
-        }
-        if self.fitted {
-            w.heads = self.interpret(if valid.is_empty() { &train } else { &valid })?;
-        }
-        self.windows.push(w);
-        Ok(())
+        wf::fit_window(self, &(train?, valid?), ctx.date())
     }
 
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
-        if !self.fitted || universe.is_empty() {
+        if !self.walk.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
         let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
@@ -558,13 +476,7 @@ impl AlphaModel for DeepModel {
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
-        let (groups, _) = Interpretation::groups_of(&self.factor_names);
-        Some(Interpretation {
-            model: self.name.clone(),
-            factors: self.factor_names.clone(),
-            groups,
-            windows: self.windows.clone(),
-        })
+        Some(self.walk.interpretation())
     }
 }
 

@@ -1,5 +1,6 @@
 use super::*;
 use crate::spec::SpecConfig;
+use rand::SeedableRng;
 
 fn deep_config(arch: &str) -> DeepConfig {
     let text = format!(

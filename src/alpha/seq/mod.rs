@@ -12,7 +12,8 @@
 //!
 //! - [`window`]: the bar history and the input features;
 //! - [`net`]: the two networks; [`ops`]: the fused recurrent layers;
-//! - [`train`]: init, the training loop (shared conventions with `deep`).
+//! - [`train`]: init and one epoch (shared conventions with `deep`); the
+//!   window protocol and the epoch loop are [`super::walk_forward`]'s.
 
 pub mod net;
 pub mod ops;
@@ -22,9 +23,10 @@ pub mod window;
 pub use net::{SeqArch, SeqNet, SeqSizes};
 pub use window::BarHistory;
 
-use super::interpret::{Interpretation, WindowInterpretation};
+use super::interpret::Interpretation;
 use super::model::AlphaModel;
-use super::samples::{zscore_columns, Labelled, SampleOptions, SampleStore};
+use super::samples::{zscore_columns, Labelled, SampleOptions, SampleStore, Split};
+use super::walk_forward::{self as wf, epochs, weights, Trained, Walk, WalkForward, WindowDates};
 use crate::alpha::deep::TrainProgress;
 use crate::context::Context;
 use crate::data::{Date, DayIndex, SymbolId};
@@ -32,53 +34,55 @@ use crate::spec::{LabelNorm, SeqConfig};
 use crate::{Error, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use train::candle_err;
 
 /// `gru` or `alstm`.
 pub struct SeqModel {
+    walk: Walk,
     arch: SeqArch,
     cfg: SeqConfig,
     columns: Vec<usize>,
-    factor_names: Vec<String>,
     device: Device,
     varmap: VarMap,
     net: SeqNet,
-    fitted: bool,
     store: SampleStore,
     history: BarHistory,
-    seed: u64,
-    windows: Vec<WindowInterpretation>,
-    progress: Option<TrainProgress>,
     score_head: usize,
 }
 
 impl std::fmt::Debug for SeqModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SeqModel")
-            .field("arch", &self.arch)
-            .field("fitted", &self.fitted)
+            .field("walk", &self.walk)
             .finish_non_exhaustive()
     }
 }
 
-/// The labelled dates of one fit, their inputs built on demand.
-struct FitDates<'a> {
-    model: &'a SeqModel,
+/// The labelled (sample, labels) dates of one window.
+pub(crate) struct Labels<'a> {
     store: &'a SampleStore,
     train: Vec<(usize, Tensor)>,
     valid: Vec<(usize, Tensor)>,
 }
 
+/// The labelled dates of one window, their inputs built on demand.
+struct FitDates<'a> {
+    model: &'a SeqModel,
+    store: &'a SampleStore,
+    train: &'a [(usize, Tensor)],
+    valid: &'a [(usize, Tensor)],
+}
+
 impl train::Dates for FitDates<'_> {
     fn output(&self, train: bool, i: usize, grad: bool) -> Result<Tensor> {
-        let set = if train { &self.train } else { &self.valid };
+        let set = if train { self.train } else { self.valid };
         let s = &self.store.samples[set[i].0];
         let f = self.model.forward(s.day, &s.symbols, grad)?;
         Ok(if grad { f } else { f.detach() })
     }
     fn returns(&self, train: bool, i: usize) -> Tensor {
-        let set = if train { &self.train } else { &self.valid };
+        let set = if train { self.train } else { self.valid };
         set[i].1.clone()
     }
 }
@@ -92,9 +96,7 @@ impl SeqModel {
         factor_names: Vec<String>,
         seed: u64,
     ) -> Result<Self> {
-        // candle's thread count is process-wide (see `deep::DeepModel::new`).
-        std::env::set_var("RAYON_NUM_THREADS", cfg.train.threads.to_string());
-        std::env::set_var("CANDLE_NUM_THREADS", cfg.train.threads.to_string());
+        wf::set_threads(cfg.train.threads);
         let device = Device::Cpu;
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
@@ -108,30 +110,34 @@ impl SeqModel {
         };
         let net = SeqNet::new(arch, sizes, vb).map_err(candle_err)?;
         let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
-        let seed = cfg.train.seed.unwrap_or(seed);
+        let dirs = [cfg.load_weights.clone(), cfg.save_weights.clone()];
+        let walk = Walk::new(
+            arch.name(),
+            factor_names,
+            seed,
+            &cfg.train,
+            dirs,
+            WEIGHTS_MATCH,
+        );
         let model = SeqModel {
+            walk,
             arch,
             cfg,
             columns,
-            factor_names,
             device,
             varmap,
             net,
-            fitted: false,
             store: SampleStore::default(),
             history,
-            seed,
-            windows: Vec::new(),
-            progress: None,
             score_head,
         };
-        train::init_vars(&model.varmap, model.seed, 0, sizes.hidden)?;
+        train::init_vars(&model.varmap, model.walk.seed, 0, sizes.hidden)?;
         Ok(model)
     }
 
     /// Sets the per-epoch progress callback.
     pub fn with_progress(mut self, progress: TrainProgress) -> Self {
-        self.progress = Some(progress);
+        self.walk.progress = Some(progress);
         self
     }
 
@@ -148,37 +154,14 @@ impl SeqModel {
         self.net.forward(&x, train, true).map_err(candle_err)
     }
 
-    fn weights_path(&self, dir: &Path, as_of: Date) -> PathBuf {
-        dir.join(format!("{}-{}.safetensors", self.arch.name(), as_of))
-    }
-
     /// Saves the current weights (safetensors).
     pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-        }
-        self.varmap
-            .save(path)
-            .map_err(|e| Error::Run(format!("saving weights to {}: {e}", path.display())))
+        weights::save(&self.varmap, path)
     }
 
     /// Loads weights saved by [`SeqModel::save`] (same architecture, sizes and factors).
     pub fn load(&mut self, path: &Path) -> Result<()> {
-        if !path.is_file() {
-            return Err(Error::Run(format!(
-                "model `{}`: no weights file {}; run `alphasim train` with the same spec first, or remove `load_weights`",
-                self.arch.name(),
-                path.display()
-            )));
-        }
-        self.varmap.load(path).map_err(|e| {
-            Error::Run(format!(
-                "loading weights from {}: {e} (was it saved by the same model, window, factors, hidden size and layers?)",
-                path.display()
-            ))
-        })?;
-        self.fitted = true;
-        Ok(())
+        self.walk.load(&mut self.varmap, path)
     }
 
     fn labels(&self, l: &Labelled, n: usize) -> Result<Tensor> {
@@ -188,14 +171,6 @@ impl SeqModel {
             zscore_columns(&mut r, k);
         }
         Tensor::from_vec(r, (n, k), &self.device).map_err(candle_err)
-    }
-
-    fn sample_options(&self) -> SampleOptions {
-        SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        }
     }
 
     /// Scores `symbols` at day `t` (eval mode): the score head per symbol.
@@ -222,115 +197,112 @@ impl AlphaModel for SeqModel {
     }
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
-        let as_of = ctx.date();
-        let number = self.windows.len() + 1;
         let store = std::mem::take(&mut self.store);
-        let split = store.split(ctx, &self.cfg.horizons, &self.sample_options());
-        let labelled = |ls: &[Labelled]| -> Result<Vec<(usize, Tensor)>> {
-            ls.iter()
-                .map(|l| Ok((l.sample, self.labels(l, store.samples[l.sample].n())?)))
-                .collect()
-        };
-        let (train_set, valid_set) = match (labelled(&split.train), labelled(&split.valid)) {
-            (Ok(t), Ok(v)) => (t, v),
-            (Err(e), _) | (_, Err(e)) => {
-                self.store = store;
-                return Err(e);
-            }
-        };
-        let mut w = WindowInterpretation {
-            as_of: as_of.to_string(),
-            train_dates: train_set.len(),
-            valid_dates: valid_set.len(),
-            ..Default::default()
-        };
-        let result = self.fit_window(&store, train_set, valid_set, as_of, number, &mut w);
+        let split = store.split(
+            ctx,
+            &self.cfg.horizons,
+            &SampleOptions::from(&self.cfg.samples),
+        );
+        let result = self.fit_split(&store, &split, ctx.date());
         self.store = store;
-        result?;
-        self.windows.push(w);
-        Ok(())
+        result
     }
 
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
-        if !self.fitted || universe.is_empty() {
+        if !self.walk.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
         self.score_at(ctx.day(), universe)
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
-        Some(Interpretation {
-            model: self.arch.name().to_owned(),
-            factors: self.factor_names.clone(),
-            groups: Interpretation::groups_of(&self.factor_names).0,
-            windows: self.windows.clone(),
-        })
+        Some(self.walk.interpretation())
     }
 }
 
 impl SeqModel {
-    fn fit_window(
+    /// Labels the `split` of `store` and fits the window at `as_of`.
+    fn fit_split(&mut self, store: &SampleStore, split: &Split, as_of: Date) -> Result<()> {
+        let labelled = |ls: &[Labelled]| -> Result<Vec<(usize, Tensor)>> {
+            ls.iter()
+                .map(|l| Ok((l.sample, self.labels(l, store.samples[l.sample].n())?)))
+                .collect()
+        };
+        let (train, valid) = (labelled(&split.train)?, labelled(&split.valid)?);
+        let dates = Labels {
+            store,
+            train,
+            valid,
+        };
+        wf::fit_window(self, &dates, as_of)
+    }
+}
+
+/// What must match for saved weights to load.
+const WEIGHTS_MATCH: &str = "model, window, factors, hidden size and layers";
+
+impl WindowDates for Labels<'_> {
+    fn counts(&self) -> (usize, usize) {
+        (self.train.len(), self.valid.len())
+    }
+}
+
+impl WalkForward for SeqModel {
+    type Dates<'a> = Labels<'a>;
+
+    fn state(&mut self) -> (&mut Walk, &mut VarMap) {
+        (&mut self.walk, &mut self.varmap)
+    }
+
+    fn init_weights(&mut self, window: u64) -> Result<()> {
+        train::init_vars(
+            &self.varmap,
+            self.walk.seed,
+            window,
+            self.net.sizes().hidden,
+        )
+    }
+
+    fn train_window(
         &mut self,
-        store: &SampleStore,
-        train_set: Vec<(usize, Tensor)>,
-        valid_set: Vec<(usize, Tensor)>,
+        dates: &Labels<'_>,
         as_of: Date,
-        number: usize,
-        w: &mut WindowInterpretation,
-    ) -> Result<()> {
-        if let Some(dir) = self.cfg.load_weights.clone() {
-            let path = self.weights_path(&dir, as_of);
-            self.load(&path)?;
-            w.status = "loaded".into();
-            return Ok(());
+        window: usize,
+        refit: Option<usize>,
+    ) -> Result<Trained> {
+        if refit.is_some() {
+            // the spec check refuses `train.refit` for the sequence models
+            return Err(Error::Run(format!(
+                "kind = \"{}\" does not support model.train.refit; remove it",
+                self.arch.name()
+            )));
         }
-        if train_set.is_empty() {
-            w.status = if self.fitted {
-                "skipped: no labelled training dates yet; previous weights kept".into()
-            } else {
-                "skipped: no labelled training dates yet; no scores until a window trains".into()
-            };
-            return Ok(());
-        }
-        let warm = self.cfg.train.warm_start && self.fitted;
-        if !warm {
-            let hidden = self.net.sizes().hidden;
-            train::init_vars(&self.varmap, self.seed, number as u64, hidden)?;
-        }
-        let win = train::Window {
+        let run = epochs::Run {
             name: self.arch.name(),
             as_of,
-            number,
-            seed: self.seed,
-            train_dates: train_set.len(),
-            valid_dates: valid_set.len(),
+            window,
+            seed: self.walk.seed,
+            epochs: self.cfg.train.epochs,
+            patience: self.cfg.train.patience,
+            keep_last: false,
         };
-        let mut progress = self.progress.take();
-        let dates = FitDates {
+        let mut progress = self.walk.progress.take();
+        let fit = FitDates {
             model: self,
-            store,
-            train: train_set,
-            valid: valid_set,
+            store: dates.store,
+            train: &dates.train,
+            valid: &dates.valid,
         };
-        let trained = train::train_window(
+        let trained = train::SeqEpochs::new(
             &self.varmap,
             &self.cfg.train,
             &self.cfg.loss,
-            &win,
-            &mut progress,
-            &dates,
-        );
-        self.progress = progress;
-        let (epochs, best_epoch, best_valid) = trained?;
-        w.epochs = epochs;
-        w.best_epoch = best_epoch;
-        w.best_valid_loss = best_valid;
-        w.status = if warm { "warm-started" } else { "trained" }.into();
-        self.fitted = best_epoch > 0;
-        if let Some(dir) = self.cfg.save_weights.clone() {
-            self.save(&self.weights_path(&dir, as_of))?;
-        }
-        Ok(())
+            &fit,
+            dates.counts(),
+        )
+        .and_then(|mut e| epochs::run(&mut e, &self.varmap, &run, &mut progress));
+        self.walk.progress = progress;
+        trained
     }
 }
 

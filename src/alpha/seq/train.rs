@@ -1,32 +1,21 @@
-//! The sequence models' weights and training loop, with the conventions of
-//! the deep models (`super::super::deep`): variables in sorted-name order
-//! with a ChaCha init seeded by the seed and the window number, AdamW on
-//! shuffled batches of dates, the DMFM loss's return terms
-//! ([`loss::batch_loss`] without f̂), early stopping on the validation loss
-//! with `patience`, and the best epoch's weights kept.
+//! The sequence models' init and one epoch of training, with the
+//! conventions of the deep models (`super::super::deep`): variables in
+//! sorted-name order with a ChaCha init seeded by the seed and the window
+//! number, AdamW on shuffled batches of dates, the DMFM loss's return terms
+//! ([`loss::batch_loss`] without f̂); the epoch loop (early stopping, the
+//! best epoch kept) is [`crate::alpha::walk_forward::epochs`].
 
 use crate::alpha::deep::loss::{self, DateTerms};
-use crate::alpha::deep::{TrainEvent, TrainProgress};
-use crate::data::Date;
+pub(super) use crate::alpha::walk_forward::candle_err;
+use crate::alpha::walk_forward::epochs::Epochs;
+pub(super) use crate::alpha::walk_forward::weights::sorted_vars;
 use crate::spec::{LossConfig, StopOn, TrainConfig};
-use crate::{Error, Result};
+use crate::Result;
 use candle_core::{Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-pub(super) fn candle_err(e: candle_core::Error) -> Error {
-    Error::Run(format!("model: {e}"))
-}
-
-/// All variables of `map`, sorted by name.
-pub(super) fn sorted_vars(map: &VarMap) -> Vec<(String, Var)> {
-    let data = map.data().lock().expect("varmap lock");
-    let mut v: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
-}
 
 /// Seeded initialisation in sorted-name order: biases 0; recurrent weights
 /// (`rnn*.w` = W_ih over W_hh) U(±1/√H) as in PyTorch (H = `hidden`);
@@ -53,19 +42,6 @@ pub(super) fn init_vars(map: &VarMap, seed: u64, window: u64, hidden: usize) -> 
         };
         let t = Tensor::from_vec(values, dims, var.device()).map_err(candle_err)?;
         var.set(&t).map_err(candle_err)?;
-    }
-    Ok(())
-}
-
-fn snapshot(vars: &[(String, Var)]) -> Result<Vec<Tensor>> {
-    vars.iter()
-        .map(|(_, v)| v.as_tensor().copy().map_err(candle_err))
-        .collect()
-}
-
-fn restore(vars: &[(String, Var)], snap: &[Tensor]) -> Result<()> {
-    for ((_, v), t) in vars.iter().zip(snap) {
-        v.set(t).map_err(candle_err)?;
     }
     Ok(())
 }
@@ -172,95 +148,84 @@ fn validation_loss(dates: &dyn Dates, n: usize, w: &LossConfig) -> Result<(f32, 
     Ok((loss.to_scalar::<f32>().map_err(candle_err)?, parts))
 }
 
-/// What one window's training needs besides the loss.
-pub(super) struct Window<'a> {
-    pub name: &'a str,
-    pub as_of: Date,
-    pub number: usize,
-    pub seed: u64,
-    pub train_dates: usize,
-    pub valid_dates: usize,
+/// One window's training of a sequence model: AdamW over every variable
+/// on shuffled batches of `batch_dates` dates (see [`step`]).
+pub(super) struct SeqEpochs<'a> {
+    t: &'a TrainConfig,
+    loss_w: &'a LossConfig,
+    dates: &'a dyn Dates,
+    valid_dates: usize,
+    opt: AdamW,
+    trainable: Vec<Var>,
+    /// The training dates' order, reshuffled in place every epoch.
+    order: Vec<usize>,
 }
 
-/// Trains one window on `dates`. Returns (epochs run, best epoch, best
-/// validation criterion).
-pub(super) fn train_window(
-    map: &VarMap,
-    t: &TrainConfig,
-    loss_w: &LossConfig,
-    win: &Window<'_>,
-    progress: &mut Option<TrainProgress>,
-    dates: &dyn Dates,
-) -> Result<(usize, usize, Option<f64>)> {
-    let vars = sorted_vars(map);
-    let params = ParamsAdamW {
-        lr: t.lr,
-        weight_decay: t.weight_decay,
-        ..ParamsAdamW::default()
-    };
-    let trainable: Vec<Var> = vars.iter().map(|(_, v)| v.clone()).collect();
-    let mut opt = AdamW::new(trainable.clone(), params).map_err(candle_err)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(win.seed.wrapping_add(win.number as u64));
-    let mut order: Vec<usize> = (0..win.train_dates).collect();
-    let returns_part =
-        |p: [f32; 3]| -loss_w.factor_return * f64::from(p[1]) - loss_w.icir * f64::from(p[2]);
-    let mut best: Option<(usize, f64, Vec<Tensor>)> = None;
-    let (mut since_best, mut epochs) = (0, 0);
-    for epoch in 1..=t.epochs {
-        epochs = epoch;
-        order.shuffle(&mut rng);
+impl<'a> SeqEpochs<'a> {
+    /// The training of `dates` (`train_dates` and `valid_dates` of them)
+    /// over the variables of `map`.
+    pub(super) fn new(
+        map: &VarMap,
+        t: &'a TrainConfig,
+        loss_w: &'a LossConfig,
+        dates: &'a dyn Dates,
+        (train_dates, valid_dates): (usize, usize),
+    ) -> Result<Self> {
+        let params = ParamsAdamW {
+            lr: t.lr,
+            weight_decay: t.weight_decay,
+            ..ParamsAdamW::default()
+        };
+        let trainable: Vec<Var> = sorted_vars(map).into_iter().map(|(_, v)| v).collect();
+        let opt = AdamW::new(trainable.clone(), params).map_err(candle_err)?;
+        Ok(SeqEpochs {
+            t,
+            loss_w,
+            dates,
+            valid_dates,
+            opt,
+            trainable,
+            order: (0..train_dates).collect(),
+        })
+    }
+
+    fn returns_part(&self, p: [f32; 3]) -> f64 {
+        -self.loss_w.factor_return * f64::from(p[1]) - self.loss_w.icir * f64::from(p[2])
+    }
+}
+
+impl Epochs for SeqEpochs<'_> {
+    fn train_epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
+        self.order.shuffle(rng);
         let (mut total, mut total_returns, mut steps) = (0.0, 0.0, 0usize);
-        for chunk in order.chunks(t.batch_dates) {
-            let (loss, parts) = step(&mut opt, &trainable, dates, chunk, loss_w)?;
+        for chunk in self.order.chunks(self.t.batch_dates) {
+            let (loss, parts) = step(
+                &mut self.opt,
+                &self.trainable,
+                self.dates,
+                chunk,
+                self.loss_w,
+            )?;
             total += f64::from(loss);
-            total_returns += returns_part(parts);
+            total_returns += self.returns_part(parts);
             steps += 1;
         }
-        let train_loss = match t.stop_on {
+        Ok(match self.t.stop_on {
             StopOn::Loss => total,
             // `score_ic` is refused for the sequence models by the spec check
             StopOn::Returns | StopOn::ScoreIc => total_returns,
-        } / steps.max(1) as f64;
-        let valid_loss = if win.valid_dates == 0 {
-            None
-        } else {
-            let (loss, parts) = validation_loss(dates, win.valid_dates, loss_w)?;
-            Some(match t.stop_on {
-                StopOn::Loss => f64::from(loss),
-                StopOn::Returns | StopOn::ScoreIc => returns_part(parts),
-            })
-        };
-        if let Some(p) = progress.as_mut() {
-            p(&TrainEvent {
-                model: win.name.to_owned(),
-                as_of: win.as_of,
-                window: win.number,
-                epoch,
-                max_epochs: t.epochs,
-                train_loss,
-                valid_loss,
-            });
-        }
-        let criterion = valid_loss.unwrap_or(train_loss);
-        if !criterion.is_finite() {
-            break;
-        }
-        if best.as_ref().is_none_or(|b| criterion < b.1) {
-            best = Some((epoch, criterion, snapshot(&vars)?));
-            since_best = 0;
-        } else {
-            since_best += 1;
-            if valid_loss.is_some() && since_best >= t.patience {
-                break;
-            }
-        }
+        } / steps.max(1) as f64)
     }
-    match best {
-        Some((epoch, loss, snap)) => {
-            restore(&vars, &snap)?;
-            let valid = (win.valid_dates > 0).then_some(crate::alpha::interpret::round6(loss));
-            Ok((epochs, epoch, valid))
-        }
-        None => Ok((epochs, 0, None)),
+
+    fn validates(&self) -> bool {
+        self.valid_dates > 0
+    }
+
+    fn valid_loss(&mut self) -> Result<f64> {
+        let (loss, parts) = validation_loss(self.dates, self.valid_dates, self.loss_w)?;
+        Ok(match self.t.stop_on {
+            StopOn::Loss => f64::from(loss),
+            StopOn::Returns | StopOn::ScoreIc => self.returns_part(parts),
+        })
     }
 }

@@ -78,7 +78,7 @@ pub(super) fn window(
             ));
         }
     }
-    let (groups, group_index) = Interpretation::groups_of(&model.factor_names);
+    let (groups, group_index) = Interpretation::groups_of(&model.walk.factor_names);
     let heads = (0..k)
         .map(|kk| {
             let fa: Vec<f64> = att[kk * m..(kk + 1) * m].to_vec();

@@ -7,8 +7,9 @@
 //! turnover, factor returns, pooled IC, attention accuracy, gate sparsity),
 //! batches of *consecutive* sample dates (the turnover needs neighbours), a
 //! second AdamW for the gates at a scaled learning rate, and seeded gate
-//! noise in training. Samples, labels, the split, early stopping, the best
-//! checkpoint, warm start, save / load and the seeded init are the DMFM's.
+//! noise in training. Samples, labels, the split and the seeded init are the
+//! DMFM's; the window protocol (early stopping, the best checkpoint, warm
+//! start, save / load) is [`crate::alpha::walk_forward`]'s, as for the DMFM.
 
 mod interpret;
 pub mod loss;
@@ -21,7 +22,9 @@ use super::super::model::AlphaModel;
 use super::super::samples::{
     cross_section, zscore_columns, Labelled, Sample, SampleOptions, SampleStore,
 };
-use super::{weights, MapCandleError, TrainEvent, TrainProgress};
+use super::super::walk_forward::epochs::{self, Epochs};
+use super::super::walk_forward::{self as wf, weights, Trained, Walk, WalkForward};
+use super::{init, MapCandleError, TrainProgress};
 use crate::context::Context;
 use crate::data::{Date, SymbolId};
 use crate::spec::{DeepConfig, E2eaiConfig, LabelNorm, StopOn};
@@ -30,7 +33,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use net::Net;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -39,7 +42,7 @@ const GATE: &str = "gate.mu";
 
 /// A prepared date: tensors on the device and the rows it shares with the
 /// previous date of its list.
-struct Batch {
+pub(crate) struct Batch {
     x: Tensor,
     returns: Tensor,
     blocks: Vec<(usize, usize)>,
@@ -49,25 +52,21 @@ struct Batch {
 
 /// The E2EAI model.
 pub struct E2eaiModel {
+    walk: Walk,
     cfg: DeepConfig,
     e2e: E2eaiConfig,
     columns: Vec<usize>,
-    factor_names: Vec<String>,
     device: Device,
     varmap: VarMap,
     net: Net,
-    fitted: bool,
     store: SampleStore,
-    seed: u64,
-    windows: Vec<WindowInterpretation>,
-    progress: Option<TrainProgress>,
     score_head: usize,
 }
 
 impl std::fmt::Debug for E2eaiModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("E2eaiModel")
-            .field("fitted", &self.fitted)
+            .field("walk", &self.walk)
             .finish_non_exhaustive()
     }
 }
@@ -100,9 +99,7 @@ impl E2eaiModel {
                 "model `e2eai` needs factors, but the bundle has no factors.csv".into(),
             ));
         }
-        // Process-wide thread counts, as for the DMFM (see `DeepModel::new`).
-        std::env::set_var("RAYON_NUM_THREADS", cfg.train.threads.to_string());
-        std::env::set_var("CANDLE_NUM_THREADS", cfg.train.threads.to_string());
+        wf::set_threads(cfg.train.threads);
         let e2e = cfg.e2eai.unwrap_or_default();
         let device = Device::Cpu;
         let varmap = VarMap::new();
@@ -118,20 +115,17 @@ impl E2eaiModel {
         )
         .map_candle_err()?;
         let score_head = crate::alpha::samples::score_head(&cfg.horizons, cfg.score_horizon);
-        let seed = cfg.train.seed.unwrap_or(seed);
+        let dirs = [cfg.load_weights.clone(), cfg.save_weights.clone()];
+        let walk = Walk::new("e2eai", factor_names, seed, &cfg.train, dirs, WEIGHTS_MATCH);
         let mut model = E2eaiModel {
+            walk,
             cfg,
             e2e,
             columns,
-            factor_names,
             device,
             varmap,
             net,
-            fitted: false,
             store: SampleStore::default(),
-            seed,
-            windows: Vec::new(),
-            progress: None,
             score_head,
         };
         model.init_weights(0)?;
@@ -140,17 +134,8 @@ impl E2eaiModel {
 
     /// Sets the per-epoch progress callback.
     pub fn with_progress(mut self, progress: TrainProgress) -> Self {
-        self.progress = Some(progress);
+        self.walk.progress = Some(progress);
         self
-    }
-
-    /// The DMFM's seeded init, then every gate mean at `gate_init`.
-    fn init_weights(&mut self, window: u64) -> Result<()> {
-        weights::init_seeded(&self.varmap, &self.device, self.seed, window)?;
-        let m = self.columns.len();
-        let mu = Tensor::from_vec(vec![self.e2e.gate_init as f32; m], m, &self.device)
-            .map_candle_err()?;
-        self.gate_var().set(&mu).map_candle_err()
     }
 
     fn gate_var(&self) -> Var {
@@ -165,9 +150,7 @@ impl E2eaiModel {
 
     /// Loads weights saved by [`E2eaiModel::save`] (same factors and sizes).
     pub fn load(&mut self, path: &std::path::Path) -> Result<()> {
-        weights::load(&mut self.varmap, path, "e2eai")?;
-        self.fitted = true;
-        Ok(())
+        self.walk.load(&mut self.varmap, path)
     }
 
     /// Prepares the labelled dates of one list (in time order).
@@ -266,8 +249,8 @@ impl E2eaiModel {
         valid: &[Batch],
         as_of: Date,
         window: usize,
-    ) -> Result<(usize, usize, Option<f64>)> {
-        let t = self.cfg.train.clone();
+    ) -> Result<Trained> {
+        let t = &self.cfg.train;
         let vars = weights::sorted_vars(&self.varmap);
         let trainable = |gate: bool| -> Vec<Var> {
             vars.iter()
@@ -281,88 +264,29 @@ impl E2eaiModel {
             weight_decay,
             ..ParamsAdamW::default()
         };
-        let mut opt =
-            AdamW::new(trainable(false), params(t.lr, t.weight_decay)).map_candle_err()?;
-        let mut gate_opt = AdamW::new(trainable(true), params(t.lr * self.e2e.gate_lr_scale, 0.0))
+        let opt = AdamW::new(trainable(false), params(t.lr, t.weight_decay)).map_candle_err()?;
+        let gate_opt = AdamW::new(trainable(true), params(t.lr * self.e2e.gate_lr_scale, 0.0))
             .map_candle_err()?;
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(window as u64));
-        let bd = t.batch_dates.max(1);
-        let mut best: Option<(usize, f64, Vec<Tensor>)> = None;
-        let (mut since_best, mut epochs) = (0, 0);
-        for epoch in 1..=t.epochs {
-            epochs = epoch;
-            // Runs of `run` consecutive dates from a random offset, shuffled,
-            // ⌈bd / run⌉ runs per step.
-            let run = self.e2e.run_dates.clamp(1, bd);
-            let offset = rng.random_range(0..run.min(train.len()).max(1));
-            let mut runs: Vec<(usize, usize)> = Vec::new();
-            if offset > 0 {
-                runs.push((0, offset));
-            }
-            let mut s = offset;
-            while s < train.len() {
-                runs.push((s, (s + run).min(train.len())));
-                s += run;
-            }
-            runs.shuffle(&mut rng);
-            let (mut total, mut steps) = (0.0, 0usize);
-            for step in runs.chunks(bd.div_ceil(run)) {
-                let (mut dates, mut linked) = (Vec::new(), Vec::new());
-                for &(a, b) in step {
-                    for (i, d) in train[a..b].iter().enumerate() {
-                        dates.push(d);
-                        linked.push(i > 0);
-                    }
-                }
-                let (loss, parts) = self.batch_loss(&dates, &linked, Some(&mut rng))?;
-                total += self.criterion(&loss, &parts)?;
-                steps += 1;
-                let grads = loss.backward().map_candle_err()?;
-                opt.step(&grads).map_candle_err()?;
-                gate_opt.step(&grads).map_candle_err()?;
-            }
-            let train_loss = total / steps.max(1) as f64;
-            let valid_loss = if valid.is_empty() {
-                None
-            } else {
-                let dates: Vec<&Batch> = valid.iter().collect();
-                let linked: Vec<bool> = (0..valid.len()).map(|i| i > 0).collect();
-                let (loss, parts) = self.batch_loss(&dates, &linked, None)?;
-                Some(self.criterion(&loss, &parts)?)
-            };
-            if let Some(p) = self.progress.as_mut() {
-                p(&TrainEvent {
-                    model: "e2eai".into(),
-                    as_of,
-                    window,
-                    epoch,
-                    max_epochs: t.epochs,
-                    train_loss,
-                    valid_loss,
-                });
-            }
-            let criterion = valid_loss.unwrap_or(train_loss);
-            if !criterion.is_finite() {
-                break;
-            }
-            if best.as_ref().is_none_or(|b| criterion < b.1) {
-                best = Some((epoch, criterion, weights::snapshot(&self.varmap)?));
-                since_best = 0;
-            } else {
-                since_best += 1;
-                if valid_loss.is_some() && since_best >= t.patience {
-                    break;
-                }
-            }
-        }
-        match best {
-            Some((epoch, loss, snap)) => {
-                weights::restore(&self.varmap, &snap)?;
-                let kept = (!valid.is_empty()).then_some(super::super::interpret::round6(loss));
-                Ok((epochs, epoch, kept))
-            }
-            None => Ok((epochs, 0, None)),
-        }
+        let run = epochs::Run {
+            name: "e2eai",
+            as_of,
+            window,
+            seed: self.walk.seed,
+            epochs: t.epochs,
+            patience: t.patience,
+            keep_last: false,
+        };
+        let mut progress = self.walk.progress.take();
+        let mut e = E2eaiEpochs {
+            model: self,
+            opt,
+            gate_opt,
+            train,
+            valid,
+        };
+        let trained = epochs::run(&mut e, &self.varmap, &run, &mut progress);
+        self.walk.progress = progress;
+        trained
     }
 
     /// Forward on one sample at scoring: the score head per row.
@@ -375,14 +299,6 @@ impl E2eaiModel {
             .map_candle_err()?;
         let f: Vec<Vec<f32>> = out.f.to_vec2().map_candle_err()?;
         Ok(f.iter().map(|r| f64::from(r[self.score_head])).collect())
-    }
-
-    fn sample_options(&self) -> SampleOptions {
-        SampleOptions {
-            sample_every_days: self.cfg.samples.every_days,
-            validation_months: self.cfg.samples.validation_months,
-            embargo_months: self.cfg.samples.embargo_months,
-        }
     }
 }
 
@@ -401,58 +317,22 @@ impl AlphaModel for E2eaiModel {
     }
 
     fn fit(&mut self, ctx: &Context<'_>) -> Result<()> {
-        let as_of = ctx.date();
-        let window = self.windows.len() + 1;
         let store = std::mem::take(&mut self.store);
-        let split = store.split(ctx, &self.cfg.horizons, &self.sample_options());
+        let split = store.split(
+            ctx,
+            &self.cfg.horizons,
+            &SampleOptions::from(&self.cfg.samples),
+        );
         let (train, valid) = (
             self.prepare(&store, &split.train),
             self.prepare(&store, &split.valid),
         );
         self.store = store;
-        let (train, valid) = (train?, valid?);
-        let mut w = WindowInterpretation {
-            as_of: as_of.to_string(),
-            train_dates: train.len(),
-            valid_dates: valid.len(),
-            ..Default::default()
-        };
-        if let Some(dir) = self.cfg.load_weights.clone() {
-            self.load(&weights::path_of(&dir, "e2eai", as_of))?;
-            w.status = "loaded".into();
-        } else if train.is_empty() {
-            w.status = if self.fitted {
-                "skipped: no labelled training dates yet; previous weights kept".into()
-            } else {
-                "skipped: no labelled training dates yet; no scores until a window trains".into()
-            };
-        } else {
-            let warm = self.cfg.train.warm_start && self.fitted;
-            if !warm {
-                self.init_weights(window as u64)?;
-            }
-            let (epochs, best_epoch, best_valid) = self.train(&train, &valid, as_of, window)?;
-            w.epochs = epochs;
-            w.best_epoch = best_epoch;
-            w.best_valid_loss = best_valid;
-            w.status = if warm { "warm-started" } else { "trained" }.into();
-            self.fitted = best_epoch > 0;
-            if let Some(dir) = self.cfg.save_weights.clone() {
-                self.save(&weights::path_of(&dir, "e2eai", as_of))?;
-            }
-        }
-        if self.fitted {
-            let dates = if valid.is_empty() { &train } else { &valid };
-            let (gates, heads) = interpret::window(self, dates)?;
-            w.gates = gates;
-            w.heads = heads;
-        }
-        self.windows.push(w);
-        Ok(())
+        wf::fit_window(self, &(train?, valid?), ctx.date())
     }
 
     fn score(&mut self, ctx: &Context<'_>, universe: &[SymbolId]) -> Result<Vec<f64>> {
-        if !self.fitted || universe.is_empty() {
+        if !self.walk.fitted || universe.is_empty() {
             return Ok(vec![f64::NAN; universe.len()]);
         }
         let s = cross_section(ctx, universe, &self.columns, self.cfg.samples.inputs);
@@ -461,12 +341,112 @@ impl AlphaModel for E2eaiModel {
     }
 
     fn interpretation(&self) -> Option<Interpretation> {
-        let (groups, _) = Interpretation::groups_of(&self.factor_names);
-        Some(Interpretation {
-            model: "e2eai".into(),
-            factors: self.factor_names.clone(),
-            groups,
-            windows: self.windows.clone(),
-        })
+        Some(self.walk.interpretation())
+    }
+}
+
+/// What must match for saved weights to load.
+const WEIGHTS_MATCH: &str = "model, factors and hidden size";
+
+/// One window's training of an [`E2eaiModel`]: AdamW (and the gates' own)
+/// on shuffled runs of consecutive dates, with seeded gate noise.
+struct E2eaiEpochs<'a> {
+    model: &'a E2eaiModel,
+    opt: AdamW,
+    gate_opt: AdamW,
+    train: &'a [Batch],
+    valid: &'a [Batch],
+}
+
+impl Epochs for E2eaiEpochs<'_> {
+    fn train_epoch(&mut self, rng: &mut ChaCha8Rng) -> Result<f64> {
+        let (m, train) = (self.model, self.train);
+        let bd = m.cfg.train.batch_dates.max(1);
+        // Runs of `run` consecutive dates from a random offset, shuffled,
+        // ⌈bd / run⌉ runs per step.
+        let run = m.e2e.run_dates.clamp(1, bd);
+        let offset = rng.random_range(0..run.min(train.len()).max(1));
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        if offset > 0 {
+            runs.push((0, offset));
+        }
+        let mut s = offset;
+        while s < train.len() {
+            runs.push((s, (s + run).min(train.len())));
+            s += run;
+        }
+        runs.shuffle(rng);
+        let (mut total, mut steps) = (0.0, 0usize);
+        for step in runs.chunks(bd.div_ceil(run)) {
+            let (mut dates, mut linked) = (Vec::new(), Vec::new());
+            for &(a, b) in step {
+                for (i, d) in train[a..b].iter().enumerate() {
+                    dates.push(d);
+                    linked.push(i > 0);
+                }
+            }
+            let (loss, parts) = m.batch_loss(&dates, &linked, Some(&mut *rng))?;
+            total += m.criterion(&loss, &parts)?;
+            steps += 1;
+            let grads = loss.backward().map_candle_err()?;
+            self.opt.step(&grads).map_candle_err()?;
+            self.gate_opt.step(&grads).map_candle_err()?;
+        }
+        Ok(total / steps.max(1) as f64)
+    }
+
+    fn validates(&self) -> bool {
+        !self.valid.is_empty()
+    }
+
+    fn valid_loss(&mut self) -> Result<f64> {
+        let dates: Vec<&Batch> = self.valid.iter().collect();
+        let linked: Vec<bool> = (0..self.valid.len()).map(|i| i > 0).collect();
+        let (loss, parts) = self.model.batch_loss(&dates, &linked, None)?;
+        self.model.criterion(&loss, &parts)
+    }
+}
+
+/// A window's prepared (training, validation) dates.
+type Dates = (Vec<Batch>, Vec<Batch>);
+
+impl WalkForward for E2eaiModel {
+    type Dates<'a> = Dates;
+
+    fn state(&mut self) -> (&mut Walk, &mut VarMap) {
+        (&mut self.walk, &mut self.varmap)
+    }
+
+    /// The DMFM's seeded init, then every gate mean at `gate_init`.
+    fn init_weights(&mut self, window: u64) -> Result<()> {
+        init::init_seeded(&self.varmap, &self.device, self.walk.seed, window)?;
+        let m = self.columns.len();
+        let mu = Tensor::from_vec(vec![self.e2e.gate_init as f32; m], m, &self.device)
+            .map_candle_err()?;
+        self.gate_var().set(&mu).map_candle_err()
+    }
+
+    fn train_window(
+        &mut self,
+        (train, valid): &Dates,
+        as_of: Date,
+        window: usize,
+        refit: Option<usize>,
+    ) -> Result<Trained> {
+        if refit.is_some() {
+            // the spec check refuses `train.refit` for e2eai
+            return Err(Error::Run(
+                "kind = \"e2eai\" does not support model.train.refit; remove it".into(),
+            ));
+        }
+        self.train(train, valid, as_of, window)
+    }
+
+    fn interpret(&self, (train, valid): &Dates, w: &mut WindowInterpretation) -> Result<()> {
+        let dates = if valid.is_empty() { train } else { valid };
+        let (gates, heads) = interpret::window(self, dates)?;
+        w.gates = gates;
+        w.heads = heads;
+        Ok(())
     }
 }

@@ -4,14 +4,16 @@
 //! with G = ∂L/∂ā / n and A_i the softmax of row i:
 //! ∂L/∂U_ikj = A_ikj (G_kj − Σ_j' A_ikj' G_kj') · (U_ikj > 0 ? 1 : 0.01).
 
-use super::kernels::{dispatch, exp_neg, lane_sum, slice};
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+use super::attention_mean::{AttentionRows, Mean};
+use super::kernels::{dispatch, exp_neg, lane_sum};
+use candle_core::{Result, Tensor};
 use std::sync::Mutex;
 
 /// Negative slope of the factor-attention LeakyReLU.
 const FA_SLOPE: f32 = super::SLOPE as f32;
 
-/// The fused factor-attention mean; see the module docs.
+/// The factor attention's rows; the op is [`Mean`]`<FactorAttentionMean>`
+/// (see the module docs).
 pub struct FactorAttentionMean {
     k: usize,
     m: usize,
@@ -32,7 +34,7 @@ pub fn factor_attention_mean(u: &Tensor, k: usize, m: usize) -> Result<Tensor> {
         m,
         attention: Mutex::new(None),
     };
-    u.contiguous()?.apply_op1(op)
+    u.contiguous()?.apply_op1(Mean(op))
 }
 
 /// Factor-attention rows of width m: `a` = softmax(LeakyReLU(`u`)) per row;
@@ -86,50 +88,25 @@ pub(super) fn fa_backward_body(u: &[f32], a: &[f32], g: &[f32], du: &mut [f32], 
 dispatch!(pub(super) fa_forward, fa_forward_body, (u: &[f32], a: &mut [f32], acc: &mut [f32], m: usize) -> ());
 dispatch!(pub(super) fa_backward, fa_backward_body, (u: &[f32], a: &[f32], g: &[f32], du: &mut [f32], m: usize) -> ());
 
-impl CustomOp1 for FactorAttentionMean {
-    fn name(&self) -> &'static str {
-        "factor-attention-mean"
+impl AttentionRows for FactorAttentionMean {
+    const NAME: &'static str = "factor-attention-mean";
+    type Kept = Vec<f32>;
+
+    fn heads(&self) -> (usize, usize) {
+        (self.k, self.m)
     }
 
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let u = slice(s, l)?;
-        let (k, m) = (self.k, self.m);
-        let n = u.len() / (k * m);
+    fn cache(&self) -> &Mutex<Option<Vec<f32>>> {
+        &self.attention
+    }
+
+    fn forward(&self, u: &[f32], acc: &mut [f32]) -> Vec<f32> {
         let mut a = vec![0f32; u.len()];
-        let mut acc = vec![0f32; k * m];
-        fa_forward(u, &mut a, &mut acc, m);
-        let inv = 1.0 / n.max(1) as f32;
-        for v in &mut acc {
-            *v *= inv;
-        }
-        *self.attention.lock().expect("factor attention") = Some(a);
-        Ok((CpuStorage::F32(acc), Shape::from((k, m))))
+        fa_forward(u, &mut a, acc, self.m);
+        a
     }
 
-    fn bwd(&self, u: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let (k, m) = (self.k, self.m);
-        let uv = u.flatten_all()?.to_vec1::<f32>()?;
-        let n = uv.len() / (k * m);
-        let inv = 1.0 / n.max(1) as f32;
-        let g: Vec<f32> = grad
-            .flatten_all()?
-            .to_vec1::<f32>()?
-            .into_iter()
-            .map(|v| v * inv)
-            .collect();
-        let cached = self.attention.lock().expect("factor attention");
-        let fresh;
-        let a = match cached.as_ref() {
-            Some(a) => a,
-            None => {
-                let mut a = vec![0f32; uv.len()];
-                fa_forward(&uv, &mut a, &mut vec![0f32; k * m], m);
-                fresh = a;
-                &fresh
-            }
-        };
-        let mut du = vec![0f32; uv.len()];
-        fa_backward(&uv, a, &g, &mut du, m);
-        Ok(Some(Tensor::from_vec(du, u.shape(), u.device())?))
+    fn backward(&self, u: &[f32], a: &Vec<f32>, g: &[f32], du: &mut [f32]) {
+        fa_backward(u, a, g, du, self.m);
     }
 }

@@ -10,9 +10,11 @@
 //! - [`kernels`]: the shared loops: matrix products through `gemm`, the
 //!   polynomial exp, lane sums, the AVX2 dispatch;
 //! - [`gat_attention`](mod@gat_attention): the GAT op;
-//! - [`factor_attention`]: the factor-attention mean op;
+//! - [`attention_mean`]: the op of a per-stock attention averaged over the
+//!   stocks, generic over the attention's rows;
+//! - [`factor_attention`]: the factor-attention rows;
 //! - [`elementwise`]: LeakyReLU and the bias add;
-//! - [`signed_attention`]: E2EAI's signed (directional) attention mean.
+//! - [`signed_attention`]: E2EAI's signed (directional) attention rows.
 //!
 //! ## Numerics
 //!
@@ -22,6 +24,7 @@
 //! relative (tests: forward, gradients, finite differences). Every loop has a
 //! fixed order, so results are bit-identical across runs and thread counts.
 
+pub mod attention_mean;
 pub mod elementwise;
 pub mod factor_attention;
 pub mod gat_attention;

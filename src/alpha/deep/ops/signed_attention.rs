@@ -14,14 +14,15 @@
 //! pass per row each way instead of the plain version's six tensor passes
 //! and their gradients.
 
-use super::kernels::slice;
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, D};
+use super::attention_mean::{AttentionRows, Mean};
+use candle_core::{Result, Tensor, D};
 use std::sync::Mutex;
 
 /// ε of the normaliser Σ|tanh| (keeps an all-zero row finite).
 pub const SIGNED_EPS: f32 = 1e-6;
 
-/// The fused op; see the module docs.
+/// The signed attention's rows; the op is [`Mean`]`<SignedAttentionMean>`
+/// (see the module docs).
 pub struct SignedAttentionMean {
     k: usize,
     m: usize,
@@ -41,7 +42,7 @@ pub fn signed_attention_mean(u: &Tensor, k: usize, m: usize) -> Result<Tensor> {
         m,
         cache: Mutex::new(None),
     };
-    u.contiguous()?.apply_op1(op)
+    u.contiguous()?.apply_op1(Mean(op))
 }
 
 /// The same in plain candle ops (the reference of the tests).
@@ -98,52 +99,28 @@ fn backward_rows(t: &[f32], s: &[f32], g: &[f32], du: &mut [f32], m: usize) {
     }
 }
 
-impl CustomOp1 for SignedAttentionMean {
-    fn name(&self) -> &'static str {
-        "signed-attention-mean"
+impl AttentionRows for SignedAttentionMean {
+    const NAME: &'static str = "signed-attention-mean";
+    /// tanh(U) and the normalisers S.
+    type Kept = (Vec<f32>, Vec<f32>);
+
+    fn heads(&self) -> (usize, usize) {
+        (self.k, self.m)
     }
 
-    fn cpu_fwd(&self, st: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let u = slice(st, l)?;
-        let (k, m) = (self.k, self.m);
-        let n = u.len() / (k * m);
-        let mut t = vec![0f32; u.len()];
-        let mut s = vec![0f32; n * k];
-        let mut acc = vec![0f32; k * m];
-        forward_rows(u, &mut t, &mut s, &mut acc, m);
-        let inv = 1.0 / n.max(1) as f32;
-        for v in &mut acc {
-            *v *= inv;
-        }
-        *self.cache.lock().expect("signed attention") = Some((t, s));
-        Ok((CpuStorage::F32(acc), Shape::from((k, m))))
+    fn cache(&self) -> &Mutex<Option<(Vec<f32>, Vec<f32>)>> {
+        &self.cache
     }
 
-    fn bwd(&self, u: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let (k, m) = (self.k, self.m);
-        let uv = u.flatten_all()?.to_vec1::<f32>()?;
-        let n = uv.len() / (k * m);
-        let inv = 1.0 / n.max(1) as f32;
-        let g: Vec<f32> = grad
-            .flatten_all()?
-            .to_vec1::<f32>()?
-            .into_iter()
-            .map(|v| v * inv)
-            .collect();
-        let cached = self.cache.lock().expect("signed attention");
-        let fresh;
-        let (t, s) = match cached.as_ref() {
-            Some((t, s)) => (t, s),
-            None => {
-                let (mut t, mut s) = (vec![0f32; uv.len()], vec![0f32; n * k]);
-                forward_rows(&uv, &mut t, &mut s, &mut vec![0f32; k * m], m);
-                fresh = (t, s);
-                (&fresh.0, &fresh.1)
-            }
-        };
-        let mut du = vec![0f32; uv.len()];
-        backward_rows(t, s, &g, &mut du, m);
-        Ok(Some(Tensor::from_vec(du, u.shape(), u.device())?))
+    fn forward(&self, u: &[f32], acc: &mut [f32]) -> (Vec<f32>, Vec<f32>) {
+        let n = u.len() / (self.k * self.m);
+        let (mut t, mut s) = (vec![0f32; u.len()], vec![0f32; n * self.k]);
+        forward_rows(u, &mut t, &mut s, acc, self.m);
+        (t, s)
+    }
+
+    fn backward(&self, _u: &[f32], (t, s): &(Vec<f32>, Vec<f32>), g: &[f32], du: &mut [f32]) {
+        backward_rows(t, s, g, du, self.m);
     }
 }
 

@@ -23,12 +23,13 @@
 //! The forward keeps r, z, ñ and a_n per step (4H per stock and step) for the
 //! backward; in evaluation (`keep = false`) nothing is kept.
 
+use super::layer::{hidden_weight_grad, mat, Fused, Recurrence};
 use super::{add_column_sums, sigmoid, tanh};
-use crate::alpha::deep::ops::kernels::{dispatch, matmul, slice, Mat};
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use crate::alpha::deep::ops::kernels::{dispatch, matmul, Mat};
+use candle_core::{Result, Tensor};
 use std::sync::Mutex;
 
-/// The fused op; see the module docs.
+/// The GRU recurrence; the op is [`Fused`]`<GruLayer>` (see the module docs).
 pub struct GruLayer {
     steps: usize,
     input: usize,
@@ -59,7 +60,7 @@ pub fn gru_layer(x: &Tensor, w: &Tensor, b: &Tensor, keep: bool) -> Result<Tenso
         cache: Mutex::new(None),
     };
     x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, Fused(op))
 }
 
 /// One step's gates for all n stocks: `x`, `a` (n × 3H, both without
@@ -159,14 +160,6 @@ fn backward_step_body(
 dispatch!(forward_step, forward_step_body, (hidden: usize, x: &[f32], a: &[f32], b: &[f32], hp: &[f32], h: &mut [f32], cache: &mut [f32]) -> ());
 dispatch!(backward_step, backward_step_body, (hidden: usize, d: &mut [f32], cache: &[f32], hp: &[f32], dx: &mut [f32], da: &mut [f32]) -> ());
 
-fn mat(s: &[f32], rs: usize) -> Mat {
-    Mat {
-        ptr: s.as_ptr(),
-        rs: rs as isize,
-        cs: 1,
-    }
-}
-
 impl GruLayer {
     /// x·W_ih for all steps at once (T·n × 3H) and the W_hh part of `w`.
     fn project<'w>(&self, x: &[f32], w: &'w [f32]) -> (Vec<f32>, &'w [f32]) {
@@ -186,33 +179,19 @@ impl GruLayer {
         );
         (xp, &w[self.input * g..])
     }
+}
 
-    /// (∂x_in, ∂W) from the gate gradient ∂x_p (T·n × 3H) and ∂W_hh.
-    fn input_grads(
-        &self,
-        x: &[f32],
-        w: &[f32],
-        dxp: &[f32],
-        dw_hh: &[f32],
-    ) -> (Vec<f32>, Vec<f32>) {
-        let (i, g) = (self.input, 3 * self.hidden);
-        let rows = x.len() / i;
-        let mut dx = vec![0f32; rows * i];
-        let wt = Mat {
-            ptr: w.as_ptr(),
-            rs: 1,
-            cs: g as isize,
-        };
-        matmul(rows, i, g, &mut dx, i, false, mat(dxp, g), wt, 1.0);
-        let mut dw = vec![0f32; (i + self.hidden) * g];
-        let xt = Mat {
-            ptr: x.as_ptr(),
-            rs: 1,
-            cs: i as isize,
-        };
-        matmul(i, g, rows, &mut dw, g, false, xt, mat(dxp, g), 1.0);
-        dw[i * g..].copy_from_slice(dw_hh);
-        (dx, dw)
+impl Recurrence for GruLayer {
+    const NAME: &'static str = "gru-layer";
+    const GATES: usize = 3;
+    type Kept = Vec<f32>;
+
+    fn dims(&self) -> (usize, usize, usize, bool) {
+        (self.steps, self.input, self.hidden, self.keep)
+    }
+
+    fn cache(&self) -> &Mutex<Option<Vec<f32>>> {
+        &self.cache
     }
 
     /// The hidden states (T × n × H) and, with `keep`, the gates (T × n × 4H).
@@ -254,7 +233,7 @@ impl GruLayer {
         &self,
         w: &[f32],
         hs: &[f32],
-        cache: &[f32],
+        cache: &Vec<f32>,
         grad: &[f32],
     ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
         let (hd, g, steps) = (self.hidden, 3 * self.hidden, self.steps);
@@ -291,88 +270,10 @@ impl GruLayer {
                 matmul(n, hd, g, &mut d, hd, true, mat(da_t, g), wt, 1.0);
             }
         }
-        // ∂W_hh = H_prevᵀ ∂A over steps 1..T (h_{−1} = 0 adds nothing)
-        let mut dw = vec![0f32; hd * g];
-        let rows = (steps - 1) * n;
-        if rows > 0 {
-            let hpt = Mat {
-                ptr: hs.as_ptr(),
-                rs: 1,
-                cs: hd as isize,
-            };
-            matmul(
-                hd,
-                g,
-                rows,
-                &mut dw,
-                g,
-                false,
-                hpt,
-                mat(&da[n * g..], g),
-                1.0,
-            );
-        }
+        let dw = hidden_weight_grad(hs, &da, (steps, n, hd, g));
         let mut db = vec![0f32; 2 * g];
         add_column_sums(&dx, g, &mut db[..g]);
         add_column_sums(&da, g, &mut db[g..]);
         (dx, dw, db)
-    }
-}
-
-impl CustomOp3 for GruLayer {
-    fn name(&self) -> &'static str {
-        "gru-layer"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
-        let n = x.len() / (self.steps * self.input);
-        let (hs, cache) = self.forward(x, w, b, self.keep);
-        if self.keep {
-            *self.cache.lock().expect("gru cache") = Some(cache);
-        }
-        Ok((
-            CpuStorage::F32(hs),
-            Shape::from((self.steps, n, self.hidden)),
-        ))
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
-        let (xv, wv) = (flat(x)?, flat(w)?);
-        let (hs, gv) = (flat(res)?, flat(&grad.contiguous()?)?);
-        let cached = self.cache.lock().expect("gru cache");
-        let fresh;
-        let cache = match cached.as_ref() {
-            Some(c) => c,
-            None => {
-                fresh = self.forward(&xv, &wv, &flat(b)?, true).1;
-                &fresh
-            }
-        };
-        let w_hh = &wv[self.input * 3 * self.hidden..];
-        let (dxp, dw_hh, db) = self.backward(w_hh, &hs, cache, &gv);
-        let (dx, dw) = self.input_grads(&xv, &wv, &dxp, &dw_hh);
-        let dev = x.device();
-        Ok((
-            Some(Tensor::from_vec(dx, x.shape(), dev)?),
-            Some(Tensor::from_vec(dw, w.shape(), dev)?),
-            Some(Tensor::from_vec(db, b.shape(), dev)?),
-        ))
     }
 }

@@ -22,12 +22,13 @@
 //! The forward keeps i, f, g, o and c per step (5H per stock and step);
 //! in evaluation (`keep = false`) nothing is kept.
 
+use super::layer::{hidden_weight_grad, mat, Fused, Recurrence};
 use super::{add_column_sums, sigmoid, tanh};
-use crate::alpha::deep::ops::kernels::{dispatch, matmul, slice, Mat};
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use crate::alpha::deep::ops::kernels::{dispatch, matmul, Mat};
+use candle_core::{Result, Tensor};
 use std::sync::Mutex;
 
-/// The fused op; see the module docs.
+/// The LSTM recurrence; the op is [`Fused`]`<LstmLayer>` (see the module docs).
 pub struct LstmLayer {
     steps: usize,
     input: usize,
@@ -58,7 +59,7 @@ pub fn lstm_layer(x: &Tensor, w: &Tensor, b: &Tensor, keep: bool) -> Result<Tens
         cache: Mutex::new(None),
     };
     x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, Fused(op))
 }
 
 /// One step for all n stocks from `[p, b, cp]`: `p` (n × 4H,
@@ -179,47 +180,23 @@ fn part(v: &[f32], hd: usize, j: usize) -> &[f32] {
 dispatch!(forward_step, forward_step_body, (hidden: usize, inputs: [&[f32]; 3], h: &mut [f32], gates: &mut [f32], c: &mut [f32]) -> ());
 dispatch!(backward_step, backward_step_body, (hidden: usize, d: &[f32], e: &mut [f32], gates: &[f32], c: &[f32], cp: &[f32], dp: &mut [f32]) -> ());
 
-fn mat(s: &[f32], rs: usize) -> Mat {
-    Mat {
-        ptr: s.as_ptr(),
-        rs: rs as isize,
-        cs: 1,
-    }
-}
-
 /// What the forward keeps: the gates (T × n × 4H) and cells (T × n × H).
-struct Kept {
+pub struct Kept {
     gates: Vec<f32>,
     cells: Vec<f32>,
 }
 
-impl LstmLayer {
-    /// (∂x_in, ∂W) from the gate gradient ∂x_p (T·n × 4H) and ∂W_hh.
-    fn input_grads(
-        &self,
-        x: &[f32],
-        w: &[f32],
-        dxp: &[f32],
-        dw_hh: &[f32],
-    ) -> (Vec<f32>, Vec<f32>) {
-        let (i, g) = (self.input, 4 * self.hidden);
-        let rows = x.len() / i;
-        let mut dx = vec![0f32; rows * i];
-        let wt = Mat {
-            ptr: w.as_ptr(),
-            rs: 1,
-            cs: g as isize,
-        };
-        matmul(rows, i, g, &mut dx, i, false, mat(dxp, g), wt, 1.0);
-        let mut dw = vec![0f32; (i + self.hidden) * g];
-        let xt = Mat {
-            ptr: x.as_ptr(),
-            rs: 1,
-            cs: i as isize,
-        };
-        matmul(i, g, rows, &mut dw, g, false, xt, mat(dxp, g), 1.0);
-        dw[i * g..].copy_from_slice(dw_hh);
-        (dx, dw)
+impl Recurrence for LstmLayer {
+    const NAME: &'static str = "lstm-layer";
+    const GATES: usize = 4;
+    type Kept = Kept;
+
+    fn dims(&self) -> (usize, usize, usize, bool) {
+        (self.steps, self.input, self.hidden, self.keep)
+    }
+
+    fn cache(&self) -> &Mutex<Option<Kept>> {
+        &self.cache
     }
 
     /// The hidden states (T × n × H) and, with `keep`, the gates and cells
@@ -315,85 +292,9 @@ impl LstmLayer {
                 matmul(n, hd, g, &mut d, hd, false, mat(dp, g), wt, 1.0);
             }
         }
-        let mut dw = vec![0f32; hd * g];
-        let rows = (steps - 1) * n;
-        if rows > 0 {
-            let hpt = Mat {
-                ptr: hs.as_ptr(),
-                rs: 1,
-                cs: hd as isize,
-            };
-            matmul(
-                hd,
-                g,
-                rows,
-                &mut dw,
-                g,
-                false,
-                hpt,
-                mat(&dx[n * g..], g),
-                1.0,
-            );
-        }
+        let dw = hidden_weight_grad(hs, &dx, (steps, n, hd, g));
         let mut db = vec![0f32; g];
         add_column_sums(&dx, g, &mut db);
         (dx, dw, db)
-    }
-}
-impl CustomOp3 for LstmLayer {
-    fn name(&self) -> &'static str {
-        "lstm-layer"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (x, w, b) = (slice(s1, l1)?, slice(s2, l2)?, slice(s3, l3)?);
-        let n = x.len() / (self.steps * self.input);
-        let (hs, kept) = self.forward(x, w, b, self.keep);
-        if self.keep {
-            *self.cache.lock().expect("lstm cache") = Some(kept);
-        }
-        Ok((
-            CpuStorage::F32(hs),
-            Shape::from((self.steps, n, self.hidden)),
-        ))
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
-        let (xv, wv) = (flat(x)?, flat(w)?);
-        let (hs, gv) = (flat(res)?, flat(&grad.contiguous()?)?);
-        let cached = self.cache.lock().expect("lstm cache");
-        let fresh;
-        let kept = match cached.as_ref() {
-            Some(c) => c,
-            None => {
-                fresh = self.forward(&xv, &wv, &flat(b)?, true).1;
-                &fresh
-            }
-        };
-        let w_hh = &wv[self.input * 4 * self.hidden..];
-        let (dxp, dw_hh, db) = self.backward(w_hh, &hs, kept, &gv);
-        let (dx, dw) = self.input_grads(&xv, &wv, &dxp, &dw_hh);
-        let dev = x.device();
-        Ok((
-            Some(Tensor::from_vec(dx, x.shape(), dev)?),
-            Some(Tensor::from_vec(dw, w.shape(), dev)?),
-            Some(Tensor::from_vec(db, b.shape(), dev)?),
-        ))
     }
 }

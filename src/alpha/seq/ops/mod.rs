@@ -1,7 +1,8 @@
 //! Fused recurrent layers for the sequence models: one candle `CustomOp`
 //! per layer runs the whole sequence forward and, from the gates it kept,
 //! the analytic backward through time ([`gru_layer`], [`lstm_layer`]);
-//! [`bias_tanh`] is the ALSTM's dense layer activation, fused likewise.
+//! [`bias_tanh`] is the ALSTM's dense layer activation, fused likewise;
+//! [`layer`] is the candle op around both recurrences.
 //!
 //! Step-by-step candle ops would build a dozen small tensors per time step
 //! and layer, each with its own autograd node; here each step is one
@@ -24,6 +25,7 @@
 
 pub mod bias_tanh;
 pub mod gru;
+pub mod layer;
 pub mod lstm;
 #[cfg(test)]
 mod tests;
