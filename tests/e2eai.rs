@@ -169,7 +169,7 @@ fn planted_shares(r: &RunResult, planted: &[String]) -> Vec<f64> {
 /// Issue 13 point 4 on the generator family: a member of the `linear`
 /// configuration (seed 1), shrunk to 200 stocks (an 80-member index) and
 /// 750 days so that it trains in a debug build, run with the family spec
-/// `strategies/synth/family_e2eai.toml` (two windows). Its observed columns
+/// `strategies/synth/family_e2eai.toml` (three windows). Its observed columns
 /// are monotone codings (exp, sinh, power, sign flips, missing values …) of
 /// the latents, plus proxies and pure noise; meta.json lists the columns
 /// that carry the planted latents. In every window the 20-day head must put
